@@ -1,0 +1,207 @@
+"""The `firefighter` command line."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from firefighter import __version__
+from firefighter.bootstrap import Core, build_core, safe_url
+from firefighter.db import DatabaseUnavailable, NotMigrated, upgrade
+from firefighter.incidents import queries
+from firefighter.incidents.errors import IncidentError
+from firefighter.settings import ConfigError, Settings, load_settings
+
+app = typer.Typer(
+    help="FireFighter: incident response in Slack.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+incident_app = typer.Typer(help="Read incidents.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(incident_app, name="incident")
+
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    """Print one line on stderr and return the exit to raise."""
+    err.print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
+    return typer.Exit(code)
+
+
+def friendly(func: F) -> F:
+    """Turn the errors a user can fix into one clear line and a non-zero exit."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except ConfigError as error:
+            raise fail(f"configuration: {error}", 2) from None
+        except DatabaseUnavailable as error:
+            url = safe_url(_settings_or_default().database_url)
+            raise fail(
+                f"cannot reach the database at {url}: {error}. Check DATABASE_URL."
+            ) from None
+        except NotMigrated as error:
+            raise fail(f"{error}; run `firefighter db upgrade` first.") from None
+        except IncidentError as error:
+            raise fail(str(error)) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _settings_or_default() -> Settings:
+    try:
+        return load_settings()
+    except ConfigError:
+        return Settings.model_construct()
+
+
+def open_core() -> Core:
+    """Settings and a checked database connection."""
+    return build_core(load_settings())
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"firefighter {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+    ] = False,
+) -> None:
+    """FireFighter: a Slack bot that runs incident response end to end."""
+
+
+@db_app.command("upgrade")
+@friendly
+def db_upgrade() -> None:
+    """Apply the database migrations up to the newest."""
+    settings = load_settings()
+    upgrade(settings.database_url)
+    out.print(f"Database at {safe_url(settings.database_url)} is up to date.", highlight=False)
+
+
+@incident_app.command("list")
+@friendly
+def incident_list(
+    status: Annotated[str | None, typer.Option(help="Only incidents in this status.")] = None,
+    format: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
+) -> None:
+    """List incidents, newest first."""
+    if format not in ("table", "json"):
+        raise fail("--format is table or json.", 2)
+    core = open_core()
+    try:
+        with core.factory() as session:
+            incidents = queries.list_incidents(session, status=status)
+            rows = [queries.incident_json(i) for i in incidents]
+    finally:
+        core.close()
+    if format == "json":
+        sys.stdout.write(json.dumps(rows, indent=2) + "\n")
+        return
+    if not rows:
+        out.print("No incidents.")
+        return
+    table = Table("ID", "Sev", "Status", "Title", "Commander", "Channel", "Declared")
+    for row in rows:
+        title = row["title"] + (" [private]" if row["private"] else "")
+        title += " [drill]" if row["drill"] else ""
+        table.add_row(
+            row["reference"],
+            row["severity"],
+            row["status"],
+            title,
+            row["commander"] or "-",
+            row["channel_id"] or "-",
+            (row["created_at"] or "")[:16].replace("T", " "),
+        )
+    out.print(table)
+
+
+@incident_app.command("show")
+@friendly
+def incident_show(
+    incident: Annotated[str, typer.Argument(help="12 or INC-12.")],
+    format: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
+) -> None:
+    """Show one incident with its timeline."""
+    if format not in ("text", "json"):
+        raise fail("--format is text or json.", 2)
+    incident_id = queries.parse_reference(incident)
+    core = open_core()
+    try:
+        with core.factory() as session:
+            found = queries.get_incident(session, incident_id)
+            data = queries.incident_detail_json(session, found)
+    finally:
+        core.close()
+    if format == "json":
+        sys.stdout.write(json.dumps(data, indent=2) + "\n")
+        return
+    print_incident(data)
+
+
+def print_incident(data: dict[str, Any]) -> None:
+    """Human-readable incident with its timeline."""
+    flags = " (private)" if data["private"] else ""
+    flags += " (DRILL)" if data["drill"] else ""
+    out.print(
+        f"[bold]{data['reference']}[/] {data['title']}{flags}\n"
+        f"  {data['severity']} · {data['status']} · commander {data['commander'] or '-'}"
+        f" · channel {data['channel_id'] or '-'}",
+        highlight=False,
+    )
+    for name, value in data["milestones"].items():
+        if value:
+            out.print(f"  {name.removesuffix('_at'):<13} {value}", highlight=False)
+    if data["postmortem_url"]:
+        out.print(f"  post-mortem   {data['postmortem_url']}", highlight=False)
+    table = Table("When (UTC)", "Kind", "Actor", "What")
+    for event in data["timeline"]:
+        table.add_row(
+            event["at"][:19].replace("T", " "), event["kind"], event["actor"] or "-", event["text"]
+        )
+    out.print(table)
+
+
+@app.command("demo")
+@friendly
+def demo(
+    database: Annotated[
+        str, typer.Option(help="SQLite file for the demo.")
+    ] = "demo-output/firefighter-demo.db",
+) -> None:
+    """Play one incident from declare to closed and print what happened."""
+    from firefighter.demo import run_demo
+
+    run_demo(database, out)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
+
+
+if __name__ == "__main__":
+    main()

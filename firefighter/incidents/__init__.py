@@ -1,0 +1,1 @@
+"""The core: incidents, their lifecycle, timeline and outbox. Knows nothing of Slack."""

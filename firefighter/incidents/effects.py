@@ -1,0 +1,18 @@
+"""Names of the side effects the service enqueues; adapters register handlers for them."""
+
+OPEN_CHANNEL = "incident.open_channel"
+"""Create the incident channel, invite people, post and pin the card, announce."""
+
+REFRESH = "incident.refresh"
+"""Redraw the card, the announcement and the channel topic from the current state."""
+
+POST_EVENT = "incident.post_event"
+"""Post one timeline event in the channel (and updates in the announcement's thread)."""
+
+INVITE = "incident.invite"
+"""Invite users into the incident channel."""
+
+EXPORT_POSTMORTEM = "postmortem.export"
+"""Render the post-mortem and publish it (Confluence, or files)."""
+
+ALL = (OPEN_CHANNEL, REFRESH, POST_EVENT, INVITE, EXPORT_POSTMORTEM)

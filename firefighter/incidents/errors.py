@@ -1,0 +1,32 @@
+"""Domain errors. Each message is a sentence a user can act on."""
+
+from __future__ import annotations
+
+
+class IncidentError(Exception):
+    """Base of every refusal the service gives; `str(error)` is shown to the user."""
+
+
+class NotFound(IncidentError):
+    """No incident with that id."""
+
+
+class InvalidInput(IncidentError):
+    """A value the user typed is not acceptable."""
+
+
+class TransitionRefused(IncidentError):
+    """The lifecycle does not allow that move now."""
+
+    def __init__(self, message: str, *, status: str, allowed: list[str]) -> None:
+        super().__init__(message)
+        self.status = status
+        self.allowed = allowed
+
+
+class Conflict(IncidentError):
+    """Someone else changed the incident since it was read; nothing was written."""
+
+
+class AlreadyProcessed(IncidentError):
+    """The same request was handled before; nothing was written this time."""

@@ -1,0 +1,145 @@
+"""The tables: incidents, their roles and timeline, the outbox, and processed requests."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from firefighter.db import Base, UTCDateTime, utcnow
+
+TITLE_MAX = 200
+UPDATE_MAX = 3000
+
+
+class Incident(Base):
+    """One incident (or drill), with its milestones as columns."""
+
+    __tablename__ = "incidents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    title: Mapped[str] = mapped_column(String(TITLE_MAX))
+    description: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    severity: Mapped[str] = mapped_column(String(16))
+    component: Mapped[str | None] = mapped_column(String(64))
+    private: Mapped[bool] = mapped_column(Boolean, default=False)
+    drill: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    channel_id: Mapped[str | None] = mapped_column(String(32), unique=True)
+    channel_name: Mapped[str | None] = mapped_column(String(80))
+    announcement_channel: Mapped[str | None] = mapped_column(String(32))
+    announcement_ts: Mapped[str | None] = mapped_column(String(32))
+    card_ts: Mapped[str | None] = mapped_column(String(32))
+    declarer: Mapped[str | None] = mapped_column(String(32))
+
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    detected_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    declared_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    mitigated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_update_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    closure_reason: Mapped[str | None] = mapped_column(String(32))
+    postmortem_page_id: Mapped[str | None] = mapped_column(String(64))
+    postmortem_url: Mapped[str | None] = mapped_column(String(500))
+
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    roles: Mapped[list[IncidentRole]] = relationship(
+        back_populates="incident", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    # Optimistic locking: every UPDATE says WHERE version = <the version we read>.
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+    @property
+    def reference(self) -> str:
+        """The name people use: INC-12."""
+        return f"INC-{self.id}"
+
+    def holder(self, role: str) -> str | None:
+        """The user holding `role`, or None."""
+        for assignment in self.roles:
+            if assignment.role == role:
+                return assignment.user_id
+        return None
+
+
+class IncidentRole(Base):
+    """Who holds a role now; the history lives in the timeline."""
+
+    __tablename__ = "incident_roles"
+    __table_args__ = (UniqueConstraint("incident_id", "role", name="uq_incident_roles_role"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
+    role: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[str] = mapped_column(String(32))
+    assigned_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    assigned_by: Mapped[str | None] = mapped_column(String(32))
+
+    incident: Mapped[Incident] = relationship(back_populates="roles")
+
+
+class TimelineEvent(Base):
+    """One thing that happened to an incident. Rows are only ever appended."""
+
+    __tablename__ = "timeline_events"
+    __table_args__ = (Index("ix_timeline_events_incident_at", "incident_id", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    kind: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str | None] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(Text, default="")
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class OutboxItem(Base):
+    """A side effect to deliver after the transaction that decided it has committed."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        Index("ix_outbox_pending", "delivered_at", "dead_at", "next_attempt_at"),
+        Index("ix_outbox_incident", "incident_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    dead_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    # A worker leases an item while it delivers it, outside any transaction; a worker that
+    # dies simply lets the lease expire and another one takes over.
+    locked_by: Mapped[str | None] = mapped_column(String(64))
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ProcessedRequest(Base):
+    """Identity of a Slack request already handled, so a redelivery changes nothing."""
+
+    __tablename__ = "processed_requests"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,253 @@
+"""The outbox: effects written in the same transaction as the change, delivered afterwards.
+
+Delivery is at least once. A worker leases a due item in a short transaction, runs its
+handler with no transaction open (handlers call Slack or Confluence), then records the
+outcome in another short transaction. Items of one incident are delivered in order: an item
+waits while an older item of the same incident is undelivered.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import socket
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy.orm import Session, aliased, sessionmaker
+
+from firefighter.db import transaction, utcnow
+from firefighter.incidents.models import OutboxItem
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+
+
+@dataclass(frozen=True)
+class Message:
+    """What a handler receives: one outbox item, detached from the database."""
+
+    id: int
+    kind: str
+    payload: dict[str, Any]
+    incident_id: int | None
+    attempts: int
+
+
+Handler = Callable[[Message], None]
+
+
+class RetryLater(Exception):
+    """Raised by a handler that wants another attempt after `delay` seconds."""
+
+    def __init__(self, message: str, delay: float | None = None) -> None:
+        super().__init__(message)
+        self.delay = delay
+
+
+class PermanentFailure(Exception):
+    """Raised by a handler when retrying cannot help (bad request, missing permission)."""
+
+
+def enqueue(
+    session: Session,
+    kind: str,
+    payload: dict[str, Any] | None = None,
+    *,
+    incident_id: int | None = None,
+    now: datetime | None = None,
+) -> OutboxItem:
+    """Add an effect to the current transaction; it is delivered only if that commits."""
+    at = now or utcnow()
+    item = OutboxItem(
+        kind=kind,
+        payload=payload or {},
+        incident_id=incident_id,
+        attempts=0,
+        next_attempt_at=at,
+        created_at=at,
+    )
+    session.add(item)
+    return item
+
+
+@dataclass
+class Backoff:
+    """Exponential backoff with full jitter, capped."""
+
+    base: float = 1.0
+    cap: float = 300.0
+    rng: random.Random = field(default_factory=random.Random)
+
+    def delay(self, attempts: int) -> float:
+        """Seconds to wait after the `attempts`-th failure."""
+        ceiling = min(self.cap, self.base * (2 ** max(attempts - 1, 0)))
+        # Half fixed, half random: never zero, yet replicas don't retry in lockstep.
+        return float(ceiling / 2 + self.rng.uniform(0, ceiling / 2))
+
+
+class Dispatcher:
+    """Leases due outbox items and hands each to the handler registered for its kind."""
+
+    def __init__(
+        self,
+        factory: sessionmaker[Session],
+        *,
+        clock: Clock = utcnow,
+        max_attempts: int = 8,
+        lease_seconds: float = 60.0,
+        backoff: Backoff | None = None,
+        worker_id: str | None = None,
+    ) -> None:
+        self.factory = factory
+        self.clock = clock
+        self.max_attempts = max_attempts
+        self.lease = timedelta(seconds=lease_seconds)
+        self.backoff = backoff or Backoff()
+        self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
+        self.handlers: dict[str, Handler] = {}
+        self.on_dead: Callable[[Message, str], None] | None = None
+
+    def register(self, kind: str, handler: Handler) -> None:
+        """Deliver items of `kind` with `handler`."""
+        self.handlers[kind] = handler
+
+    def _claim(self, limit: int) -> list[Message]:
+        now = self.clock()
+        earlier = aliased(OutboxItem)
+        blocked_by_older = exists().where(
+            and_(
+                earlier.incident_id == OutboxItem.incident_id,
+                earlier.id < OutboxItem.id,
+                earlier.delivered_at.is_(None),
+                earlier.dead_at.is_(None),
+            )
+        )
+        query = (
+            select(OutboxItem)
+            .where(
+                OutboxItem.delivered_at.is_(None),
+                OutboxItem.dead_at.is_(None),
+                OutboxItem.next_attempt_at <= now,
+                or_(OutboxItem.locked_until.is_(None), OutboxItem.locked_until < now),
+                or_(OutboxItem.incident_id.is_(None), ~blocked_by_older),
+            )
+            .order_by(OutboxItem.id)
+            .limit(limit)
+        )
+        with transaction(self.factory) as session:
+            if session.get_bind().dialect.name == "postgresql":
+                query = query.with_for_update(skip_locked=True, of=OutboxItem)
+            items = list(session.scalars(query))
+            claimed: list[Message] = []
+            seen_incidents: set[int] = set()
+            for item in items:
+                # One item per incident per batch keeps that incident's effects in order.
+                if item.incident_id is not None:
+                    if item.incident_id in seen_incidents:
+                        continue
+                    seen_incidents.add(item.incident_id)
+                item.locked_by = self.worker_id
+                item.locked_until = now + self.lease
+                claimed.append(
+                    Message(item.id, item.kind, dict(item.payload), item.incident_id, item.attempts)
+                )
+            return claimed
+
+    def _finish(self, message: Message, error: BaseException | None) -> None:
+        now = self.clock()
+        with transaction(self.factory) as session:
+            item = session.get(OutboxItem, message.id)
+            if item is None or item.delivered_at is not None:
+                return
+            item.locked_by = None
+            item.locked_until = None
+            if error is None:
+                item.delivered_at = now
+                item.last_error = None
+                return
+            item.attempts += 1
+            item.last_error = f"{type(error).__name__}: {error}"[:2000]
+            permanent = isinstance(error, PermanentFailure)
+            if permanent or item.attempts >= self.max_attempts:
+                item.dead_at = now
+                dead = True
+            else:
+                delay = error.delay if isinstance(error, RetryLater) and error.delay else None
+                item.next_attempt_at = now + timedelta(
+                    seconds=delay if delay is not None else self.backoff.delay(item.attempts)
+                )
+                dead = False
+        if dead and self.on_dead is not None:
+            try:
+                self.on_dead(message, str(error))
+            except Exception:  # the dead letter stays visible even if telling people fails
+                log.exception("dead-letter notification failed for outbox item %s", message.id)
+
+    def run_once(self, limit: int = 20) -> int:
+        """Deliver what is due now; returns how many items were attempted."""
+        messages = self._claim(limit)
+        for message in messages:
+            handler = self.handlers.get(message.kind)
+            error: BaseException | None = None
+            if handler is None:
+                error = PermanentFailure(f"no handler registered for {message.kind!r}")
+            else:
+                try:
+                    handler(message)
+                except Exception as exc:  # a failing effect must never stop the worker
+                    log.warning("outbox item %s (%s) failed: %s", message.id, message.kind, exc)
+                    error = exc
+            self._finish(message, error)
+        return len(messages)
+
+    def drain(self, *, max_rounds: int = 1000) -> int:
+        """Deliver until nothing is due now (tests and the demo use this)."""
+        total = 0
+        for _ in range(max_rounds):
+            done = self.run_once()
+            total += done
+            if done == 0:
+                break
+        return total
+
+    def run_forever(self, stop: threading.Event, idle_sleep: float = 0.2) -> None:
+        """Poll until `stop` is set."""
+        while not stop.is_set():
+            try:
+                done = self.run_once()
+            except Exception:  # the database may blink; keep the worker alive
+                log.exception("outbox poll failed")
+                done = 0
+            if done == 0:
+                stop.wait(idle_sleep)
+
+
+def pending_count(session: Session) -> int:
+    """Items not yet delivered nor dead."""
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(OutboxItem)
+            .where(OutboxItem.delivered_at.is_(None), OutboxItem.dead_at.is_(None))
+        )
+        or 0
+    )
+
+
+def retry_dead(session: Session, item_id: int | None = None, *, now: datetime | None = None) -> int:
+    """Put dead-lettered items back in the queue; returns how many."""
+    statement = (
+        update(OutboxItem)
+        .where(OutboxItem.dead_at.is_not(None), OutboxItem.delivered_at.is_(None))
+        .values(dead_at=None, attempts=0, next_attempt_at=now or utcnow(), locked_until=None)
+    )
+    if item_id is not None:
+        statement = statement.where(OutboxItem.id == item_id)
+    return int(session.execute(statement).rowcount)  # type: ignore[attr-defined]

@@ -1,0 +1,110 @@
+"""Read-only queries and the stable JSON shape of an incident."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import case, select
+from sqlalchemy.orm import Session
+
+from firefighter.incidents.errors import InvalidInput, NotFound
+from firefighter.incidents.lifecycle import ACTIVE, Status, is_known
+from firefighter.incidents.models import Incident, TimelineEvent
+
+
+def parse_reference(text: str) -> int:
+    """`12`, `INC-12` or `inc12` as an incident id, or InvalidInput."""
+    match = re.fullmatch(r"\s*(?:inc-?)?(\d{1,12})\s*", text or "", flags=re.IGNORECASE)
+    if not match:
+        raise InvalidInput(f"{text!r} is not an incident reference; use a number or INC-<number>.")
+    return int(match.group(1))
+
+
+def get_incident(session: Session, incident_id: int) -> Incident:
+    """The incident, or NotFound."""
+    incident = session.get(Incident, incident_id)
+    if incident is None:
+        raise NotFound(f"There is no incident INC-{incident_id}.")
+    return incident
+
+
+def list_incidents(
+    session: Session,
+    *,
+    status: str | None = None,
+    active_only: bool = False,
+    severity_order: list[str] | None = None,
+) -> list[Incident]:
+    """Incidents filtered by status; most severe first when an order is given, else newest."""
+    query = select(Incident)
+    if status:
+        if not is_known(status):
+            states = ", ".join(s.value for s in Status)
+            raise InvalidInput(f"Unknown status {status!r}. Statuses are: {states}.")
+        query = query.where(Incident.status == status)
+    if active_only:
+        query = query.where(Incident.status.in_((*ACTIVE, Status.MITIGATED.value)))
+    if severity_order:
+        rank = case({name: i for i, name in enumerate(severity_order)}, value=Incident.severity)
+        query = query.order_by(rank, Incident.declared_at.desc())
+    else:
+        query = query.order_by(Incident.id.desc())
+    return list(session.scalars(query))
+
+
+def timeline(session: Session, incident_id: int) -> list[TimelineEvent]:
+    """The incident's events, oldest first."""
+    return list(
+        session.scalars(
+            select(TimelineEvent)
+            .where(TimelineEvent.incident_id == incident_id)
+            .order_by(TimelineEvent.at, TimelineEvent.id)
+        )
+    )
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def incident_json(incident: Incident) -> dict[str, Any]:
+    """The fields other tools rely on (DESIGN.md), plus a few extras."""
+    return {
+        "id": incident.id,
+        "title": incident.title,
+        "status": incident.status,
+        "severity": incident.severity,
+        "channel_id": incident.channel_id,
+        "commander": incident.holder("commander"),
+        "private": incident.private,
+        "created_at": _iso(incident.created_at),
+        "postmortem_url": incident.postmortem_url,
+        "reference": incident.reference,
+        "drill": incident.drill,
+        "component": incident.component,
+        "closure_reason": incident.closure_reason,
+        "version": incident.version,
+        "milestones": {
+            "started_at": _iso(incident.started_at),
+            "detected_at": _iso(incident.detected_at),
+            "declared_at": _iso(incident.declared_at),
+            "acknowledged_at": _iso(incident.acknowledged_at),
+            "mitigated_at": _iso(incident.mitigated_at),
+            "closed_at": _iso(incident.closed_at),
+        },
+        "roles": {role.role: role.user_id for role in incident.roles},
+    }
+
+
+def event_json(event: TimelineEvent) -> dict[str, Any]:
+    """One timeline entry as `{at, kind, actor, text}`."""
+    return {"at": _iso(event.at), "kind": event.kind, "actor": event.actor, "text": event.text}
+
+
+def incident_detail_json(session: Session, incident: Incident) -> dict[str, Any]:
+    """`incident_json` plus the timeline."""
+    data = incident_json(incident)
+    data["timeline"] = [event_json(e) for e in timeline(session, incident.id)]
+    return data

@@ -1,0 +1,1 @@
+"""Post-mortems: rendering incidents into Confluence storage format and publishing them."""

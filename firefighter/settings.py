@@ -1,0 +1,244 @@
+"""Configuration from the environment (and a `.env` file), validated once at start-up."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import AliasChoices, BaseModel, Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+
+class Severity(BaseModel):
+    """One severity level: its name, what it means, and the obligations it carries."""
+
+    name: str
+    description: str
+    postmortem_required: bool = False
+    # Minutes without an update before the commander is nudged; None means never.
+    reminder_minutes: int | None = None
+
+    @field_validator("name")
+    @classmethod
+    def _upper_name(cls, value: str) -> str:
+        if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_-]{0,15}", value):
+            raise ValueError("a severity name is a short word such as SEV1")
+        return value.upper()
+
+
+DEFAULT_SEVERITIES: list[Severity] = [
+    Severity(
+        name="SEV1",
+        description="Critical: the whole service or most customers are affected",
+        postmortem_required=True,
+        reminder_minutes=30,
+    ),
+    Severity(
+        name="SEV2",
+        description="Major: a key feature is down or many customers are affected",
+        postmortem_required=True,
+        reminder_minutes=60,
+    ),
+    Severity(
+        name="SEV3",
+        description="Minor: a feature is degraded, a workaround exists",
+        reminder_minutes=240,
+    ),
+    Severity(name="SEV4", description="Low: little customer impact"),
+    Severity(name="SEV5", description="Cosmetic or internal only"),
+]
+
+DEFAULT_COMPONENTS = ["api", "web", "mobile", "payments", "search", "database", "infrastructure"]
+
+
+class Settings(BaseSettings):
+    """Every setting of the bot; environment variable names are the stable interface."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        populate_by_name=True,
+        case_sensitive=False,
+    )
+
+    database_url: str = Field(
+        "sqlite:///firefighter.db", validation_alias=AliasChoices("DATABASE_URL", "database_url")
+    )
+    slack_bot_token: str | None = Field(
+        None, validation_alias=AliasChoices("SLACK_BOT_TOKEN", "slack_bot_token")
+    )
+    slack_signing_secret: str | None = Field(
+        None, validation_alias=AliasChoices("SLACK_SIGNING_SECRET", "slack_signing_secret")
+    )
+    slack_app_token: str | None = Field(
+        None, validation_alias=AliasChoices("SLACK_APP_TOKEN", "slack_app_token")
+    )
+    slack_api_url: str = Field(
+        "https://slack.com/api/", validation_alias=AliasChoices("SLACK_API_URL", "slack_api_url")
+    )
+    incidents_channel: str | None = Field(
+        None,
+        validation_alias=AliasChoices("FIREFIGHTER_INCIDENTS_CHANNEL", "incidents_channel"),
+    )
+    digest_channel: str | None = Field(
+        None, validation_alias=AliasChoices("FIREFIGHTER_DIGEST_CHANNEL", "digest_channel")
+    )
+    command: str = Field(
+        "/incident", validation_alias=AliasChoices("FIREFIGHTER_COMMAND", "command")
+    )
+    confluence_url: str | None = Field(
+        None, validation_alias=AliasChoices("CONFLUENCE_URL", "confluence_url")
+    )
+    confluence_username: str | None = Field(
+        None, validation_alias=AliasChoices("CONFLUENCE_USERNAME", "confluence_username")
+    )
+    confluence_api_token: str | None = Field(
+        None, validation_alias=AliasChoices("CONFLUENCE_API_TOKEN", "confluence_api_token")
+    )
+    confluence_space: str | None = Field(
+        None, validation_alias=AliasChoices("CONFLUENCE_SPACE", "confluence_space")
+    )
+    confluence_parent_page_id: str | None = Field(
+        None,
+        validation_alias=AliasChoices("CONFLUENCE_PARENT_PAGE_ID", "confluence_parent_page_id"),
+    )
+    postmortem_dir: Path = Field(
+        Path("postmortems"),
+        validation_alias=AliasChoices("FIREFIGHTER_POSTMORTEM_DIR", "postmortem_dir"),
+    )
+    timezone: str = Field("UTC", validation_alias=AliasChoices("FIREFIGHTER_TIMEZONE", "timezone"))
+    severities: list[Severity] = Field(
+        default_factory=lambda: list(DEFAULT_SEVERITIES),
+        validation_alias=AliasChoices("FIREFIGHTER_SEVERITIES", "severities"),
+    )
+    components: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: list(DEFAULT_COMPONENTS),
+        validation_alias=AliasChoices("FIREFIGHTER_COMPONENTS", "components"),
+    )
+    outbox_max_attempts: int = Field(
+        8,
+        ge=1,
+        le=100,
+        validation_alias=AliasChoices("FIREFIGHTER_OUTBOX_MAX_ATTEMPTS", "outbox_max_attempts"),
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("an IANA time zone such as Europe/Paris or UTC") from None
+        return value
+
+    @field_validator("command")
+    @classmethod
+    def _slash(cls, value: str) -> str:
+        if not re.fullmatch(r"/[a-z0-9_-]{1,31}", value):
+            raise ValueError("a slash command such as /incident (lowercase, no spaces)")
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _db_url(cls, value: str) -> str:
+        if not re.match(r"^(sqlite|postgresql)(\+\w+)?://", value):
+            raise ValueError("a SQLAlchemy URL starting with sqlite:/// or postgresql+psycopg://")
+        if value.startswith("postgresql://"):
+            # The psycopg 3 driver is the one we ship; plain postgresql:// means psycopg2.
+            value = "postgresql+psycopg://" + value[len("postgresql://") :]
+        return value
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _api_url(cls, value: str) -> str:
+        if not re.match(r"^https?://", value):
+            raise ValueError("an http(s) URL such as https://slack.com/api/")
+        return value if value.endswith("/") else value + "/"
+
+    @field_validator("components", mode="before")
+    @classmethod
+    def _split_components(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("severities")
+    @classmethod
+    def _some_severities(cls, value: list[Severity]) -> list[Severity]:
+        if not value:
+            raise ValueError("at least one severity")
+        names = [s.name for s in value]
+        if len(set(names)) != len(names):
+            raise ValueError("severity names must be unique")
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The configured time zone as a tzinfo."""
+        return ZoneInfo(self.timezone)
+
+    @property
+    def announce_digest_channel(self) -> str | None:
+        """Where the digest goes: its own channel, else the incidents channel."""
+        return self.digest_channel or self.incidents_channel
+
+    def severity(self, name: str) -> Severity:
+        """The severity called `name` (case-insensitive); KeyError if unknown."""
+        wanted = name.strip().upper()
+        for severity in self.severities:
+            if severity.name == wanted:
+                return severity
+        raise KeyError(name)
+
+    @property
+    def severity_names(self) -> list[str]:
+        """Severity names, most severe first."""
+        return [s.name for s in self.severities]
+
+
+class ConfigError(Exception):
+    """A setting has a bad value; the message is one line naming the variable."""
+
+
+_FIELD_TO_ENV = {
+    name: (
+        field.validation_alias.choices[0]
+        if isinstance(field.validation_alias, AliasChoices)
+        else name
+    )
+    for name, field in Settings.model_fields.items()
+}
+
+
+def _explain(error: ValidationError) -> str:
+    first = error.errors()[0]
+    loc = [str(part) for part in first["loc"]]
+    head = loc[0] if loc else "?"
+    variable = _FIELD_TO_ENV.get(head.lower(), head.upper())
+    message = first["msg"]
+    if message.startswith("Value error, "):
+        detail = "expected " + message.removeprefix("Value error, ")
+    else:
+        detail = message[0].lower() + message[1:]
+    where = "".join(f"[{p}]" for p in loc[1:])
+    value = first.get("input")
+    shown = f" (got {value!r})" if isinstance(value, str | int | float) else ""
+    return f"{variable}{where}: {detail}{shown}"
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read settings from the environment; raise ConfigError with a one-line explanation."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as error:
+        raise ConfigError(_explain(error)) from None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return load_settings()
