@@ -15,4 +15,15 @@ INVITE = "incident.invite"
 EXPORT_POSTMORTEM = "postmortem.export"
 """Render the post-mortem and publish it (Confluence, or files)."""
 
-ALL = (OPEN_CHANNEL, REFRESH, POST_EVENT, INVITE, EXPORT_POSTMORTEM)
+
+POSTMORTEM_PUBLISHED = "postmortem.published"
+"""Link the published post-mortem back: message in the channel, bookmark."""
+
+NOTIFY = "incident.notify"
+"""Post a one-off notice in the incident channel (payload: incident_id, text, key).
+
+Enqueued without an incident_id on the outbox row, so a notice about a stuck effect is not
+itself stuck behind that effect in the incident's delivery order.
+"""
+
+ALL = (OPEN_CHANNEL, REFRESH, POST_EVENT, INVITE, EXPORT_POSTMORTEM, POSTMORTEM_PUBLISHED, NOTIFY)

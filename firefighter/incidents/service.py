@@ -620,7 +620,42 @@ class IncidentService:
                 {"page_id": page_id, "url": url, "first": first},
             )
             self._changed(session, incident, "postmortem")
+            enqueue(
+                session,
+                effects.POSTMORTEM_PUBLISHED,
+                {"incident_id": incident.id, "url": url, "first": first},
+                incident_id=incident.id,
+                now=self.clock(),
+            )
             return incident
+
+    def request_postmortem(self, incident_id: int, *, actor: str | None) -> int:
+        """Enqueue a post-mortem export; returns the outbox item id to wait for."""
+        with self._unit() as session:
+            incident = self._load(session, incident_id, None)
+            item = enqueue(
+                session,
+                effects.EXPORT_POSTMORTEM,
+                {"incident_id": incident.id, "requested_by": actor},
+                incident_id=incident.id,
+                now=self.clock(),
+            )
+            session.flush()
+            return item.id
+
+    def notify(self, incident_id: int, text: str, *, key: str) -> None:
+        """Enqueue a one-off notice for the incident channel, deduplicated by `key`."""
+        try:
+            with self._unit(f"notify:{key}") as session:
+                enqueue(
+                    session,
+                    effects.NOTIFY,
+                    {"incident_id": incident_id, "text": text, "key": key},
+                    incident_id=None,
+                    now=self.clock(),
+                )
+        except AlreadyProcessed:
+            return
 
     def find_by_channel(self, channel_id: str) -> Incident | None:
         """The incident whose channel is `channel_id`."""
