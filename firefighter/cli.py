@@ -10,6 +10,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from firefighter import __version__
@@ -131,7 +132,7 @@ def incident_list(
             row["reference"],
             row["severity"],
             row["status"],
-            title,
+            escape(title),
             row["commander"] or "-",
             row["channel_id"] or "-",
             (row["created_at"] or "")[:16].replace("T", " "),
@@ -167,7 +168,7 @@ def print_incident(data: dict[str, Any]) -> None:
     flags = " (private)" if data["private"] else ""
     flags += " (DRILL)" if data["drill"] else ""
     out.print(
-        f"[bold]{data['reference']}[/] {data['title']}{flags}\n"
+        f"[bold]{data['reference']}[/] {escape(data['title'])}{flags}\n"
         f"  {data['severity']} · {data['status']} · commander {data['commander'] or '-'}"
         f" · channel {data['channel_id'] or '-'}",
         highlight=False,
@@ -180,7 +181,10 @@ def print_incident(data: dict[str, Any]) -> None:
     table = Table("When (UTC)", "Kind", "Actor", "What")
     for event in data["timeline"]:
         table.add_row(
-            event["at"][:19].replace("T", " "), event["kind"], event["actor"] or "-", event["text"]
+            event["at"][:19].replace("T", " "),
+            event["kind"],
+            event["actor"] or "-",
+            escape(event["text"]),
         )
     out.print(table)
 

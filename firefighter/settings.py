@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AliasChoices, BaseModel, Field, ValidationError, field_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, SettingsError
 
 
 class Severity(BaseModel):
@@ -236,6 +236,14 @@ def load_settings(**overrides: Any) -> Settings:
         return Settings(**overrides)
     except ValidationError as error:
         raise ConfigError(_explain(error)) from None
+    except SettingsError as error:
+        # pydantic-settings fails before validation when a list setting is not JSON.
+        match = re.search(r'field "(\w+)"', str(error))
+        field = match.group(1) if match else "?"
+        variable = _FIELD_TO_ENV.get(field, field.upper())
+        raise ConfigError(
+            f"{variable}: expected JSON (a list of objects, see the README)"
+        ) from None
 
 
 @lru_cache(maxsize=1)
