@@ -101,9 +101,12 @@ class NotMigrated(Exception):
 
 def alembic_config(url: str) -> Any:
     """An Alembic Config pointing at the packaged migrations and `url`."""
+    import sys
+
     from alembic.config import Config
 
-    config = Config()
+    # Alembic's default stream is bound when alembic is imported; use the current one.
+    config = Config(stdout=sys.stdout)
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return config

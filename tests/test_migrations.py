@@ -14,7 +14,14 @@ from sqlalchemy import create_engine, inspect, make_url, text
 from firefighter.db import alembic_config, upgrade
 from tests.conftest import PG_ADMIN_URL
 
-TABLES = {"incidents", "incident_roles", "timeline_events", "outbox", "processed_requests"}
+TABLES = {
+    "incidents",
+    "incident_roles",
+    "incident_members",
+    "timeline_events",
+    "outbox",
+    "processed_requests",
+}
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -96,6 +96,21 @@ class IncidentRole(Base):
     incident: Mapped[Incident] = relationship(back_populates="roles")
 
 
+class IncidentMember(Base):
+    """Someone in the incident: declarer, role holders, invited responders, people who joined.
+
+    Private incidents are shown only to their members.
+    """
+
+    __tablename__ = "incident_members"
+
+    incident_id: Mapped[int] = mapped_column(
+        ForeignKey("incidents.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class TimelineEvent(Base):
     """One thing that happened to an incident. Rows are only ever appended."""
 

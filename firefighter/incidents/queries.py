@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from firefighter.incidents.errors import InvalidInput, NotFound
 from firefighter.incidents.lifecycle import ACTIVE, Status, is_known
-from firefighter.incidents.models import Incident, TimelineEvent
+from firefighter.incidents.models import Incident, IncidentMember, TimelineEvent
 
 
 def parse_reference(text: str) -> int:
@@ -108,3 +108,23 @@ def incident_detail_json(session: Session, incident: Incident) -> dict[str, Any]
     data = incident_json(incident)
     data["timeline"] = [event_json(e) for e in timeline(session, incident.id)]
     return data
+
+
+def is_member(session: Session, incident_id: int, user_id: str) -> bool:
+    """Whether `user_id` is among the incident's members."""
+    return session.get(IncidentMember, (incident_id, user_id)) is not None
+
+
+def visible_to(session: Session, incidents: list[Incident], user_id: str) -> list[Incident]:
+    """Drop the private incidents `user_id` is not a member of."""
+    private_ids = [i.id for i in incidents if i.private]
+    if not private_ids:
+        return incidents
+    member_of = set(
+        session.scalars(
+            select(IncidentMember.incident_id).where(
+                IncidentMember.incident_id.in_(private_ids), IncidentMember.user_id == user_id
+            )
+        )
+    )
+    return [i for i in incidents if not i.private or i.id in member_of]

@@ -30,6 +30,7 @@ from firefighter.incidents.models import (
     TITLE_MAX,
     UPDATE_MAX,
     Incident,
+    IncidentMember,
     IncidentRole,
     ProcessedRequest,
     TimelineEvent,
@@ -261,6 +262,7 @@ class IncidentService:
                         assigned_by=actor,
                     )
                 )
+                session.add(IncidentMember(incident_id=incident.id, user_id=actor, added_at=now))
             label = "Drill declared" if drill else "Incident declared"
             self._event(
                 session,
@@ -522,6 +524,8 @@ class IncidentService:
             first_taker = incident.acknowledged_at is None and user_id != incident.declarer
             if role == "commander" and first_taker:
                 incident.acknowledged_at = now
+            if session.get(IncidentMember, (incident.id, user_id)) is None:
+                session.add(IncidentMember(incident_id=incident.id, user_id=user_id, added_at=now))
             self._touch(incident)
             event = self._event(
                 session,
@@ -656,6 +660,19 @@ class IncidentService:
                 )
         except AlreadyProcessed:
             return
+
+    def add_members(self, incident_id: int, user_ids: list[str]) -> None:
+        """Remember people who are in the incident (invited or joined); no version bump."""
+        if not user_ids:
+            return
+        with self.factory() as session, session.begin():
+            for user_id in dict.fromkeys(user_ids):
+                if session.get(IncidentMember, (incident_id, user_id)) is None:
+                    session.add(
+                        IncidentMember(
+                            incident_id=incident_id, user_id=user_id, added_at=self.clock()
+                        )
+                    )
 
     def find_by_channel(self, channel_id: str) -> Incident | None:
         """The incident whose channel is `channel_id`."""
