@@ -189,6 +189,31 @@ def print_incident(data: dict[str, Any]) -> None:
     out.print(table)
 
 
+@app.command("serve")
+@friendly
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 3000,
+    worker: Annotated[
+        bool, typer.Option("--worker/--no-worker", help="Run the outbox worker in-process.")
+    ] = True,
+    threads: Annotated[int, typer.Option(help="Request-handling threads.")] = 8,
+) -> None:
+    """Serve Slack requests at POST /slack/events and health at GET /healthz."""
+    from firefighter.serving import run_server
+
+    run_server(open_core(), host=host, port=port, with_worker=worker, threads=threads, console=out)
+
+
+@app.command("worker")
+@friendly
+def worker() -> None:
+    """Deliver the outbox (Slack messages, post-mortems) until stopped."""
+    from firefighter.serving import run_worker
+
+    run_worker(open_core(), console=out)
+
+
 @app.command("demo")
 @friendly
 def demo(

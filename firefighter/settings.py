@@ -119,6 +119,10 @@ class Settings(BaseSettings):
         default_factory=lambda: list(DEFAULT_COMPONENTS),
         validation_alias=AliasChoices("FIREFIGHTER_COMPONENTS", "components"),
     )
+    responders: dict[str, list[str]] = Field(
+        default_factory=dict,
+        validation_alias=AliasChoices("FIREFIGHTER_RESPONDERS", "responders"),
+    )
     outbox_max_attempts: int = Field(
         8,
         ge=1,
@@ -165,6 +169,25 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
+
+    @field_validator("responders")
+    @classmethod
+    def _responder_ids(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        for key, ids in value.items():
+            for ident in ids:
+                if not re.fullmatch(r"[UWS][A-Z0-9]{2,}", ident):
+                    raise ValueError(
+                        f"Slack user (U…) or user group (S…) ids; {ident!r} under {key!r} is not"
+                    )
+        return value
+
+    def responders_for(self, severity: str, component: str | None) -> list[str]:
+        """User and user-group ids to invite for an incident, from `FIREFIGHTER_RESPONDERS`."""
+        keys = ["*", severity.upper()] + ([component] if component else [])
+        found: list[str] = []
+        for key in keys:
+            found += self.responders.get(key, [])
+        return list(dict.fromkeys(found))
 
     @field_validator("severities")
     @classmethod

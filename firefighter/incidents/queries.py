@@ -10,7 +10,7 @@ from sqlalchemy import case, select
 from sqlalchemy.orm import Session
 
 from firefighter.incidents.errors import InvalidInput, NotFound
-from firefighter.incidents.lifecycle import ACTIVE, Status, is_known
+from firefighter.incidents.lifecycle import Status, is_known
 from firefighter.incidents.models import Incident, IncidentMember, TimelineEvent
 
 
@@ -37,7 +37,7 @@ def list_incidents(
     active_only: bool = False,
     severity_order: list[str] | None = None,
 ) -> list[Incident]:
-    """Incidents filtered by status; most severe first when an order is given, else newest."""
+    """Incidents by status (or all not closed); most severe first if an order is given."""
     query = select(Incident)
     if status:
         if not is_known(status):
@@ -45,7 +45,7 @@ def list_incidents(
             raise InvalidInput(f"Unknown status {status!r}. Statuses are: {states}.")
         query = query.where(Incident.status == status)
     if active_only:
-        query = query.where(Incident.status.in_((*ACTIVE, Status.MITIGATED.value)))
+        query = query.where(Incident.status != Status.CLOSED.value)
     if severity_order:
         rank = case({name: i for i, name in enumerate(severity_order)}, value=Incident.severity)
         query = query.order_by(rank, Incident.declared_at.desc())

@@ -1,0 +1,87 @@
+"""Long-running processes: `firefighter serve` and `firefighter worker`."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from types import FrameType
+
+from rich.console import Console
+
+from firefighter.bootstrap import Core
+from firefighter.slack.app import build_app
+from firefighter.slack.client import make_client
+from firefighter.slack.server import wsgi_app
+from firefighter.worker import build_dispatcher, start_in_thread
+
+log = logging.getLogger(__name__)
+
+
+def _on_termination(stop: threading.Event, also: list[object]) -> None:
+    def handler(_signum: int, _frame: FrameType | None) -> None:
+        stop.set()
+        for server in also:
+            close = getattr(server, "close", None)
+            if callable(close):
+                close()
+
+    signal.signal(signal.SIGTERM, handler)
+    signal.signal(signal.SIGINT, handler)
+
+
+def run_server(
+    core: Core,
+    *,
+    host: str,
+    port: int,
+    with_worker: bool,
+    threads: int = 8,
+    console: Console | None = None,
+) -> None:
+    """Serve HTTP (or Socket Mode when SLACK_APP_TOKEN is set) until SIGTERM/SIGINT."""
+    from waitress.server import create_server
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    client = make_client(core.settings)
+    bolt = build_app(core, client)
+    stop = threading.Event()
+    if with_worker:
+        _, stop = start_in_thread(build_dispatcher(core, client))
+    server = create_server(wsgi_app(core, bolt), host=host, port=port, threads=threads)
+    socket_mode = None
+    if core.settings.slack_app_token:
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+        socket_mode = SocketModeHandler(bolt, core.settings.slack_app_token)
+        socket_mode.connect()  # type: ignore[no-untyped-call]
+    _on_termination(stop, [server])
+    if console is not None:
+        mode = "Socket Mode, health" if socket_mode else "POST /slack/events, GET /healthz"
+        worker = "with" if with_worker else "without"
+        console.print(
+            f"FireFighter serving on http://{host}:{server.effective_port} ({mode}), "
+            f"{worker} the outbox worker",
+            highlight=False,
+        )
+    try:
+        server.run()
+    finally:
+        stop.set()
+        if socket_mode is not None:
+            socket_mode.close()  # type: ignore[no-untyped-call]
+        core.close()
+
+
+def run_worker(core: Core, *, console: Console | None = None) -> None:
+    """Drain the outbox until SIGTERM/SIGINT."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    dispatcher = build_dispatcher(core, make_client(core.settings))
+    stop = threading.Event()
+    _on_termination(stop, [])
+    if console is not None:
+        console.print(f"FireFighter worker {dispatcher.worker_id} started", highlight=False)
+    try:
+        dispatcher.run_forever(stop)
+    finally:
+        core.close()

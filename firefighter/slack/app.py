@@ -1,0 +1,36 @@
+"""The Bolt app: listeners wired to the service, signature verification always on."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+from slack_sdk import WebClient
+
+from firefighter.bootstrap import Core
+from firefighter.settings import ConfigError
+from firefighter.slack.context import SlackContext
+from firefighter.slack.listeners import register_all
+
+
+def build_app(core: Core, client: WebClient, *, process_before_response: bool = True) -> App:
+    """A Bolt app for `core`.
+
+    Listeners only do local work (one transaction) plus, for modals, `views.open`, so they
+    finish quickly: running them before the response avoids Bolt's ack-polling thread.
+    """
+    secret = core.settings.slack_signing_secret
+    if not secret:
+        raise ConfigError(
+            "SLACK_SIGNING_SECRET: required; every request from Slack is verified with it "
+            "(find it under Basic Information in your Slack app's settings)"
+        )
+    app = App(
+        client=client,
+        signing_secret=secret,
+        process_before_response=process_before_response,
+        # auth.test at start-up would make start-up depend on Slack being up.
+        token_verification_enabled=False,
+        request_verification_enabled=True,
+        ignoring_self_events_enabled=True,
+    )
+    register_all(app, SlackContext(core=core, client=client))
+    return app

@@ -1,0 +1,308 @@
+"""Outbox handlers that act on Slack: channels, cards, announcements, posts, invites.
+
+Each handler reads the incident's current state, does its Slack calls with no database
+transaction open, and records what it made (channel id, message ts) so that a redelivery
+finishes the work instead of repeating it.
+"""
+
+from __future__ import annotations
+
+import logging
+import urllib.error
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from firefighter.bootstrap import Core
+from firefighter.incidents import effects, idempotency, lifecycle
+from firefighter.incidents.models import Incident, TimelineEvent
+from firefighter.incidents.outbox import Dispatcher, Message, PermanentFailure, RetryLater
+from firefighter.slack import blocks
+from firefighter.slack.text import channel_name, with_suffix
+
+log = logging.getLogger(__name__)
+
+TRANSIENT = {
+    "ratelimited",
+    "internal_error",
+    "fatal_error",
+    "service_unavailable",
+    "request_timeout",
+    "team_added_to_org",
+}
+
+
+@contextmanager
+def slack_errors(what: str) -> Iterator[None]:
+    """Turn Slack failures into the outbox's retry or dead-letter decisions."""
+    try:
+        yield
+    except SlackApiError as error:
+        code = str(error.response.get("error", "")) if error.response is not None else ""
+        status = error.response.status_code if error.response is not None else 0
+        if code in TRANSIENT or status >= 500 or status == 429:
+            retry_after = error.response.headers.get("Retry-After") if error.response else None
+            delay = float(retry_after) if retry_after else None
+            raise RetryLater(f"{what}: Slack answered {code or status}", delay) from None
+        raise PermanentFailure(f"{what}: Slack refused with {code or status}") from None
+    except (urllib.error.URLError, TimeoutError, ConnectionError) as error:
+        raise RetryLater(f"{what}: cannot reach Slack ({error})") from None
+
+
+def card_context(core: Core, incident: Incident) -> blocks.CardContext:
+    """The moves and severities a card for `incident` may offer."""
+    return blocks.CardContext(
+        next_states=core.service.next_states(incident),
+        severities=core.settings.severities,
+        can_close_early=lifecycle.can_close_early(incident.status),
+        can_reopen=bool(lifecycle.reopen_targets(incident.status)),
+        drill=incident.drill,
+    )
+
+
+class SlackEffects:
+    """The Slack side of every outbox effect."""
+
+    def __init__(self, core: Core, client: WebClient) -> None:
+        self.core = core
+        self.client = client
+        self.settings = core.settings
+        self._bot_user: str | None = None
+
+    def register(self, dispatcher: Dispatcher) -> None:
+        """Register a handler for each Slack effect."""
+        handlers: dict[str, Callable[[Message], None]] = {
+            effects.OPEN_CHANNEL: self.open_channel,
+            effects.REFRESH: self.refresh,
+            effects.POST_EVENT: self.post_event,
+            effects.INVITE: self.invite,
+            effects.NOTIFY: self.notify,
+            effects.POSTMORTEM_PUBLISHED: self.postmortem_published,
+        }
+        for kind, handler in handlers.items():
+            dispatcher.register(kind, handler)
+
+    # ---- reading state -------------------------------------------------------------
+
+    def _incident(self, incident_id: int) -> Incident:
+        with self.core.factory() as session:
+            incident = session.get(Incident, incident_id)
+            if incident is None:
+                raise PermanentFailure(f"incident {incident_id} no longer exists")
+            return incident
+
+    def _with_channel(self, message: Message) -> Incident:
+        incident = self._incident(int(message.payload["incident_id"]))
+        if not incident.channel_id:
+            # The channel effect comes first for each incident; if it is not done yet, wait.
+            raise RetryLater(f"{incident.reference} has no channel yet")
+        return incident
+
+    def bot_user(self) -> str | None:
+        """The bot's own user id (never invited: Slack refuses that)."""
+        if self._bot_user is None:
+            with slack_errors("auth.test"):
+                self._bot_user = str(self.client.auth_test().get("user_id") or "")
+        return self._bot_user or None
+
+    # ---- handlers ------------------------------------------------------------------
+
+    def open_channel(self, message: Message) -> None:
+        """Create the channel, invite people, set the topic, post and pin the card, announce."""
+        incident = self._incident(int(message.payload["incident_id"]))
+        if not incident.channel_id:
+            self._create_channel(incident)
+            incident = self._incident(incident.id)
+        assert incident.channel_id is not None
+        self._invite(incident, self._first_invitees(incident))
+        with slack_errors("conversations.setTopic"):
+            self.client.conversations_setTopic(
+                channel=incident.channel_id, topic=blocks.topic(incident)
+            )
+        if not incident.card_ts:
+            context = card_context(self.core, incident)
+            with slack_errors("chat.postMessage (card)"):
+                posted = self.client.chat_postMessage(
+                    channel=incident.channel_id,
+                    text=blocks.fallback_text(incident),
+                    blocks=blocks.as_dicts(blocks.incident_card(incident, context)),
+                )
+            card_ts = str(posted["ts"])
+            self.core.service.record_slack(incident.id, card_ts=card_ts)
+            with slack_errors("pins.add"):
+                try:
+                    self.client.pins_add(channel=incident.channel_id, timestamp=card_ts)
+                except SlackApiError as error:
+                    if error.response.get("error") != "already_pinned":
+                        raise
+        if self._announced(incident) and not incident.announcement_ts:
+            channel = self.settings.incidents_channel
+            assert channel is not None
+            context = card_context(self.core, incident)
+            with slack_errors("chat.postMessage (announcement)"):
+                posted = self.client.chat_postMessage(
+                    channel=channel,
+                    text=":fire: " + blocks.fallback_text(incident),
+                    blocks=blocks.as_dicts(blocks.announcement(incident, context)),
+                    unfurl_links=False,
+                )
+            self.core.service.record_slack(
+                incident.id, announcement_channel=channel, announcement_ts=str(posted["ts"])
+            )
+
+    def _announced(self, incident: Incident) -> bool:
+        # Private incidents are never announced; drills are announced only in a Game Day.
+        return bool(self.settings.incidents_channel) and not incident.private and not incident.drill
+
+    def _create_channel(self, incident: Incident) -> None:
+        base = channel_name(incident.id, incident.declared_at, incident.title)
+        candidate = base
+        for attempt in range(2, 30):
+            with slack_errors("conversations.create"):
+                try:
+                    created = self.client.conversations_create(
+                        name=candidate, is_private=incident.private
+                    )
+                except SlackApiError as error:
+                    if error.response.get("error") != "name_taken":
+                        raise
+                    candidate = with_suffix(base, attempt)
+                    continue
+            channel = created["channel"]
+            self.core.service.record_slack(
+                incident.id, channel_id=str(channel["id"]), channel_name=str(channel["name"])
+            )
+            return
+        raise PermanentFailure(f"no free channel name near {base!r}")
+
+    def _first_invitees(self, incident: Incident) -> list[str]:
+        wanted = [incident.declarer] if incident.declarer else []
+        wanted += [r.user_id for r in incident.roles]
+        ids = self.settings.responders_for(incident.severity, incident.component)
+        if incident.drill:
+            ids = []  # a drill pages nobody outside the game
+        for ident in ids:
+            if ident.startswith("S"):
+                with slack_errors("usergroups.users.list"):
+                    members = self.client.usergroups_users_list(usergroup=ident)
+                wanted += [str(member) for member in members.get("users") or []]
+            else:
+                wanted.append(ident)
+        return list(dict.fromkeys(wanted))
+
+    def _invite(self, incident: Incident, users: list[str]) -> None:
+        bot = self.bot_user()
+        invited = []
+        for user_id in users:
+            if not user_id or user_id == bot:
+                continue
+            try:
+                with slack_errors("conversations.invite"):
+                    try:
+                        self.client.conversations_invite(
+                            channel=incident.channel_id or "", users=user_id
+                        )
+                    except SlackApiError as error:
+                        code = error.response.get("error")
+                        if code not in ("already_in_channel", "cant_invite_self"):
+                            raise
+            except PermanentFailure as error:
+                # One unknown or deactivated user must not keep the others out.
+                log.warning("could not invite %s to %s: %s", user_id, incident.reference, error)
+                continue
+            invited.append(user_id)
+        self.core.service.add_members(incident.id, invited)
+
+    def invite(self, message: Message) -> None:
+        """Invite users (a new role holder) into the channel."""
+        incident = self._with_channel(message)
+        self._invite(incident, [str(u) for u in message.payload.get("users", [])])
+
+    def refresh(self, message: Message) -> None:
+        """Redraw the card and the announcement in place; refresh the topic when it changed."""
+        incident = self._incident(int(message.payload["incident_id"]))
+        context = card_context(self.core, incident)
+        if incident.channel_id and incident.card_ts:
+            with slack_errors("chat.update (card)"):
+                self.client.chat_update(
+                    channel=incident.channel_id,
+                    ts=incident.card_ts,
+                    text=blocks.fallback_text(incident),
+                    blocks=blocks.as_dicts(blocks.incident_card(incident, context)),
+                )
+        if incident.announcement_channel and incident.announcement_ts:
+            with slack_errors("chat.update (announcement)"):
+                self.client.chat_update(
+                    channel=incident.announcement_channel,
+                    ts=incident.announcement_ts,
+                    text=":fire: " + blocks.fallback_text(incident),
+                    blocks=blocks.as_dicts(blocks.announcement(incident, context)),
+                )
+        if incident.channel_id and message.payload.get("what") in ("status", "severity", "role"):
+            with slack_errors("conversations.setTopic"):
+                self.client.conversations_setTopic(
+                    channel=incident.channel_id, topic=blocks.topic(incident)
+                )
+
+    def _once(self, message: Message, post: Callable[[], Any]) -> None:
+        # A redelivered item (worker died after posting, before recording) is not reposted.
+        key = f"slack-posted:{message.id}"
+        if idempotency.seen(self.core.factory, key):
+            return
+        post()
+        idempotency.remember(self.core.factory, key)
+
+    def post_event(self, message: Message) -> None:
+        """Post a timeline event in the channel; updates also go to the announcement thread."""
+        incident = self._with_channel(message)
+        with self.core.factory() as session:
+            event = session.get(TimelineEvent, int(message.payload["event_id"]))
+        if event is None:
+            raise PermanentFailure("timeline event vanished")
+        text = blocks.event_text(event, incident)
+
+        def post() -> None:
+            with slack_errors("chat.postMessage (event)"):
+                self.client.chat_postMessage(channel=incident.channel_id or "", text=text)
+                if event.kind == "update" and incident.announcement_ts:
+                    self.client.chat_postMessage(
+                        channel=incident.announcement_channel or "",
+                        thread_ts=incident.announcement_ts,
+                        text=text,
+                    )
+
+        self._once(message, post)
+
+    def notify(self, message: Message) -> None:
+        """Post a one-off notice in the incident channel."""
+        incident = self._with_channel(message)
+        text = str(message.payload.get("text", ""))
+
+        def post() -> None:
+            with slack_errors("chat.postMessage (notice)"):
+                self.client.chat_postMessage(channel=incident.channel_id or "", text=text)
+
+        self._once(message, post)
+
+    def postmortem_published(self, message: Message) -> None:
+        """Link the post-mortem in the channel and bookmark it."""
+        incident = self._with_channel(message)
+        url = str(message.payload["url"])
+        first = bool(message.payload.get("first", True))
+        channel = incident.channel_id or ""
+
+        def post() -> None:
+            with slack_errors("chat.postMessage (post-mortem)"):
+                self.client.chat_postMessage(
+                    channel=channel, text=blocks.postmortem_link(url, first)
+                )
+            if first and url.startswith("http"):
+                with slack_errors("bookmarks.add"):
+                    self.client.bookmarks_add(
+                        channel_id=channel, title="Post-mortem", type="link", link=url
+                    )
+
+        self._once(message, post)

@@ -1,0 +1,142 @@
+"""Buttons and menus on the card and the announcement."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from firefighter.incidents.errors import AlreadyProcessed, IncidentError, NotFound
+from firefighter.incidents.models import Incident
+from firefighter.slack import blocks
+from firefighter.slack.context import SlackContext
+
+log = logging.getLogger(__name__)
+
+
+def register(app: App, ctx: SlackContext) -> None:
+    """Listen to the status buttons, the severity menu and the close/reopen dialogs."""
+
+    @app.action(re.compile(rf"^{blocks.STATUS_ACTION}:"))
+    def status_button(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond
+    ) -> None:
+        ack()
+        target = str(action["action_id"]).split(":", 1)[1]
+        run(
+            respond,
+            lambda incident_id, version, key: ctx.service.transition(
+                incident_id,
+                target,
+                actor=_user(body),
+                expected_version=version,
+                request_key=key,
+            ),
+            action.get("value"),
+            body,
+            action,
+        )
+
+    @app.action(blocks.SEVERITY_ACTION)
+    def severity_menu(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond
+    ) -> None:
+        ack()
+        severity = str((action.get("selected_option") or {}).get("value") or "")
+        block_id = str(action.get("block_id") or "")
+        run(
+            respond,
+            lambda incident_id, version, key: ctx.service.set_severity(
+                incident_id, severity, actor=_user(body), expected_version=version, request_key=key
+            ),
+            block_id.removeprefix(f"{blocks.ACTION_PREFIX}:"),
+            body,
+            action,
+        )
+
+    @app.action(blocks.CLOSE_ACTION)
+    def close_dialog(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
+    ) -> None:
+        ack()
+        open_dialog(ctx, client, respond, body, action, blocks.close_modal)
+
+    @app.action(blocks.REOPEN_ACTION)
+    def reopen_dialog(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
+    ) -> None:
+        ack()
+        open_dialog(ctx, client, respond, body, action, blocks.reopen_modal)
+
+
+def _user(body: dict[str, Any]) -> str:
+    return str((body.get("user") or {}).get("id") or "")
+
+
+def _key(body: dict[str, Any], action: dict[str, Any]) -> str:
+    # The same click delivered twice carries the same user, action and action_ts.
+    return f"action:{_user(body)}:{action.get('action_id')}:{action.get('action_ts')}"
+
+
+def say_privately(respond: Respond, text: str) -> None:
+    """Answer only the clicker, leaving the message they clicked untouched."""
+    try:
+        respond(text=text, response_type="ephemeral", replace_original=False)
+    except Exception:  # an expired response_url must not turn into an error page
+        log.warning("could not answer through response_url: %s", text)
+
+
+def run(
+    respond: Respond, command: Any, value: Any, body: dict[str, Any], action: dict[str, Any]
+) -> None:
+    """Parse `<id>:<version>`, run the service command, and explain any refusal."""
+    try:
+        incident_id, version = blocks.parse_action_value(str(value or ""))
+    except ValueError:
+        say_privately(
+            respond,
+            "That button is not one FireFighter drew; use the card in the incident channel.",
+        )
+        return
+    try:
+        command(incident_id, version, _key(body, action))
+    except AlreadyProcessed:
+        return
+    except IncidentError as error:
+        say_privately(respond, f":warning: {error}")
+
+
+def open_dialog(
+    ctx: SlackContext,
+    client: WebClient,
+    respond: Respond,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    build: Any,
+) -> None:
+    """Open the close or reopen modal for the clicked incident, if it still applies."""
+    try:
+        incident_id, version = blocks.parse_action_value(str(action.get("value") or ""))
+        with ctx.core.factory() as session:
+            incident = session.get(Incident, incident_id)
+        if incident is None:
+            raise NotFound(f"There is no incident INC-{incident_id}.")
+    except (ValueError, IncidentError) as error:
+        say_privately(respond, f":warning: {error}")
+        return
+    if version is not None and incident.version != version:
+        say_privately(
+            respond,
+            f":warning: {incident.reference} changed since you looked at it: it is now "
+            f"{incident.status} ({incident.severity}). Nothing was changed.",
+        )
+        return
+    try:
+        client.views_open(trigger_id=str(body.get("trigger_id") or ""), view=build(incident))
+    except SlackApiError as error:
+        log.warning("views.open failed: %s", error.response.get("error"))
+        say_privately(respond, "Slack did not open the form in time; click again.")

@@ -1,0 +1,132 @@
+"""Modal submissions: declare, close with a reason, reopen with a reason."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from slack_bolt import Ack, App
+
+from firefighter.incidents.errors import AlreadyProcessed, IncidentError, InvalidInput
+from firefighter.slack import blocks
+from firefighter.slack.context import SlackContext
+
+
+def values_of(view: dict[str, Any]) -> dict[str, Any]:
+    """Flatten `state.values` into {action_id: plain value}."""
+    flat: dict[str, Any] = {}
+    for actions in ((view.get("state") or {}).get("values") or {}).values():
+        for action_id, state in (actions or {}).items():
+            kind = state.get("type")
+            if kind == "static_select":
+                flat[action_id] = (state.get("selected_option") or {}).get("value")
+            elif kind == "checkboxes":
+                flat[action_id] = [o.get("value") for o in state.get("selected_options") or []]
+            elif kind == "datetimepicker":
+                flat[action_id] = state.get("selected_date_time")
+            else:
+                flat[action_id] = state.get("value")
+    return flat
+
+
+def register(app: App, ctx: SlackContext) -> None:
+    """Listen to the modals' submissions."""
+
+    @app.view(blocks.DECLARE_CALLBACK)
+    def declare(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        ack(**declare_submission(ctx, body, view))
+
+    @app.view(blocks.CLOSE_CALLBACK)
+    def close(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        values = values_of(view)
+        ack(
+            **_dialog(
+                lambda incident_id, version: ctx.service.close(
+                    incident_id,
+                    actor=_user(body),
+                    reason=values.get("reason"),
+                    expected_version=version,
+                    request_key=f"view:{view.get('id')}",
+                ),
+                view,
+                "reason",
+            )
+        )
+
+    @app.view(blocks.REOPEN_CALLBACK)
+    def reopen(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        values = values_of(view)
+        ack(
+            **_dialog(
+                lambda incident_id, version: ctx.service.reopen(
+                    incident_id,
+                    reason=str(values.get("reason") or ""),
+                    target=str(values.get("target") or "investigating"),
+                    actor=_user(body),
+                    expected_version=version,
+                    request_key=f"view:{view.get('id')}",
+                ),
+                view,
+                "reason",
+            )
+        )
+
+
+def _user(body: dict[str, Any]) -> str:
+    return str((body.get("user") or {}).get("id") or "")
+
+
+def _errors(block_id: str, message: str) -> dict[str, Any]:
+    return {"response_action": "errors", "errors": {block_id: message[:150]}}
+
+
+def _dialog(command: Any, view: dict[str, Any], block_id: str) -> dict[str, Any]:
+    try:
+        incident_id, version = blocks.parse_action_value(str(view.get("private_metadata") or ""))
+        command(incident_id, version)
+    except AlreadyProcessed:
+        return {}
+    except (ValueError, IncidentError) as error:
+        return _errors(block_id, str(error))
+    return {}
+
+
+def declare_submission(
+    ctx: SlackContext, body: dict[str, Any], view: dict[str, Any]
+) -> dict[str, Any]:
+    """Validate the declare form and declare; errors go back into the modal."""
+    values = values_of(view)
+    title = str(values.get("title") or "").strip()
+    if not title:
+        return _errors("title", "Give the incident a title: one line saying what is broken.")
+    severity = values.get("severity")
+    if not severity:
+        return _errors("severity", "Pick a severity.")
+    started_at = None
+    if values.get("started_at"):
+        try:
+            started_at = datetime.fromtimestamp(int(values["started_at"]), tz=UTC)
+        except (TypeError, ValueError, OverflowError):
+            return _errors("started_at", "Pick a date and a time.")
+    options = values.get("options") or []
+    component = values.get("component")
+    if component and component not in ctx.settings.components:
+        return _errors("component", "Pick one of the listed components.")
+    try:
+        ctx.service.declare(
+            title=title,
+            severity=str(severity),
+            description=str(values.get("description") or ""),
+            component=component,
+            private="private" in options,
+            started_at=started_at,
+            actor=_user(body),
+            request_key=f"view:{view.get('id')}",
+        )
+    except AlreadyProcessed:
+        return {}
+    except InvalidInput as error:
+        message = str(error)
+        block = "started_at" if "time" in message or "start" in message else "title"
+        return _errors(block, message)
+    return {}

@@ -1,0 +1,132 @@
+"""A running bot (Bolt behind waitress) talking to the Slack emulator over loopback HTTP."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from waitress.server import create_server
+
+from firefighter.bootstrap import Core
+from firefighter.incidents.models import Incident
+from firefighter.incidents.outbox import Dispatcher
+from firefighter.slack.app import build_app
+from firefighter.slack.client import make_client
+from firefighter.slack.server import wsgi_app
+from firefighter.testing.slack import BotResponse, Message, SlackDriver, SlackEmulator
+from firefighter.worker import build_dispatcher
+
+SECRET = "test-signing-secret"
+PEOPLE = {"U_ALICE": "alice", "U_BOB": "bob", "U_CAROL": "carol", "U_DAVE": "dave"}
+
+
+@dataclass
+class Bot:
+    """The bot under test, the emulator it talks to, and a driver acting as users."""
+
+    core: Core
+    emulator: SlackEmulator
+    driver: SlackDriver
+    dispatcher: Dispatcher
+    incidents_channel: str
+    url: str
+
+    def settle(self) -> int:
+        """Deliver every due outbox item, as the worker would."""
+        return self.dispatcher.drain()
+
+    def command(self, text: str, user: str = "U_ALICE", channel: str | None = None) -> BotResponse:
+        """`/incident <text>` as `user` in `channel` (the incidents channel by default)."""
+        return self.driver.slash_command(text, user, channel or self.incidents_channel)
+
+    def reply_text(self, response: BotResponse) -> str:
+        """What the command answered, as the user reads it."""
+        payload = response.json if isinstance(response.json, dict) else {}
+        return str(payload.get("text") or response.body)
+
+    def declare(
+        self,
+        title: str = "Checkout is down",
+        severity: str = "SEV2",
+        user: str = "U_ALICE",
+        **values: Any,
+    ) -> Incident:
+        """Declare through the modal, deliver the effects, return the incident."""
+        opened = self.command(f"declare {title}", user)
+        assert opened.status == 200, opened.body
+        answer = self.driver.submit_view(user, {"severity": severity, **values})
+        assert answer.status == 200 and not answer.body.strip(), answer.body
+        self.settle()
+        with self.core.factory() as session:
+            incident = session.query(Incident).order_by(Incident.id.desc()).first()
+        assert incident is not None
+        return incident
+
+    def incident(self, incident_id: int) -> Incident:
+        """The incident as stored now."""
+        with self.core.factory() as session:
+            found = session.get(Incident, incident_id)
+        assert found is not None
+        return found
+
+    def card(self, incident: Incident) -> Message:
+        """The pinned card as Slack shows it now."""
+        fresh = self.incident(incident.id)
+        assert fresh.channel_id and fresh.card_ts
+        found = self.emulator.find_message(fresh.channel_id, fresh.card_ts)
+        assert found is not None
+        return found
+
+    def announcement(self, incident: Incident) -> Message:
+        """The announcement as Slack shows it now."""
+        fresh = self.incident(incident.id)
+        assert fresh.announcement_ts
+        found = self.emulator.find_message(self.incidents_channel, fresh.announcement_ts)
+        assert found is not None
+        return found
+
+    def in_channel(self, incident: Incident, text: str, user: str = "U_ALICE") -> BotResponse:
+        """A command typed inside the incident's channel."""
+        fresh = self.incident(incident.id)
+        assert fresh.channel_id
+        return self.command(text, user, fresh.channel_id)
+
+
+def buttons(message: Message) -> list[str]:
+    """Labels of the buttons drawn on a message."""
+    labels = []
+    for block in message.blocks:
+        for element in block.get("elements", []):
+            if element.get("type") == "button":
+                labels.append(element["text"]["text"])
+    return labels
+
+
+@pytest.fixture
+def bot(core: Core) -> Iterator[Bot]:
+    """A bot on the test database, served over HTTP, talking to a fresh emulator."""
+    emulator = SlackEmulator().start()
+    for user_id, name in PEOPLE.items():
+        emulator.add_user(user_id, name)
+    incidents = emulator.add_channel("incidents", members=list(PEOPLE))
+    settings = core.settings
+    settings.slack_bot_token = emulator.bot_token
+    settings.slack_api_url = emulator.api_url
+    settings.slack_signing_secret = SECRET
+    settings.incidents_channel = incidents
+    client = make_client(settings)
+    server = create_server(
+        wsgi_app(core, build_app(core, client)), host="127.0.0.1", port=0, threads=4
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{server.effective_port}"
+    driver = SlackDriver(emulator, f"{url}/slack/events", SECRET)
+    try:
+        yield Bot(core, emulator, driver, build_dispatcher(core, client), incidents, url)
+    finally:
+        server.close()
+        emulator.stop()
