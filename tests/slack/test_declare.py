@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from firefighter.incidents.models import Incident
-
 from tests.slack.conftest import Bot, buttons
 
 
