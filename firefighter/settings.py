@@ -175,7 +175,7 @@ class Settings(BaseSettings):
     def _responder_ids(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
         for key, ids in value.items():
             for ident in ids:
-                if not re.fullmatch(r"[UWS][A-Z0-9]{2,}", ident):
+                if not re.fullmatch(r"[UWS][A-Z0-9_]{2,}", ident):
                     raise ValueError(
                         f"Slack user (U…) or user group (S…) ids; {ident!r} under {key!r} is not"
                     )

@@ -23,6 +23,11 @@ def build_app(core: Core, client: WebClient, *, process_before_response: bool = 
             "SLACK_SIGNING_SECRET: required; every request from Slack is verified with it "
             "(find it under Basic Information in your Slack app's settings)"
         )
+    if not client.token:
+        raise ConfigError(
+            "SLACK_BOT_TOKEN: required; the bot token (xoxb-…) from OAuth & Permissions in "
+            "your Slack app's settings"
+        )
     app = App(
         client=client,
         signing_secret=secret,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -51,3 +52,34 @@ def wsgi_app(core: Core, bolt: App) -> WSGIApp:
         return [b"not found\n"]
 
     return application
+
+
+class BackgroundServer:
+    """A waitress server on a thread, for the demo, benchmarks and tests."""
+
+    def __init__(self, app: WSGIApp, *, host: str = "127.0.0.1", port: int = 0, threads: int = 4):
+        from waitress.server import create_server
+
+        self.server = create_server(app, host=host, port=port, threads=threads)
+        self.url = f"http://{host}:{self.server.effective_port}"
+        self._closing = False
+        self._thread = threading.Thread(target=self._run, name="http", daemon=True)
+
+    def _run(self) -> None:
+        try:
+            self.server.run()
+        except OSError:
+            # Closing the listening socket under a running select() ends the loop this way.
+            if not self._closing:
+                raise
+
+    def start(self) -> BackgroundServer:
+        """Start serving; returns self."""
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and wait for the loop to end."""
+        self._closing = True
+        self.server.close()
+        self._thread.join(5)

@@ -46,7 +46,7 @@ def with_suffix(name: str, attempt: int) -> str:
     return name[: CHANNEL_NAME_MAX - len(suffix)].rstrip("-") + suffix
 
 
-MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
+MENTION = re.compile(r"<@([UW][A-Z0-9_]+)(?:\|[^>]*)?>")
 
 
 def mentioned_users(text: str) -> list[str]:

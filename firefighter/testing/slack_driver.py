@@ -122,6 +122,7 @@ class SlackDriver:
         self._opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
         self.last_trigger_id: str | None = None
         self.last_response_url: str | None = None
+        self.last_payload: dict[str, Any] | None = None
 
     # -- transport ---------------------------------------------------------
 
@@ -180,7 +181,14 @@ class SlackDriver:
         )
 
     def _post_payload(self, payload: dict[str, Any], **overrides: Any) -> BotResponse:
+        self.last_payload = payload
         return self._post_form({"payload": json.dumps(payload)}, **overrides)
+
+    def redeliver(self) -> BotResponse:
+        """Send the last interactive payload again, as Slack does when an answer is late."""
+        if self.last_payload is None:
+            raise LookupError("nothing was sent yet")
+        return self._post_payload(self.last_payload)
 
     # -- helpers -----------------------------------------------------------
 

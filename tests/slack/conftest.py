@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from waitress.server import create_server
 
 from firefighter.bootstrap import Core
 from firefighter.incidents.models import Incident
 from firefighter.incidents.outbox import Dispatcher
 from firefighter.slack.app import build_app
 from firefighter.slack.client import make_client
-from firefighter.slack.server import wsgi_app
+from firefighter.slack.server import BackgroundServer, wsgi_app
 from firefighter.testing.slack import BotResponse, Message, SlackDriver, SlackEmulator
 from firefighter.worker import build_dispatcher
 
@@ -118,15 +116,10 @@ def bot(core: Core) -> Iterator[Bot]:
     settings.slack_signing_secret = SECRET
     settings.incidents_channel = incidents
     client = make_client(settings)
-    server = create_server(
-        wsgi_app(core, build_app(core, client)), host="127.0.0.1", port=0, threads=4
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{server.effective_port}"
-    driver = SlackDriver(emulator, f"{url}/slack/events", SECRET)
+    server = BackgroundServer(wsgi_app(core, build_app(core, client))).start()
+    driver = SlackDriver(emulator, f"{server.url}/slack/events", SECRET)
     try:
-        yield Bot(core, emulator, driver, build_dispatcher(core, client), incidents, url)
+        yield Bot(core, emulator, driver, build_dispatcher(core, client), incidents, server.url)
     finally:
-        server.close()
+        server.stop()
         emulator.stop()
