@@ -217,14 +217,12 @@ def worker() -> None:
 @app.command("demo")
 @friendly
 def demo(
-    database: Annotated[
-        str, typer.Option(help="SQLite file for the demo.")
-    ] = "demo-output/firefighter-demo.db",
+    output: Annotated[str, typer.Option(help="Folder for the demo's files.")] = "demo-output",
 ) -> None:
-    """Play one incident from declare to closed and print what happened."""
+    """Play a SEV1 through the bot against a Slack emulator and print the conversation."""
     from firefighter.demo import run_demo
 
-    run_demo(database, out)
+    run_demo(output, out)
 
 
 def main() -> None:

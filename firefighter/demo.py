@@ -1,66 +1,312 @@
-"""`firefighter demo`: one incident through its whole life, on a throw-away SQLite file."""
+"""`firefighter demo`: a scripted SEV1 through the real bot, against the Slack emulator.
+
+The emulator plays Slack, `firefighter serve` runs as a separate process on a throw-away
+SQLite file, and signed HTTP requests play the responders. No Slack account is needed.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+import re
+import secrets
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
+from rich.text import Text
+from sqlalchemy.orm import Session, sessionmaker
 
-from firefighter.bootstrap import build_core
-from firefighter.db import upgrade
-from firefighter.incidents import queries
-from firefighter.incidents.models import Incident
-from firefighter.settings import load_settings
+from firefighter.db import make_engine, make_session_factory, upgrade
+from firefighter.incidents.outbox import pending_count
+from firefighter.testing.slack import Message, SlackDriver, SlackEmulator
+
+PEOPLE = {"U01ALICE": "alice", "U02BOB": "bob", "U03CAROL": "carol"}
+TITLE = "Checkout returns 502 for a third of requests"
 
 
-def run_demo(database: str, console: Console) -> None:
-    """Declare a SEV1, walk it to closed through the service, print its timeline."""
-    path = Path(database)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
-        leftover.unlink(missing_ok=True)
-    url = f"sqlite:///{path}"
-    upgrade(url)
-    core = build_core(load_settings(database_url=url))
-    service = core.service
-    try:
-        incident = service.declare(
-            title="Checkout returns 502 for a third of requests",
-            severity="SEV1",
-            description="Payments API behind the checkout answers 502 since the 14:02 deploy.",
-            component="payments",
-            actor="U_ALICE",
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _wait_healthy(url: str, process: subprocess.Popen[bytes], timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError("`firefighter serve` exited during start-up; see its output above")
+        try:
+            with urllib.request.urlopen(f"{url}/healthz", timeout=1) as answer:
+                if answer.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"`firefighter serve` did not answer on {url}/healthz")
+
+
+class Scene:
+    """The demo's cast: the emulator, the driver acting as people, and helpers to wait."""
+
+    def __init__(
+        self,
+        emulator: SlackEmulator,
+        driver: SlackDriver,
+        incidents: str,
+        factory: sessionmaker[Session],
+    ) -> None:
+        self.emulator = emulator
+        self.driver = driver
+        self.incidents = incidents
+        self.factory = factory
+
+    def settle(self, timeout: float = 60) -> None:
+        """Wait until the bot's worker has delivered everything it decided so far."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.factory() as session:
+                if pending_count(session) == 0:
+                    return
+            time.sleep(0.05)
+        raise RuntimeError(f"the bot's worker did not catch up within {timeout:.0f} s")
+
+    def click_card(self, channel_id: str, status: str, user_id: str) -> None:
+        """Click a status button on the pinned card, then wait for the bot to finish."""
+        card = self.card(channel_id)
+        if not self.offers(card, status):
+            raise RuntimeError(f"the card does not offer {status!r}")
+        assert card is not None
+        self.driver.click(channel_id, card.ts, f"status:{status}", user_id)
+        self.settle()
+
+    def announcement(self) -> Message | None:
+        """The bot's announcement in #incidents."""
+        found = [m for m in self.emulator.messages(self.incidents) if m.user == "UBOT"]
+        return found[0] if found else None
+
+    def card(self, channel_id: str) -> Message | None:
+        """The pinned incident card."""
+        channel = self.emulator.channel(channel_id)
+        return self.emulator.find_message(channel_id, channel.pins[0]) if channel.pins else None
+
+    def offers(self, message: Message | None, label: str) -> bool:
+        """Whether a message currently shows a button labelled `label`."""
+        if message is None:
+            return False
+        return any(
+            element.get("type") == "button" and element["text"]["text"] == label
+            for block in message.blocks
+            for element in block.get("elements", [])
         )
-        ref = incident.reference
-        console.print(f"[bold]{ref}[/] declared by U_ALICE: {incident.title}", highlight=False)
-        steps: list[tuple[str, Callable[[], Incident]]] = [
-            (
-                "investigating",
-                lambda: service.transition(incident.id, "investigating", actor="U_ALICE"),
-            ),
-            ("role", lambda: service.assign_role(incident.id, "comms", "U_BOB", actor="U_ALICE")),
-            (
-                "update",
-                lambda: service.add_update(
-                    incident.id,
-                    "Rolled back deploy 2024.11.27-3; watching errors.",
-                    actor="U_ALICE",
-                ),
-            ),
-            ("mitigating", lambda: service.transition(incident.id, "mitigating", actor="U_ALICE")),
-            ("mitigated", lambda: service.transition(incident.id, "mitigated", actor="U_ALICE")),
-            ("postmortem", lambda: service.transition(incident.id, "postmortem", actor="U_ALICE")),
-            ("closed", lambda: service.close(incident.id, actor="U_ALICE")),
-        ]
-        for name, step in steps:
-            changed = step()
-            console.print(f"  → {name:<13} {ref} is {changed.status} (version {changed.version})")
-        with core.factory() as session:
-            data = queries.incident_detail_json(session, queries.get_incident(session, incident.id))
-        from firefighter.cli import print_incident
 
-        print_incident(data)
-        console.print(f"\nDatabase: {path}", highlight=False)
-    finally:
-        core.close()
+
+def play(scene: Scene) -> str:
+    """The script of the demo; returns the incident channel id."""
+    driver, emulator = scene.driver, scene.emulator
+    driver.slash_command(f"declare {TITLE}", "U01ALICE", scene.incidents)
+    driver.submit_view(
+        "U01ALICE",
+        {
+            "severity": "SEV1",
+            "description": "Payments API answers 502 since the 14:02 deploy; EU customers first.",
+            "component": "payments",
+        },
+    )
+    scene.settle()
+    announcement = scene.announcement()
+    if announcement is None:
+        raise RuntimeError("the bot did not announce the incident")
+    channel_id = next(c.id for c in emulator.channels if c.name.startswith("inc-"))
+
+    driver.click(scene.incidents, announcement.ts, "status:investigating", "U02BOB")
+    scene.settle()
+    driver.slash_command("role comms <@U02BOB|bob>", "U01ALICE", channel_id)
+    driver.slash_command(
+        "update Error rate 34%. Suspect deploy 2026.11.27-3; rolling it back.",
+        "U01ALICE",
+        channel_id,
+    )
+    scene.settle()
+    scene.click_card(channel_id, "mitigating", "U01ALICE")
+    driver.slash_command(
+        "update Rollback done; error rate back under 0.1%. Watching for 15 minutes.",
+        "U02BOB",
+        channel_id,
+    )
+    scene.settle()
+    for status in ("mitigated", "postmortem", "closed"):
+        scene.click_card(channel_id, status, "U01ALICE")
+    return str(channel_id)
+
+
+EMOJI = {
+    ":fire:": "🔥",
+    ":red_circle:": "🔴",
+    ":mag:": "🔍",
+    ":hammer_and_wrench:": "🛠",
+    ":large_green_circle:": "🟢",
+    ":memo:": "📝",
+    ":white_check_mark:": "✅",
+    ":arrows_counterclockwise:": "🔄",
+    ":speech_balloon:": "💬",
+    ":bust_in_silhouette:": "👤",
+    ":rotating_light:": "🚨",
+    ":warning:": "⚠️",
+    ":leftwards_arrow_with_hook:": "↩",
+    ":lock:": "🔒",
+}
+
+
+def readable(text: str, emulator: SlackEmulator) -> str:
+    """mrkdwn as Slack would display it: names for mentions, dates, link labels, emoji."""
+
+    def person(match: re.Match[str]) -> str:
+        found = emulator.user(match.group(1))
+        return "@" + (found.name if found is not None else match.group(1))
+
+    def channel(match: re.Match[str]) -> str:
+        try:
+            return "#" + emulator.channel(match.group(1)).name
+        except KeyError:
+            return "#" + match.group(1)
+
+    text = re.sub(r"<@([UW][A-Z0-9_]+)(?:\|[^>]*)?>", person, text)
+    text = re.sub(r"<#([CG][A-Z0-9]+)(?:\|[^>]*)?>", channel, text)
+    text = re.sub(r"<!date\^[^|>]*\|([^>]*)>", r"\1", text)
+    text = re.sub(r"<([a-z]+://[^|>]+)\|([^>]*)>", r"\2 (\1)", text)
+    text = re.sub(r"\*([^*\n]+)\*", r"\1", text)
+    for code, emoji in EMOJI.items():
+        text = text.replace(code, emoji)
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def render_blocks(blocks: list[dict[str, Any]]) -> str:
+    """Blocks as lines: fields side by side, buttons in brackets."""
+    lines: list[str] = []
+    for block in blocks:
+        kind = block.get("type")
+        if kind in ("section", "header") and "text" in block:
+            lines.append(str(block["text"].get("text", "")))
+        if kind == "section" and block.get("fields"):
+            pairs = [str(f.get("text", "")).replace("\n", ": ", 1) for f in block["fields"]]
+            lines.append(" · ".join(pairs))
+        elif kind == "context":
+            lines.append(" ".join(str(e.get("text", "")) for e in block.get("elements", [])))
+        elif kind == "actions":
+            labels = []
+            for element in block.get("elements", []):
+                if element.get("type") == "button":
+                    labels.append(f"[ {element['text']['text']} ]")
+                elif element.get("type") == "static_select":
+                    chosen = (element.get("initial_option") or {}).get("value", "…")
+                    labels.append(f"[ severity: {chosen} ▾ ]")
+            lines.append(" ".join(labels))
+        elif kind == "input":
+            lines.append(f"{block['label']['text']}: ____")
+    return "\n".join(line for line in lines if line)
+
+
+KIND_LABEL = {
+    "update": "updated in place",
+    "ephemeral": "only the sender sees this",
+    "response": "only the sender sees this",
+    "reply": "in the announcement's thread",
+    "view_opened": "a form opens",
+    "topic": "channel topic",
+}
+
+
+def render_transcript(emulator: SlackEmulator, console: Console) -> str:
+    """Print the conversation as a reader would follow it; return it as plain text."""
+    plain: list[str] = []
+    for entry in emulator.transcript():
+        when = time.strftime("%H:%M:%S", time.localtime(entry.at))
+        where = f"#{entry.channel_name}" if entry.channel_name else "(modal)"
+        if entry.kind in ("pin", "channel_created", "invite", "bookmark"):
+            line = f"{when} {where}  {entry.author}: {entry.text}"
+            console.print(Text(readable(line, emulator), style="dim"))
+            plain.append(readable(line, emulator))
+            continue
+        body = render_blocks(entry.blocks) if entry.blocks else entry.text
+        body = readable(body or entry.text, emulator)
+        label = KIND_LABEL.get(entry.kind, "")
+        head = f"{when} {where}  {entry.author}" + (f"  ({label})" if label else "")
+        human = entry.author in PEOPLE.values()
+        console.print(Text(head, style="bold cyan" if human else "bold green"))
+        console.print(Text("    " + body.replace("\n", "\n    ")))
+        plain.append(f"{head}\n    " + body.replace("\n", "\n    "))
+    return "\n".join(plain)
+
+
+def run_demo(out_dir: str, console: Console) -> None:
+    """Set up the emulator and the bot, play the script, print the transcript and the files."""
+    folder = Path(out_dir).resolve()
+    folder.mkdir(parents=True, exist_ok=True)
+    database = folder / "firefighter-demo.db"
+    for leftover in (database, Path(f"{database}-wal"), Path(f"{database}-shm")):
+        leftover.unlink(missing_ok=True)
+    postmortems = folder / "postmortems"
+    url = f"sqlite:///{database}"
+    upgrade(url)
+
+    secret = secrets.token_hex(16)
+    port = _free_port()
+    bot_url = f"http://127.0.0.1:{port}"
+    with SlackEmulator() as emulator:
+        for user_id, name in PEOPLE.items():
+            emulator.add_user(user_id, name)
+        incidents = emulator.add_channel("incidents", members=list(PEOPLE))
+        env = {
+            **os.environ,
+            "DATABASE_URL": url,
+            "SLACK_BOT_TOKEN": emulator.bot_token,
+            "SLACK_SIGNING_SECRET": secret,
+            "SLACK_API_URL": emulator.api_url,
+            "FIREFIGHTER_INCIDENTS_CHANNEL": incidents,
+            "FIREFIGHTER_POSTMORTEM_DIR": str(postmortems),
+            "FIREFIGHTER_TIMEZONE": "Europe/Paris",
+        }
+        env.pop("SLACK_APP_TOKEN", None)
+        env.pop("CONFLUENCE_URL", None)
+        console.print(
+            f"Slack emulator on {emulator.base_url}; `firefighter serve` on {bot_url}",
+            highlight=False,
+        )
+        log = (folder / "serve.log").open("wb")
+        server = subprocess.Popen(
+            [sys.executable, "-m", "firefighter.cli", "serve", "--port", str(port)],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            _wait_healthy(bot_url, server)
+            driver = SlackDriver(emulator, f"{bot_url}/slack/events", secret)
+            engine = make_engine(url)
+            scene = Scene(emulator, driver, incidents, make_session_factory(engine))
+            try:
+                channel_id = play(scene)
+            finally:
+                engine.dispose()
+        finally:
+            server.terminate()
+            server.wait(10)
+            log.close()
+        console.rule("The Slack conversation")
+        transcript = render_transcript(emulator, console)
+    (folder / "transcript.txt").write_text(transcript, encoding="utf-8")
+    console.rule("Files")
+    console.print(f"Database           {database}", highlight=False)
+    for page in sorted(postmortems.glob("*")):
+        console.print(f"Post-mortem        {page}", highlight=False)
+    console.print(f"Transcript         {folder / 'transcript.txt'}", highlight=False)
+    console.print(f"Server log         {folder / 'serve.log'}", highlight=False)
+    console.print(
+        f"\nLook around: DATABASE_URL={url} firefighter incident show 1   "
+        f"(incident channel {channel_id})",
+        highlight=False,
+    )

@@ -21,8 +21,14 @@ class RacingService(IncidentService):
         super().__init__(core.factory, severities=core.service.severities)
         self.barrier = barrier
 
-    def _load(self, session: Session, incident_id: int, expected_version: int | None) -> Incident:
-        incident = super()._load(session, incident_id, expected_version)
+    def _load(
+        self,
+        session: Session,
+        incident_id: int,
+        expected_version: int | None,
+        expected_status: str | None = None,
+    ) -> Incident:
+        incident = super()._load(session, incident_id, expected_version, expected_status)
         self.barrier.wait(timeout=10)
         return incident
 

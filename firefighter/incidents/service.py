@@ -118,11 +118,19 @@ class IncidentService:
                 raise AlreadyProcessed("That request was already handled.") from None
             raise
 
-    def _load(self, session: Session, incident_id: int, expected_version: int | None) -> Incident:
+    def _load(
+        self,
+        session: Session,
+        incident_id: int,
+        expected_version: int | None,
+        expected_status: str | None = None,
+    ) -> Incident:
         incident = session.get(Incident, incident_id)
         if incident is None:
             raise NotFound(f"There is no incident INC-{incident_id}.")
-        if expected_version is not None and incident.version != expected_version:
+        stale_version = expected_version is not None and incident.version != expected_version
+        stale_status = expected_status is not None and incident.status != expected_status
+        if stale_version or stale_status:
             raise Conflict(
                 f"{incident.reference} changed since you looked at it: it is now "
                 f"{incident.status} ({incident.severity}). Nothing was changed."
@@ -292,9 +300,16 @@ class IncidentService:
         expected_version: int | None = None,
         reason: str | None = None,
         request_key: str | None = None,
+        expected_status: str | None = None,
     ) -> Incident:
-        """Move an incident to `target`; closing and reopening take their reason."""
-        return self._move(incident_id, target, actor, expected_version, reason, request_key)
+        """Move an incident to `target`; closing and reopening take their reason.
+
+        `expected_status` is the status a button was drawn for: if the incident moved
+        since, nothing changes and the user is told its current state.
+        """
+        return self._move(
+            incident_id, target, actor, expected_version, reason, request_key, expected_status
+        )
 
     def close(
         self,
@@ -304,9 +319,12 @@ class IncidentService:
         reason: str | None = None,
         expected_version: int | None = None,
         request_key: str | None = None,
+        expected_status: str | None = None,
     ) -> Incident:
         """Close an incident; before mitigation a closure reason is required."""
-        return self._move(incident_id, CLOSED, actor, expected_version, reason, request_key)
+        return self._move(
+            incident_id, CLOSED, actor, expected_version, reason, request_key, expected_status
+        )
 
     def reopen(
         self,
@@ -317,6 +335,7 @@ class IncidentService:
         target: str = lifecycle.INVESTIGATING,
         expected_version: int | None = None,
         request_key: str | None = None,
+        expected_status: str | None = None,
     ) -> Incident:
         """Reopen a mitigated incident to investigating or mitigating, with a written reason."""
         if not (reason or "").strip():
@@ -324,7 +343,14 @@ class IncidentService:
         if target not in (lifecycle.INVESTIGATING, lifecycle.MITIGATING):
             raise InvalidInput("An incident reopens to investigating or mitigating.")
         return self._move(
-            incident_id, target, actor, expected_version, reason, request_key, reopen=True
+            incident_id,
+            target,
+            actor,
+            expected_version,
+            reason,
+            request_key,
+            expected_status,
+            reopen=True,
         )
 
     def _move(
@@ -335,6 +361,7 @@ class IncidentService:
         expected_version: int | None,
         reason: str | None,
         request_key: str | None,
+        expected_status: str | None = None,
         *,
         reopen: bool = False,
     ) -> Incident:
@@ -343,7 +370,7 @@ class IncidentService:
             states = ", ".join(s.value for s in lifecycle.Status)
             raise InvalidInput(f"Unknown status {target!r}. Statuses are: {states}.")
         with self._unit(request_key) as session:
-            incident = self._load(session, incident_id, expected_version)
+            incident = self._load(session, incident_id, expected_version, expected_status)
             previous = incident.status
             if reopen and previous != MITIGATED:
                 raise TransitionRefused(
@@ -425,11 +452,12 @@ class IncidentService:
         actor: str | None,
         expected_version: int | None = None,
         request_key: str | None = None,
+        expected_status: str | None = None,
     ) -> Incident:
         """Change the severity."""
         sev = self.severity(severity)
         with self._unit(request_key) as session:
-            incident = self._load(session, incident_id, expected_version)
+            incident = self._load(session, incident_id, expected_version, expected_status)
             if incident.status == CLOSED:
                 raise InvalidInput(f"{incident.reference} is closed; its severity is final.")
             previous = incident.severity
@@ -574,8 +602,8 @@ class IncidentService:
             incident.last_update_at = now
             self._touch(incident)
             event = self._event(session, incident, "update", actor, text)
+            # The card shows no updates, so nothing to redraw: the event post is enough.
             self._announce_event(session, incident, event)
-            self._changed(session, incident, "update")
             return incident
 
     # ---- facts recorded by adapters ---------------------------------------------------

@@ -91,14 +91,18 @@ def status_label(status: str) -> str:
 
 
 def action_value(incident: Incident) -> str:
-    """Button value: incident id and the version the button was drawn for."""
-    return f"{incident.id}:{incident.version}"
+    """Button value: the incident id and the status the button was drawn for.
+
+    A click on a button drawn for another status than the current one is refused, so a
+    stale card never moves an incident; updates and role changes leave buttons valid.
+    """
+    return f"{incident.id}:{incident.status}"
 
 
-def parse_action_value(value: str) -> tuple[int, int | None]:
-    """(incident id, version) from a button value or block id tail; ValueError if malformed."""
-    head, _, version = value.partition(":")
-    return int(head), int(version) if version else None
+def parse_action_value(value: str) -> tuple[int, str | None]:
+    """(incident id, drawn status) from a button value or block id; ValueError if malformed."""
+    head, _, status = value.partition(":")
+    return int(head), status or None
 
 
 def _fields(incident: Incident) -> list[MarkdownTextObject]:
@@ -218,27 +222,30 @@ def topic(incident: Incident) -> str:
 
 
 def event_text(event: TimelineEvent, incident: Incident) -> str:
-    """How a timeline event reads in the channel."""
+    """How a timeline event reads in the channel: who did what."""
     actor = user(event.actor) if event.actor else "FireFighter"
     drill = "[DRILL] " if incident.drill else ""
-    body = escape(event.text)
+    data = event.data or {}
     if event.kind == "update":
-        return truncate(f"{drill}:speech_balloon: *Update* from {actor}:\n{body}", SECTION_MAX)
-    icons = {
-        "status_changed": ":arrows_counterclockwise:",
-        "severity_changed": ":rotating_light:",
-        "role_assigned": ":bust_in_silhouette:",
-        "milestone_set": ":round_pushpin:",
-        "reopened": ":leftwards_arrow_with_hook:",
-        "closed": ":white_check_mark:",
-        "postmortem_published": ":memo:",
-        "declared": ":fire:",
-    }
-    # Role texts carry a mention the service wrote (<@U…>); keep those live.
-    if event.kind == "role_assigned":
-        body = event.text
-    icon = icons.get(event.kind, ":information_source:")
-    return truncate(f"{drill}{icon} {body} — {actor}", SECTION_MAX)
+        line = f":speech_balloon: *Update* from {actor}:\n{escape(event.text)}"
+    elif event.kind == "status_changed":
+        moved = f"from {data.get('from')} to *{data.get('to')}*"
+        line = f":arrows_counterclockwise: {actor} moved it {moved}"
+    elif event.kind == "severity_changed":
+        moved = f"from {data.get('from')} to *{data.get('to')}*"
+        line = f":rotating_light: {actor} changed the severity {moved}"
+    elif event.kind == "role_assigned":
+        role = ROLES.get(str(data.get("role")), str(data.get("role"))).lower()
+        line = f":bust_in_silhouette: {actor} made {user(str(data.get('user')))} the {role}"
+    elif event.kind == "reopened":
+        reason = escape(str(data.get("reason", "")))
+        line = f":leftwards_arrow_with_hook: {actor} reopened it to *{data.get('to')}*: {reason}"
+    elif event.kind == "closed":
+        reason = str(data.get("reason") or "resolved").replace("_", " ")
+        line = f":white_check_mark: {actor} closed it ({reason})"
+    else:
+        line = f":round_pushpin: {escape(event.text)} — {actor}"
+    return truncate(drill + line, SECTION_MAX)
 
 
 def help_text(command: str) -> str:

@@ -63,7 +63,7 @@ def test_severity_changes_card_announcement_and_topic(bot: Bot) -> None:
 def test_role_assignment_invites_and_acknowledges(bot: Bot) -> None:
     incident = bot.declare()
     reply = bot.reply_text(bot.in_channel(incident, "role commander <@U_BOB|bob>"))
-    assert reply == "<@U_BOB> is now on INC-1 as commander."
+    assert reply == "<@U_BOB> is now the incident commander of INC-1."
     bot.in_channel(incident, "role comms <@U_CAROL>")
     bot.settle()
     fresh = bot.incident(incident.id)
@@ -126,7 +126,7 @@ def test_reopen_with_a_reason(bot: Bot) -> None:
     assert reply == "INC-1 is reopened and mitigating."
     bot.settle()
     texts = [m.text for m in bot.emulator.messages(incident.channel_id or "")]
-    assert any("Reopened to mitigating: errors are back" in t for t in texts)
+    assert any("reopened it to *mitigating*: errors are back" in t for t in texts)
 
 
 def test_list_orders_most_severe_first(bot: Bot) -> None:

@@ -29,11 +29,11 @@ def register(app: App, ctx: SlackContext) -> None:
         target = str(action["action_id"]).split(":", 1)[1]
         run(
             respond,
-            lambda incident_id, version, key: ctx.service.transition(
+            lambda incident_id, drawn, key: ctx.service.transition(
                 incident_id,
                 target,
                 actor=_user(body),
-                expected_version=version,
+                expected_status=drawn,
                 request_key=key,
             ),
             action.get("value"),
@@ -50,8 +50,8 @@ def register(app: App, ctx: SlackContext) -> None:
         block_id = str(action.get("block_id") or "")
         run(
             respond,
-            lambda incident_id, version, key: ctx.service.set_severity(
-                incident_id, severity, actor=_user(body), expected_version=version, request_key=key
+            lambda incident_id, drawn, key: ctx.service.set_severity(
+                incident_id, severity, actor=_user(body), expected_status=drawn, request_key=key
             ),
             block_id.removeprefix(f"{blocks.ACTION_PREFIX}:"),
             body,
@@ -93,9 +93,9 @@ def say_privately(respond: Respond, text: str) -> None:
 def run(
     respond: Respond, command: Any, value: Any, body: dict[str, Any], action: dict[str, Any]
 ) -> None:
-    """Parse `<id>:<version>`, run the service command, and explain any refusal."""
+    """Parse `<id>:<status>`, run the service command, and explain any refusal."""
     try:
-        incident_id, version = blocks.parse_action_value(str(value or ""))
+        incident_id, drawn = blocks.parse_action_value(str(value or ""))
     except ValueError:
         say_privately(
             respond,
@@ -103,7 +103,7 @@ def run(
         )
         return
     try:
-        command(incident_id, version, _key(body, action))
+        command(incident_id, drawn, _key(body, action))
     except AlreadyProcessed:
         return
     except IncidentError as error:
@@ -120,7 +120,7 @@ def open_dialog(
 ) -> None:
     """Open the close or reopen modal for the clicked incident, if it still applies."""
     try:
-        incident_id, version = blocks.parse_action_value(str(action.get("value") or ""))
+        incident_id, drawn = blocks.parse_action_value(str(action.get("value") or ""))
         with ctx.core.factory() as session:
             incident = session.get(Incident, incident_id)
         if incident is None:
@@ -128,7 +128,7 @@ def open_dialog(
     except (ValueError, IncidentError) as error:
         say_privately(respond, f":warning: {error}")
         return
-    if version is not None and incident.version != version:
+    if drawn is not None and incident.status != drawn:
         say_privately(
             respond,
             f":warning: {incident.reference} changed since you looked at it: it is now "

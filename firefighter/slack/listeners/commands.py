@@ -14,6 +14,7 @@ from slack_sdk.errors import SlackApiError
 from firefighter.incidents import lifecycle, queries
 from firefighter.incidents.errors import IncidentError, InvalidInput
 from firefighter.incidents.models import Incident
+from firefighter.incidents.service import ROLES, normalise_role
 from firefighter.slack import blocks
 from firefighter.slack.context import SlackContext
 from firefighter.slack.text import escape, mentioned_users
@@ -179,7 +180,8 @@ def assign_role(ctx: SlackContext, incident: Incident, rest: str, user_id: str) 
             )
         raise InvalidInput(f"Say who takes the role: `role {role} @someone`.")
     changed = ctx.service.assign_role(incident.id, role, users[0], actor=user_id)
-    return Reply(f"<@{users[0]}> is now on {changed.reference} as {role.lower()}.")
+    label = ROLES[normalise_role(role)].lower()
+    return Reply(f"<@{users[0]}> is now the {label} of {changed.reference}.")
 
 
 def close(

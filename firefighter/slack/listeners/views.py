@@ -41,11 +41,11 @@ def register(app: App, ctx: SlackContext) -> None:
         values = values_of(view)
         ack(
             **_dialog(
-                lambda incident_id, version: ctx.service.close(
+                lambda incident_id, drawn: ctx.service.close(
                     incident_id,
                     actor=_user(body),
                     reason=values.get("reason"),
-                    expected_version=version,
+                    expected_status=drawn,
                     request_key=f"view:{view.get('id')}",
                 ),
                 view,
@@ -58,12 +58,12 @@ def register(app: App, ctx: SlackContext) -> None:
         values = values_of(view)
         ack(
             **_dialog(
-                lambda incident_id, version: ctx.service.reopen(
+                lambda incident_id, drawn: ctx.service.reopen(
                     incident_id,
                     reason=str(values.get("reason") or ""),
                     target=str(values.get("target") or "investigating"),
                     actor=_user(body),
-                    expected_version=version,
+                    expected_status=drawn,
                     request_key=f"view:{view.get('id')}",
                 ),
                 view,
@@ -82,8 +82,8 @@ def _errors(block_id: str, message: str) -> dict[str, Any]:
 
 def _dialog(command: Any, view: dict[str, Any], block_id: str) -> dict[str, Any]:
     try:
-        incident_id, version = blocks.parse_action_value(str(view.get("private_metadata") or ""))
-        command(incident_id, version)
+        incident_id, drawn = blocks.parse_action_value(str(view.get("private_metadata") or ""))
+        command(incident_id, drawn)
     except AlreadyProcessed:
         return {}
     except (ValueError, IncidentError) as error:
