@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import DateTime, Engine, create_engine, event, inspect
 from sqlalchemy.engine import Dialect
@@ -84,10 +86,33 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
 
+_WRITE_LOCKS: WeakKeyDictionary[Engine, threading.Lock] = WeakKeyDictionary()
+_LOCKS_GUARD = threading.Lock()
+
+
+@contextmanager
+def writing(session: Session) -> Iterator[None]:
+    """Hold the process's write turn for a SQLite database (a no-op elsewhere).
+
+    SQLite has one writer at a time; waiting for it in SQLite's busy handler means
+    sleeping in growing steps, which shows as latency spikes under concurrent clicks.
+    Queueing writers on a lock in the process hands the turn over at once instead.
+    """
+    bind = session.get_bind()
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    if engine.dialect.name != "sqlite":
+        yield
+        return
+    with _LOCKS_GUARD:
+        lock = _WRITE_LOCKS.setdefault(engine, threading.Lock())
+    with lock:
+        yield
+
+
 @contextmanager
 def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """One unit of work: commit on success, roll back on any error."""
-    with factory() as session, session.begin():
+    """One unit of work that writes: commit on success, roll back on any error."""
+    with factory() as session, writing(session), session.begin():
         yield session
 
 

@@ -19,9 +19,11 @@ from typing import Any
 
 from rich.console import Console
 from rich.text import Text
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from firefighter.db import make_engine, make_session_factory, upgrade
+from firefighter.incidents.models import Incident
 from firefighter.incidents.outbox import pending_count
 from firefighter.testing.slack import Message, SlackDriver, SlackEmulator
 
@@ -81,7 +83,19 @@ class Scene:
             raise RuntimeError(f"the card does not offer {status!r}")
         assert card is not None
         self.driver.click(channel_id, card.ts, f"status:{status}", user_id)
+        self.wait_status(channel_id, status)
         self.settle()
+
+    def wait_status(self, channel_id: str, status: str, timeout: float = 30) -> None:
+        """Wait until the click's work (run just after its acknowledgement) is recorded."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.factory() as session:
+                found = session.scalar(select(Incident).where(Incident.channel_id == channel_id))
+                if found is not None and found.status == status:
+                    return
+            time.sleep(0.05)
+        raise RuntimeError(f"the incident did not become {status} within {timeout:.0f} s")
 
     def announcement(self) -> Message | None:
         """The bot's announcement in #incidents."""
@@ -123,6 +137,7 @@ def play(scene: Scene) -> str:
     channel_id = next(c.id for c in emulator.channels if c.name.startswith("inc-"))
 
     driver.click(scene.incidents, announcement.ts, "status:investigating", "U02BOB")
+    scene.wait_status(channel_id, "investigating")
     scene.settle()
     driver.slash_command("role comms <@U02BOB|bob>", "U01ALICE", channel_id)
     driver.slash_command(

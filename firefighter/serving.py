@@ -44,7 +44,7 @@ def run_server(
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     client = make_client(core.settings)
-    bolt = build_app(core, client)
+    bolt = build_app(core, client, process_before_response=core.settings.process_before_response)
     stop = threading.Event()
     if with_worker:
         _, stop = start_in_thread(build_dispatcher(core, client))

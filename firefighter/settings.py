@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -52,6 +53,16 @@ DEFAULT_SEVERITIES: list[Severity] = [
 ]
 
 DEFAULT_COMPONENTS = ["api", "web", "mobile", "payments", "search", "database", "infrastructure"]
+
+DEFAULT_FAILURE_CLASSES = [
+    "change or deploy",
+    "capacity or load",
+    "dependency or third party",
+    "configuration",
+    "data",
+    "unknown",
+]
+FAILURE_CLASS_MAX = 64
 
 
 class Settings(BaseSettings):
@@ -123,11 +134,48 @@ class Settings(BaseSettings):
         default_factory=dict,
         validation_alias=AliasChoices("FIREFIGHTER_RESPONDERS", "responders"),
     )
+    process_before_response: bool = Field(
+        True,
+        validation_alias=AliasChoices(
+            "FIREFIGHTER_PROCESS_BEFORE_RESPONSE", "process_before_response"
+        ),
+    )
     outbox_max_attempts: int = Field(
         8,
         ge=1,
         le=100,
         validation_alias=AliasChoices("FIREFIGHTER_OUTBOX_MAX_ATTEMPTS", "outbox_max_attempts"),
+    )
+    failure_classes: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: list(DEFAULT_FAILURE_CLASSES),
+        validation_alias=AliasChoices("FIREFIGHTER_FAILURE_CLASSES", "failure_classes"),
+    )
+    digest_cron: str = Field(
+        "0 9 * * 1", validation_alias=AliasChoices("FIREFIGHTER_DIGEST_CRON", "digest_cron")
+    )
+    digest_catch_up_hours: float = Field(
+        6.0,
+        ge=0,
+        le=168,
+        validation_alias=AliasChoices("FIREFIGHTER_DIGEST_CATCH_UP_HOURS", "digest_catch_up_hours"),
+    )
+    role_reminder_minutes: int = Field(
+        10,
+        ge=1,
+        le=1440,
+        validation_alias=AliasChoices("FIREFIGHTER_ROLE_REMINDER_MINUTES", "role_reminder_minutes"),
+    )
+    snooze_minutes: int = Field(
+        30,
+        ge=1,
+        le=1440,
+        validation_alias=AliasChoices("FIREFIGHTER_SNOOZE_MINUTES", "snooze_minutes"),
+    )
+    postmortem_due_days: int = Field(
+        5,
+        ge=1,
+        le=60,
+        validation_alias=AliasChoices("FIREFIGHTER_POSTMORTEM_DUE_DAYS", "postmortem_due_days"),
     )
 
     @field_validator("timezone")
@@ -168,6 +216,38 @@ class Settings(BaseSettings):
     def _split_components(cls, value: Any) -> Any:
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("failure_classes", mode="before")
+    @classmethod
+    def _split_failure_classes(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            stripped = value.strip()
+            if stripped.startswith("["):
+                return json.loads(stripped)
+            return [part.strip() for part in stripped.split(",") if part.strip()]
+        return value
+
+    @field_validator("failure_classes")
+    @classmethod
+    def _some_failure_classes(cls, value: list[str]) -> list[str]:
+        cleaned = [" ".join(v.split()) for v in value]
+        if not cleaned or not all(cleaned):
+            raise ValueError("a comma-separated list of failure classes such as data,unknown")
+        if any(len(v) > FAILURE_CLASS_MAX for v in cleaned):
+            raise ValueError(f"failure classes of at most {FAILURE_CLASS_MAX} characters")
+        if len({v.lower() for v in cleaned}) != len(cleaned):
+            raise ValueError("failure classes must be unique")
+        return cleaned
+
+    @field_validator("digest_cron")
+    @classmethod
+    def _cron(cls, value: str) -> str:
+        from croniter import croniter
+
+        value = " ".join(value.split())
+        if len(value.split()) != 5 or not croniter.is_valid(value):
+            raise ValueError("a five-field cron expression such as '0 9 * * 1'")
         return value
 
     @field_validator("responders")

@@ -27,3 +27,21 @@ itself stuck behind that effect in the incident's delivery order.
 """
 
 ALL = (OPEN_CHANNEL, REFRESH, POST_EVENT, INVITE, EXPORT_POSTMORTEM, POSTMORTEM_PUBLISHED, NOTIFY)
+
+DIGEST_POST = "digest.post"
+"""Post the managers' digest and its chart (payload: days, end, reason)."""
+
+REMIND_UPDATE = "reminder.update"
+"""Nudge the commander in the channel: no update for the severity's interval."""
+
+REMIND_ROLES = "reminder.roles"
+"""Nudge the channel: communications lead or scribe still empty on a major incident."""
+
+REMIND_POSTMORTEM = "reminder.postmortem"
+"""Direct message to the commander: the post-mortem is overdue."""
+
+ASK_FAILURE_CLASS = "reminder.failure_class"
+"""Ask the channel which class of failure the incident was, with a menu."""
+
+SCHEDULED = (DIGEST_POST, REMIND_UPDATE, REMIND_ROLES, REMIND_POSTMORTEM, ASK_FAILURE_CLASS)
+"""Effects enqueued by the schedules rather than by a command."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from firefighter.db import utcnow
+from firefighter.db import transaction, utcnow
 from firefighter.incidents.models import ProcessedRequest
 
 
@@ -18,7 +18,7 @@ def seen(factory: sessionmaker[Session], key: str) -> bool:
 def remember(factory: sessionmaker[Session], key: str) -> bool:
     """Record `key`; False if it was already there."""
     try:
-        with factory() as session, session.begin():
+        with transaction(factory) as session:
             session.add(ProcessedRequest(key=key[:200], created_at=utcnow()))
     except IntegrityError:
         return False

@@ -55,10 +55,21 @@ class Incident(Base):
     closure_reason: Mapped[str | None] = mapped_column(String(32))
     postmortem_page_id: Mapped[str | None] = mapped_column(String(64))
     postmortem_url: Mapped[str | None] = mapped_column(String(500))
+    # Where the failure came from (FIREFIGHTER_FAILURE_CLASSES), asked at close or post-mortem.
+    failure_class: Mapped[str | None] = mapped_column(String(64))
+    # Update reminders stay quiet until then ("Snooze 30 min").
+    reminders_snoozed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     version: Mapped[int] = mapped_column(Integer, nullable=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    # The metrics select by period on these milestones.
+    __table_args__ = (
+        Index("ix_incidents_declared_at", "declared_at"),
+        Index("ix_incidents_mitigated_at", "mitigated_at"),
+        Index("ix_incidents_closed_at", "closed_at"),
+    )
 
     roles: Mapped[list[IncidentRole]] = relationship(
         back_populates="incident", cascade="all, delete-orphan", lazy="selectin"
@@ -158,3 +169,32 @@ class ProcessedRequest(Base):
 
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Reminder(Base):
+    """A nudge that was decided; the unique key makes two workers unable to send it twice."""
+
+    __tablename__ = "reminders"
+    __table_args__ = (UniqueConstraint("incident_id", "kind", "slot", name="uq_reminders_slot"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(32))
+    # What makes this nudge distinct from the previous one of the same kind: a due time,
+    # a working day, or "once".
+    slot: Mapped[str] = mapped_column(String(64))
+    recipient: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ScheduleRun(Base):
+    """One run of a schedule, claimed by the worker whose INSERT won."""
+
+    __tablename__ = "schedule_runs"
+    __table_args__ = (UniqueConstraint("name", "due_at", name="uq_schedule_runs_due"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(64))
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    claimed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    claimed_by: Mapped[str | None] = mapped_column(String(128))

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
-from firefighter.db import utcnow
+from firefighter.db import transaction, utcnow, writing
 from firefighter.incidents import effects, lifecycle
 from firefighter.incidents.errors import (
     AlreadyProcessed,
@@ -36,7 +36,7 @@ from firefighter.incidents.models import (
     TimelineEvent,
 )
 from firefighter.incidents.outbox import enqueue
-from firefighter.settings import DEFAULT_SEVERITIES, Severity
+from firefighter.settings import DEFAULT_FAILURE_CLASSES, DEFAULT_SEVERITIES, Severity
 
 Clock = Callable[[], datetime]
 
@@ -68,10 +68,12 @@ class IncidentService:
         *,
         severities: list[Severity] | None = None,
         clock: Clock = utcnow,
+        failure_classes: list[str] | None = None,
     ) -> None:
         self.factory = factory
         self.severities = severities or list(DEFAULT_SEVERITIES)
         self.clock = clock
+        self.failure_classes = failure_classes or list(DEFAULT_FAILURE_CLASSES)
 
     # ---- helpers -------------------------------------------------------------------
 
@@ -83,6 +85,15 @@ class IncidentService:
                 return severity
         names = ", ".join(s.name for s in self.severities)
         raise InvalidInput(f"Unknown severity {name!r}. Choose one of {names}.")
+
+    def failure_class(self, name: str) -> str:
+        """The configured failure class matching `name` (case-insensitive), or InvalidInput."""
+        wanted = " ".join((name or "").split()).lower()
+        for known in self.failure_classes:
+            if known.lower() == wanted:
+                return known
+        choices = ", ".join(self.failure_classes)
+        raise InvalidInput(f"Unknown failure class {name!r}. Choose one of: {choices}.")
 
     def postmortem_required(self, severity: str) -> bool:
         """Whether an incident of `severity` must go through `postmortem` before `closed`."""
@@ -100,7 +111,7 @@ class IncidentService:
     @contextmanager
     def _unit(self, request_key: str | None = None) -> Iterator[Session]:
         try:
-            with self.factory() as session, session.begin():
+            with self.factory() as session, writing(session), session.begin():
                 if request_key is not None:
                     session.add(ProcessedRequest(key=request_key[:200], created_at=self.clock()))
                     try:
@@ -320,10 +331,22 @@ class IncidentService:
         expected_version: int | None = None,
         request_key: str | None = None,
         expected_status: str | None = None,
+        failure_class: str | None = None,
     ) -> Incident:
-        """Close an incident; before mitigation a closure reason is required."""
+        """Close an incident; before mitigation a closure reason is required.
+
+        A `failure_class` given here is recorded in the same transaction.
+        """
+        known = self.failure_class(failure_class) if failure_class else None
         return self._move(
-            incident_id, CLOSED, actor, expected_version, reason, request_key, expected_status
+            incident_id,
+            CLOSED,
+            actor,
+            expected_version,
+            reason,
+            request_key,
+            expected_status,
+            failure_class=known,
         )
 
     def reopen(
@@ -364,6 +387,7 @@ class IncidentService:
         expected_status: str | None = None,
         *,
         reopen: bool = False,
+        failure_class: str | None = None,
     ) -> Incident:
         target = (target or "").strip().lower()
         if not lifecycle.is_known(target):
@@ -421,6 +445,8 @@ class IncidentService:
                     f"Closed ({closure})",
                     {"from": previous, "to": target, "reason": closure},
                 )
+                if failure_class and failure_class != incident.failure_class:
+                    self._classify(session, incident, failure_class, actor)
             else:
                 if target == MITIGATED:
                     incident.mitigated_at = now
@@ -606,6 +632,80 @@ class IncidentService:
             self._announce_event(session, incident, event)
             return incident
 
+    def _classify(
+        self, session: Session, incident: Incident, failure_class: str, actor: str | None
+    ) -> None:
+        previous = incident.failure_class
+        incident.failure_class = failure_class
+        event = self._event(
+            session,
+            incident,
+            "failure_class_set",
+            actor,
+            f"Failure class: {failure_class}",
+            {"failure_class": failure_class, "previous": previous},
+        )
+        self._announce_event(session, incident, event)
+
+    def set_failure_class(
+        self,
+        incident_id: int,
+        failure_class: str,
+        *,
+        actor: str | None,
+        expected_version: int | None = None,
+        request_key: str | None = None,
+    ) -> Incident:
+        """Record where the failure came from (one of FIREFIGHTER_FAILURE_CLASSES)."""
+        known = self.failure_class(failure_class)
+        with self._unit(request_key) as session:
+            incident = self._load(session, incident_id, expected_version)
+            if incident.failure_class == known:
+                raise InvalidInput(f"{incident.reference} is already classed as {known}.")
+            self._touch(incident)
+            self._classify(session, incident, known, actor)
+            self._changed(session, incident, "failure_class")
+            return incident
+
+    def snooze_reminders(
+        self,
+        incident_id: int,
+        *,
+        minutes: int,
+        actor: str | None,
+        request_key: str | None = None,
+    ) -> datetime:
+        """Silence the update reminders of an active incident for `minutes`; returns until when.
+
+        Not a change of the incident itself, so the version stays: buttons drawn before remain
+        valid.
+        """
+        if minutes <= 0:
+            raise InvalidInput("Snooze for a positive number of minutes.")
+        with self._unit(request_key) as session:
+            incident = self._load(session, incident_id, None)
+            if not lifecycle.is_active(incident.status):
+                raise InvalidInput(
+                    f"{incident.reference} is {incident.status}; it gets no update reminders "
+                    "any more."
+                )
+            until = self.clock() + timedelta(minutes=minutes)
+            session.execute(
+                update(Incident)
+                .where(Incident.id == incident.id)
+                .values(reminders_snoozed_until=until)
+                .execution_options(synchronize_session=False)
+            )
+            self._event(
+                session,
+                incident,
+                "reminders_snoozed",
+                actor,
+                f"Update reminders snoozed for {minutes} min",
+                {"minutes": minutes, "until": until.isoformat()},
+            )
+            return until
+
     # ---- facts recorded by adapters ---------------------------------------------------
 
     def record_slack(self, incident_id: int, **refs: str | None) -> None:
@@ -624,7 +724,7 @@ class IncidentService:
         values = {k: v for k, v in refs.items() if k in allowed}
         if not values:
             return
-        with self.factory() as session, session.begin():
+        with transaction(self.factory) as session:
             session.execute(
                 update(Incident)
                 .where(Incident.id == incident_id)
@@ -693,7 +793,7 @@ class IncidentService:
         """Remember people who are in the incident (invited or joined); no version bump."""
         if not user_ids:
             return
-        with self.factory() as session, session.begin():
+        with transaction(self.factory) as session:
             for user_id in dict.fromkeys(user_ids):
                 if session.get(IncidentMember, (incident_id, user_id)) is None:
                     session.add(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from concurrent.futures import Executor, ThreadPoolExecutor
+
 from slack_bolt import App
 from slack_sdk import WebClient
 
@@ -11,7 +13,13 @@ from firefighter.slack.context import SlackContext
 from firefighter.slack.listeners import register_all
 
 
-def build_app(core: Core, client: WebClient, *, process_before_response: bool = True) -> App:
+def build_app(
+    core: Core,
+    client: WebClient,
+    *,
+    process_before_response: bool = True,
+    executor: Executor | None = None,
+) -> App:
     """A Bolt app for `core`.
 
     Listeners only do local work (one transaction) plus, for modals, `views.open`, so they
@@ -36,6 +44,8 @@ def build_app(core: Core, client: WebClient, *, process_before_response: bool = 
         token_verification_enabled=False,
         request_verification_enabled=True,
         ignoring_self_events_enabled=True,
+        # Button clicks acknowledge first and run on this pool (Bolt's lazy listeners).
+        listener_executor=executor or ThreadPoolExecutor(max_workers=8, thread_name_prefix="lazy"),
     )
     register_all(app, SlackContext(core=core, client=client))
     return app

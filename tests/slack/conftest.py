@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass
 from typing import Any
 
@@ -103,6 +104,18 @@ def buttons(message: Message) -> list[str]:
     return labels
 
 
+class ImmediateExecutor(Executor):
+    """Runs Bolt's lazy listeners inside the request, so tests see their effect at once."""
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        future: Future[Any] = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as error:
+            future.set_exception(error)
+        return future
+
+
 @pytest.fixture
 def bot(core: Core) -> Iterator[Bot]:
     """A bot on the test database, served over HTTP, talking to a fresh emulator."""
@@ -116,7 +129,8 @@ def bot(core: Core) -> Iterator[Bot]:
     settings.slack_signing_secret = SECRET
     settings.incidents_channel = incidents
     client = make_client(settings)
-    server = BackgroundServer(wsgi_app(core, build_app(core, client))).start()
+    app = build_app(core, client, executor=ImmediateExecutor())
+    server = BackgroundServer(wsgi_app(core, app)).start()
     driver = SlackDriver(emulator, f"{server.url}/slack/events", SECRET)
     try:
         yield Bot(core, emulator, driver, build_dispatcher(core, client), incidents, server.url)

@@ -18,14 +18,19 @@ from firefighter.slack.context import SlackContext
 log = logging.getLogger(__name__)
 
 
-def register(app: App, ctx: SlackContext) -> None:
-    """Listen to the status buttons, the severity menu and the close/reopen dialogs."""
+def acknowledge(ack: Ack) -> None:
+    """Answer Slack at once; the work runs right after, in Bolt's lazy-listener thread."""
+    ack()
 
-    @app.action(re.compile(rf"^{blocks.STATUS_ACTION}:"))
-    def status_button(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond
-    ) -> None:
-        ack()
+
+def register(app: App, ctx: SlackContext) -> None:
+    """Listen to the status buttons, the severity menu and the close/reopen dialogs.
+
+    A click's answer carries nothing (Slack ignores it), so it is sent before the work;
+    refusals reach the clicker through `response_url`.
+    """
+
+    def status_button(body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
         target = str(action["action_id"]).split(":", 1)[1]
         run(
             respond,
@@ -41,11 +46,7 @@ def register(app: App, ctx: SlackContext) -> None:
             action,
         )
 
-    @app.action(blocks.SEVERITY_ACTION)
-    def severity_menu(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond
-    ) -> None:
-        ack()
+    def severity_menu(body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
         severity = str((action.get("selected_option") or {}).get("value") or "")
         block_id = str(action.get("block_id") or "")
         run(
@@ -58,19 +59,20 @@ def register(app: App, ctx: SlackContext) -> None:
             action,
         )
 
-    @app.action(blocks.CLOSE_ACTION)
     def close_dialog(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
+        body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
     ) -> None:
-        ack()
         open_dialog(ctx, client, respond, body, action, blocks.close_modal)
 
-    @app.action(blocks.REOPEN_ACTION)
     def reopen_dialog(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
+        body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
     ) -> None:
-        ack()
         open_dialog(ctx, client, respond, body, action, blocks.reopen_modal)
+
+    app.action(re.compile(rf"^{blocks.STATUS_ACTION}:"))(ack=acknowledge, lazy=[status_button])
+    app.action(blocks.SEVERITY_ACTION)(ack=acknowledge, lazy=[severity_menu])
+    app.action(blocks.CLOSE_ACTION)(ack=acknowledge, lazy=[close_dialog])
+    app.action(blocks.REOPEN_ACTION)(ack=acknowledge, lazy=[reopen_dialog])
 
 
 def _user(body: dict[str, Any]) -> str:

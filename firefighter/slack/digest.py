@@ -1,0 +1,84 @@
+"""The outbox handler that posts the managers' digest and uploads its chart.
+
+Figures are read in a short session that is closed before any Slack call. A redelivered
+item finishes what is missing (message, then chart) rather than posting twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from slack_sdk import WebClient
+
+from firefighter.bootstrap import Core
+from firefighter.incidents import effects, idempotency
+from firefighter.incidents.outbox import Dispatcher, Message, PermanentFailure
+from firefighter.slack.effects import slack_errors
+from firefighter.stats import measure
+from firefighter.stats.blocks import digest_blocks, fallback_text
+from firefighter.stats.chart import chart_filename, weekly_chart
+from firefighter.stats.metrics import weekly
+
+log = logging.getLogger(__name__)
+
+CHART_WEEKS = 12
+
+
+class DigestPoster:
+    """Handles `effects.DIGEST_POST`: blocks in the digest channel, then the chart."""
+
+    def __init__(self, core: Core, client: WebClient) -> None:
+        self.core = core
+        self.client = client
+
+    def __call__(self, message: Message) -> None:
+        """Post the digest described by the message's payload."""
+        settings = self.core.settings
+        channel = settings.announce_digest_channel
+        if not channel:
+            raise PermanentFailure(
+                "no digest channel: set FIREFIGHTER_DIGEST_CHANNEL or FIREFIGHTER_INCIDENTS_CHANNEL"
+            )
+        days = int(message.payload.get("days") or 7)
+        end_text = message.payload.get("end")
+        end = datetime.fromisoformat(str(end_text)) if end_text else self.core.service.clock()
+        zone = settings.zone
+        metrics = measure(self.core, days=days, end=end)
+
+        posted_key = f"digest:{message.id}:posted"
+        if not idempotency.seen(self.core.factory, posted_key):
+            with slack_errors("chat.postMessage (digest)"):
+                self.client.chat_postMessage(
+                    channel=channel,
+                    text=fallback_text(metrics, zone),
+                    blocks=[b.to_dict() for b in digest_blocks(metrics, zone)],
+                    unfurl_links=False,
+                )
+            idempotency.remember(self.core.factory, posted_key)
+
+        # A quiet week gets the short message only; there is nothing new to plot.
+        chart_key = f"digest:{message.id}:chart"
+        if metrics.quiet or idempotency.seen(self.core.factory, chart_key):
+            return
+        with self.core.factory() as session:
+            series = weekly(session, end=end, severities=settings.severities, weeks=CHART_WEEKS)
+        png = weekly_chart(series, zone)
+        with slack_errors("files.upload (digest chart)"):
+            self.client.files_upload_v2(
+                channel=channel,
+                file=png,
+                filename=chart_filename(end, zone),
+                title=f"Incidents per week, last {CHART_WEEKS} weeks",
+                alt_txt=(
+                    f"Stacked bars of incidents declared per week by severity over the last "
+                    f"{CHART_WEEKS} weeks ({series.total} in all), and the weekly median time "
+                    "to mitigate."
+                ),
+            )
+        idempotency.remember(self.core.factory, chart_key)
+
+
+def register(dispatcher: Dispatcher, core: Core, client: WebClient) -> None:
+    """Deliver `digest.post` items with `client`."""
+    dispatcher.register(effects.DIGEST_POST, DigestPoster(core, client))
