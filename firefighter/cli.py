@@ -28,8 +28,10 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 incident_app = typer.Typer(help="Read incidents.", no_args_is_help=True)
+outbox_app = typer.Typer(help="Effects waiting to be delivered.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(incident_app, name="incident")
+app.add_typer(outbox_app, name="outbox")
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -187,6 +189,66 @@ def print_incident(data: dict[str, Any]) -> None:
             escape(event["text"]),
         )
     out.print(table)
+
+
+@outbox_app.command("list")
+@friendly
+def outbox_list(
+    dead: Annotated[bool, typer.Option("--dead", help="Only dead-lettered effects.")] = False,
+) -> None:
+    """Effects not delivered yet (pending, retrying or dead-lettered)."""
+    from sqlalchemy import select
+
+    from firefighter.incidents.models import OutboxItem
+
+    core = open_core()
+    try:
+        with core.factory() as session:
+            query = select(OutboxItem).where(OutboxItem.delivered_at.is_(None))
+            if dead:
+                query = query.where(OutboxItem.dead_at.is_not(None))
+            items = list(session.scalars(query.order_by(OutboxItem.id)))
+    finally:
+        core.close()
+    if not items:
+        out.print("Nothing waiting: every effect was delivered.")
+        return
+    table = Table("ID", "Kind", "Incident", "Attempts", "State", "Next attempt", "Last error")
+    for item in items:
+        state = "dead" if item.dead_at else ("retrying" if item.attempts else "pending")
+        table.add_row(
+            str(item.id),
+            item.kind,
+            f"INC-{item.incident_id}" if item.incident_id else "-",
+            str(item.attempts),
+            state,
+            "-" if item.dead_at else item.next_attempt_at.isoformat()[:19],
+            escape((item.last_error or "")[:80]),
+        )
+    out.print(table)
+
+
+@outbox_app.command("retry")
+@friendly
+def outbox_retry(
+    item: Annotated[int | None, typer.Argument(help="The effect's ID (see `outbox list`).")] = None,
+    all_dead: Annotated[bool, typer.Option("--all", help="Every dead-lettered effect.")] = False,
+) -> None:
+    """Put dead-lettered effects back in the queue."""
+    from firefighter.db import transaction
+    from firefighter.incidents.outbox import retry_dead
+
+    if (item is None) == (not all_dead):
+        raise fail("give an effect ID or --all (not both).", 2)
+    core = open_core()
+    try:
+        with transaction(core.factory) as session:
+            count = retry_dead(session, item)
+    finally:
+        core.close()
+    if item is not None and count == 0:
+        raise fail(f"effect {item} is not dead-lettered; see `firefighter outbox list --dead`.")
+    out.print(f"{count} effect(s) queued again.")
 
 
 @app.command("serve")

@@ -119,3 +119,28 @@ def test_version() -> None:
     result = runner.invoke(app, ["--version"])
     assert result.exit_code == 0
     assert result.stdout.strip() == f"firefighter {__version__}"
+
+
+def test_outbox_list_and_retry(core: Core, db_url: str) -> None:
+    from firefighter.db import transaction
+    from firefighter.incidents.models import OutboxItem
+
+    incident = core.service.declare(title="DNS", severity="SEV3", actor="U1")
+    code, stdout, _ = invoke("outbox", "list", url=db_url)
+    assert code == 0 and "incident.open_channel" in stdout and "pending" in stdout
+    with transaction(core.factory) as session:
+        item = session.query(OutboxItem).filter_by(incident_id=incident.id).one()
+        item.dead_at = item.created_at
+        item.attempts = 8
+        item.last_error = "PermanentFailure: channel_not_found"
+        dead_id = item.id
+    code, stdout, _ = invoke("outbox", "list", "--dead", url=db_url)
+    assert code == 0 and "dead" in stdout and "channel_not_found" in stdout
+    code, _, stderr = invoke("outbox", "retry", url=db_url)
+    assert code == 2 and "give an effect ID or --all" in stderr
+    code, stdout, _ = invoke("outbox", "retry", str(dead_id), url=db_url)
+    assert code == 0 and "1 effect(s) queued again." in stdout
+    code, _, stderr = invoke("outbox", "retry", str(dead_id), url=db_url)
+    assert code == 1 and "is not dead-lettered" in stderr
+    code, stdout, _ = invoke("outbox", "list", "--dead", url=db_url)
+    assert "Nothing waiting" in stdout
