@@ -16,6 +16,9 @@ EXPORT_POSTMORTEM = "postmortem.export"
 """Render the post-mortem and publish it (Confluence, or files)."""
 
 
+WELCOME = "incident.welcome"
+"""Show someone who just joined the channel where the incident stands (only to them)."""
+
 POSTMORTEM_PUBLISHED = "postmortem.published"
 """Link the published post-mortem back: message in the channel, bookmark."""
 
@@ -26,7 +29,16 @@ Enqueued without an incident_id on the outbox row, so a notice about a stuck eff
 itself stuck behind that effect in the incident's delivery order.
 """
 
-ALL = (OPEN_CHANNEL, REFRESH, POST_EVENT, INVITE, EXPORT_POSTMORTEM, POSTMORTEM_PUBLISHED, NOTIFY)
+ALL = (
+    OPEN_CHANNEL,
+    REFRESH,
+    POST_EVENT,
+    INVITE,
+    WELCOME,
+    EXPORT_POSTMORTEM,
+    POSTMORTEM_PUBLISHED,
+    NOTIFY,
+)
 
 DIGEST_POST = "digest.post"
 """Post the managers' digest and its chart (payload: days, end, reason)."""

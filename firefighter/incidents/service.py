@@ -802,6 +802,21 @@ class IncidentService:
                         )
                     )
 
+    def joined(self, incident_id: int, user_id: str) -> None:
+        """Someone joined the channel: a member now, and shown where the incident stands."""
+        with transaction(self.factory) as session:
+            if session.get(IncidentMember, (incident_id, user_id)) is None:
+                session.add(
+                    IncidentMember(incident_id=incident_id, user_id=user_id, added_at=self.clock())
+                )
+            enqueue(
+                session,
+                effects.WELCOME,
+                {"incident_id": incident_id, "user": user_id},
+                incident_id=incident_id,
+                now=self.clock(),
+            )
+
     def find_by_channel(self, channel_id: str) -> Incident | None:
         """The incident whose channel is `channel_id`."""
         with self.factory() as session:

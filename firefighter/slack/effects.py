@@ -80,6 +80,7 @@ class SlackEffects:
             effects.POST_EVENT: self.post_event,
             effects.INVITE: self.invite,
             effects.NOTIFY: self.notify,
+            effects.WELCOME: self.welcome,
             effects.POSTMORTEM_PUBLISHED: self.postmortem_published,
         }
         for kind, handler in handlers.items():
@@ -273,6 +274,26 @@ class SlackEffects:
                         thread_ts=incident.announcement_ts,
                         text=text,
                     )
+
+        self._once(message, post)
+
+    def welcome(self, message: Message) -> None:
+        """Show the card, only to someone who just joined the channel."""
+        incident = self._with_channel(message)
+        user_id = str(message.payload["user"])
+        if user_id == self.bot_user():
+            return
+        context = card_context(self.core, incident)
+        card = blocks.incident_card(incident, context)
+
+        def post() -> None:
+            with slack_errors("chat.postEphemeral (welcome)"):
+                self.client.chat_postEphemeral(
+                    channel=incident.channel_id or "",
+                    user=user_id,
+                    text=f"Welcome to {incident.reference}. Here is where it stands.",
+                    blocks=blocks.as_dicts(card),
+                )
 
         self._once(message, post)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from firefighter.incidents import queries
 from firefighter.incidents.models import Incident
 from tests.slack.conftest import Bot, buttons
 
@@ -109,3 +110,28 @@ def test_responders_are_invited(bot: Bot) -> None:
     incident = bot.declare(title="Payments down", severity="SEV1", component="payments")
     members = bot.emulator.channel(incident.channel_id or "").members
     assert {"U_ALICE", "U_BOB", "U_CAROL", "U_DAVE"} <= set(members)
+
+
+def test_a_joiner_sees_the_card_once_even_when_slack_retries_the_event(bot: Bot) -> None:
+    incident = bot.declare(title="Queue stuck")
+    bot.emulator.add_member(incident.channel_id or "", "U_DAVE")
+    event = {"type": "member_joined_channel", "user": "U_DAVE", "channel": incident.channel_id}
+    assert bot.driver.event(event, event_id="Ev0001").status == 200
+    assert bot.driver.event(event, event_id="Ev0001", retry_num=1).status == 200
+    bot.settle()
+    welcomes = [m for m in bot.emulator.ephemerals("U_DAVE") if "Welcome to INC-1" in m.text]
+    assert len(welcomes) == 1
+    assert "Queue stuck" in str(welcomes[0].blocks)
+    with bot.core.factory() as session:
+        assert queries.is_member(session, incident.id, "U_DAVE")
+
+
+def test_a_long_description_is_cut_to_slacks_limit(bot: Bot) -> None:
+    incident = bot.core.service.declare(
+        title="Long", severity="SEV4", actor="U_ALICE", description="word " * 2000
+    )
+    bot.settle()
+    card = bot.card(incident)
+    description = next(b for b in card.blocks if "word word" in str(b))
+    assert len(description["text"]["text"]) == 3000
+    assert description["text"]["text"].endswith("…")

@@ -11,7 +11,7 @@ from firefighter.slack.context import SlackContext
 
 
 def register(app: App, ctx: SlackContext) -> None:
-    """Listen to channel membership events."""
+    """Listen to channel membership events: joiners become members and see the card."""
 
     @app.event("member_joined_channel")
     def joined(ack: Ack, body: dict[str, Any], event: dict[str, Any]) -> None:
@@ -22,7 +22,7 @@ def register(app: App, ctx: SlackContext) -> None:
             return
         incident = ctx.service.find_by_channel(str(event.get("channel") or ""))
         if incident is not None and event.get("user"):
-            ctx.service.add_members(incident.id, [str(event["user"])])
+            ctx.service.joined(incident.id, str(event["user"]))
 
 
 def first_delivery(ctx: SlackContext, body: dict[str, Any]) -> bool:
