@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import logging
 from concurrent.futures import Executor, ThreadPoolExecutor
+from typing import Any
 
-from slack_bolt import App
+from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
 
 from firefighter.bootstrap import Core
@@ -48,4 +51,28 @@ def build_app(
         listener_executor=executor or ThreadPoolExecutor(max_workers=8, thread_name_prefix="lazy"),
     )
     register_all(app, SlackContext(core=core, client=client))
+    app.error(answer_errors)
     return app
+
+
+INTERNAL = (
+    ":warning: FireFighter could not do that because of an error on its side; nothing was "
+    "changed. Try again in a minute, and tell your FireFighter operators if it persists."
+)
+
+
+def answer_errors(error: Exception, body: Any, logger: logging.Logger) -> BoltResponse:
+    """Never answer Slack with a 500: a short message for people, 400 for unreadable input.
+
+    Every command is one transaction, so an error means nothing was written.
+    """
+    if isinstance(body, dict) and isinstance(body.get("command"), str):
+        logger.exception("command failed: %s", error)
+        return BoltResponse(
+            status=200,
+            body=json.dumps({"response_type": "ephemeral", "text": INTERNAL}),
+            headers={"content-type": "application/json;charset=utf-8"},
+        )
+    # Bolt reads payloads before any listener runs; a payload of the wrong shape fails there.
+    logger.warning("could not handle a Slack request: %r", error)
+    return BoltResponse(status=400, body="FireFighter could not read that request.")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import threading
@@ -13,6 +14,7 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlalchemy import text
 
 from firefighter.bootstrap import Core
+from firefighter.slack.guard import readable, refusal
 
 log = logging.getLogger(__name__)
 
@@ -30,14 +32,38 @@ def health(core: Core) -> tuple[int, dict[str, Any]]:
     return 200, {"status": "ok", "database": "ok"}
 
 
+def _plain(start_response: StartResponse, status: int, text: str) -> list[bytes]:
+    reasons = {400: "Bad Request", 401: "Unauthorized", 404: "Not Found"}
+    payload = text.encode()
+    start_response(
+        f"{status} {reasons.get(status, 'Error')}",
+        [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(payload)))],
+    )
+    return [payload]
+
+
 def wsgi_app(core: Core, bolt: App) -> WSGIApp:
     """The WSGI application: Bolt on /slack/events, health on /healthz, 404 elsewhere."""
     slack = SlackRequestHandler(bolt, path="/slack/events")
+    secret = core.settings.slack_signing_secret or ""
 
     def application(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         method = environ.get("REQUEST_METHOD", "GET")
         if path == "/slack/events" and method == "POST":
+            # Read the body once, check Bolt can read it, then hand Bolt a fresh stream.
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+            raw = environ["wsgi.input"].read(length) if length > 0 else b""
+            environ["wsgi.input"] = io.BytesIO(raw)
+            body = raw.decode("utf-8", "replace")
+            if not readable(body, environ.get("CONTENT_TYPE")):
+                headers = {
+                    "x-slack-request-timestamp": environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP", ""),
+                    "x-slack-signature": environ.get("HTTP_X_SLACK_SIGNATURE", ""),
+                }
+                status, text = refusal(secret, body, headers)
+                log.warning("refused an unreadable Slack request with %s", status)
+                return _plain(start_response, status, text)
             return slack(environ, start_response)  # type: ignore[no-any-return]
         if path == "/healthz" and method in ("GET", "HEAD"):
             status, body = health(core)
@@ -48,8 +74,7 @@ def wsgi_app(core: Core, bolt: App) -> WSGIApp:
                 [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))],
             )
             return [payload]
-        start_response("404 Not Found", [("Content-Type", "text/plain")])
-        return [b"not found\n"]
+        return _plain(start_response, 404, "not found\n")
 
     return application
 
