@@ -18,7 +18,6 @@ import http.client
 import json
 import os
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -103,8 +102,9 @@ class Result:
         seq, con = self.sequential, self.concurrent
         rate = len(con) / self.concurrent_seconds if self.concurrent_seconds else 0.0
         return (
-            f"{self.name:<28} sequential p50 {self.pct(seq, 0.5):6.2f} ms p95 {self.pct(seq, 0.95):6.2f}"
-            f" p99 {self.pct(seq, 0.99):6.2f} | concurrent p50 {self.pct(con, 0.5):6.2f} ms"
+            f"{self.name}\n    sequential p50 {self.pct(seq, 0.5):6.2f} ms"
+            f" p95 {self.pct(seq, 0.95):6.2f} p99 {self.pct(seq, 0.99):6.2f}"
+            f" | concurrent p50 {self.pct(con, 0.5):6.2f} ms"
             f" p95 {self.pct(con, 0.95):6.2f} p99 {self.pct(con, 0.99):7.2f}"
             f" | {rate:6.0f} req/s | errors {self.errors} | peak RSS {self.rss_mb:5.0f} MB"
         )

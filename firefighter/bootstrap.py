@@ -46,7 +46,12 @@ def build_core(settings: Settings, *, clock: Clock = utcnow, check: bool = True)
             engine.dispose()
             raise
     factory = make_session_factory(engine)
-    service = IncidentService(factory, severities=settings.severities, clock=clock)
+    service = IncidentService(
+        factory,
+        severities=settings.severities,
+        clock=clock,
+        failure_classes=settings.failure_classes,
+    )
     return Core(settings=settings, engine=engine, factory=factory, service=service)
 
 

@@ -18,7 +18,9 @@ from firefighter.bootstrap import Core, build_core, safe_url
 from firefighter.db import DatabaseUnavailable, NotMigrated, upgrade
 from firefighter.incidents import queries
 from firefighter.incidents.errors import IncidentError
+from firefighter.postmortem import cli as postmortem_cli
 from firefighter.settings import ConfigError, Settings, load_settings
+from firefighter.stats import cli as stats_cli
 
 app = typer.Typer(
     help="FireFighter: incident response in Slack.",
@@ -32,6 +34,8 @@ outbox_app = typer.Typer(help="Effects waiting to be delivered.", no_args_is_hel
 app.add_typer(db_app, name="db")
 app.add_typer(incident_app, name="incident")
 app.add_typer(outbox_app, name="outbox")
+stats_cli.register(app)  # top-level `stats` and `digest`
+app.add_typer(postmortem_cli.app, name="postmortem")
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)

@@ -10,6 +10,7 @@ from types import FrameType
 from rich.console import Console
 
 from firefighter.bootstrap import Core
+from firefighter.schedules import start_in_thread as start_schedules
 from firefighter.slack.app import build_app
 from firefighter.slack.client import make_client
 from firefighter.slack.server import wsgi_app
@@ -48,6 +49,7 @@ def run_server(
     stop = threading.Event()
     if with_worker:
         _, stop = start_in_thread(build_dispatcher(core, client))
+        start_schedules(core, stop)
     server = create_server(wsgi_app(core, bolt), host=host, port=port, threads=threads)
     socket_mode = None
     if core.settings.slack_app_token:
@@ -79,6 +81,7 @@ def run_worker(core: Core, *, console: Console | None = None) -> None:
     dispatcher = build_dispatcher(core, make_client(core.settings))
     stop = threading.Event()
     _on_termination(stop, [])
+    start_schedules(core, stop)
     if console is not None:
         console.print(f"FireFighter worker {dispatcher.worker_id} started", highlight=False)
     try:

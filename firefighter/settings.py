@@ -121,6 +121,10 @@ class Settings(BaseSettings):
         Path("postmortems"),
         validation_alias=AliasChoices("FIREFIGHTER_POSTMORTEM_DIR", "postmortem_dir"),
     )
+    postmortem_template: Path | None = Field(
+        None,
+        validation_alias=AliasChoices("FIREFIGHTER_POSTMORTEM_TEMPLATE", "postmortem_template"),
+    )
     timezone: str = Field("UTC", validation_alias=AliasChoices("FIREFIGHTER_TIMEZONE", "timezone"))
     severities: list[Severity] = Field(
         default_factory=lambda: list(DEFAULT_SEVERITIES),

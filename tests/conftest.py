@@ -20,7 +20,10 @@ PG_ADMIN_URL = os.environ.get(
     "TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
 IN_CI = os.environ.get("CI", "").lower() == "true"
-TABLES = "incidents, incident_roles, incident_members, timeline_events, outbox, processed_requests"
+TABLES = (
+    "incidents, incident_roles, incident_members, timeline_events, outbox, processed_requests, "
+    "reminders, schedule_runs"
+)
 
 
 class FakeClock:

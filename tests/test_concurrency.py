@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from firefighter.bootstrap import Core
+from firefighter.bootstrap import Core, build_core
 from firefighter.incidents.errors import Conflict
 from firefighter.incidents.models import Incident, TimelineEvent
 from firefighter.incidents.service import IncidentService
@@ -37,9 +37,12 @@ def test_same_version_two_writers_one_conflict(core: Core) -> None:
     incident = core.service.declare(title="Queue backlog", severity="SEV3", actor="U1")
     barrier = threading.Barrier(2)
     outcomes: dict[str, object] = {}
+    # Two engines, as two replicas have: within one process SQLite writers take turns.
+    other = build_core(core.settings, clock=core.service.clock)
+    cores = {"a": core, "b": other}
 
     def run(name: str, command: str) -> None:
-        service = RacingService(core, barrier)
+        service = RacingService(cores[name], barrier)
         try:
             if command == "status":
                 service.transition(incident.id, "investigating", actor="U1")
@@ -59,6 +62,7 @@ def test_same_version_two_writers_one_conflict(core: Core) -> None:
         thread.start()
     for thread in threads:
         thread.join(30)
+    other.close()
 
     winners = [name for name, outcome in outcomes.items() if outcome == "ok"]
     losers = [name for name, outcome in outcomes.items() if isinstance(outcome, Conflict)]

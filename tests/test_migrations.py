@@ -21,6 +21,8 @@ TABLES = {
     "timeline_events",
     "outbox",
     "processed_requests",
+    "reminders",
+    "schedule_runs",
 }
 
 

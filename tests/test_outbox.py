@@ -110,7 +110,7 @@ def test_dead_letter_after_max_attempts_then_retry(core: Core, clock: FakeClock)
     assert items(core)[0].delivered_at is not None
 
 
-def test_permanent_failure_is_dead_at_once_and_unknown_kinds_too(
+def test_permanent_failure_is_dead_at_once_and_unknown_kinds_wait(
     core: Core, clock: FakeClock
 ) -> None:
     dispatcher = core.dispatcher()
@@ -124,9 +124,12 @@ def test_permanent_failure_is_dead_at_once_and_unknown_kinds_too(
         enqueue(session, "nobody-handles-this", {}, now=clock())
     dispatcher.drain()
     rows = items(core)
-    assert [r.dead_at is not None for r in rows] == [True, True]
-    assert rows[0].attempts == 1
-    assert "no handler registered" in (rows[1].last_error or "")
+    assert rows[0].dead_at is not None and rows[0].attempts == 1
+    # A kind this process has no handler for waits, untouched, for one that has.
+    assert (rows[1].dead_at, rows[1].attempts, rows[1].locked_by) == (None, 0, None)
+    later = core.dispatcher()
+    later.register("nobody-handles-this", lambda _message: None)
+    assert later.drain() == 1
 
 
 def test_a_crashed_worker_lease_expires_and_the_item_is_redelivered(

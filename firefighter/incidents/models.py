@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -64,11 +65,20 @@ class Incident(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    # The metrics select by period on these milestones.
+    # The metrics select by period on these milestones, list what is still open, and find
+    # the post-mortems still to write without reading every incident.
     __table_args__ = (
         Index("ix_incidents_declared_at", "declared_at"),
         Index("ix_incidents_mitigated_at", "mitigated_at"),
         Index("ix_incidents_closed_at", "closed_at"),
+        Index("ix_incidents_status_declared_at", "status", "declared_at"),
+        Index(
+            "ix_incidents_postmortem_pending",
+            "severity",
+            "mitigated_at",
+            sqlite_where=text("postmortem_url IS NULL"),
+            postgresql_where=text("postmortem_url IS NULL"),
+        ),
     )
 
     roles: Mapped[list[IncidentRole]] = relationship(

@@ -135,6 +135,9 @@ class Dispatcher:
                 OutboxItem.delivered_at.is_(None),
                 OutboxItem.dead_at.is_(None),
                 OutboxItem.next_attempt_at <= now,
+                # Kinds this process cannot handle stay queued for a process that can
+                # (`postmortem export` in a CLI must not touch the Slack effects).
+                OutboxItem.kind.in_(list(self.handlers)),
                 or_(OutboxItem.locked_until.is_(None), OutboxItem.locked_until < now),
                 or_(OutboxItem.incident_id.is_(None), ~blocked_by_older),
             )
@@ -194,16 +197,13 @@ class Dispatcher:
         """Deliver what is due now; returns how many items were attempted."""
         messages = self._claim(limit)
         for message in messages:
-            handler = self.handlers.get(message.kind)
+            handler = self.handlers[message.kind]
             error: BaseException | None = None
-            if handler is None:
-                error = PermanentFailure(f"no handler registered for {message.kind!r}")
-            else:
-                try:
-                    handler(message)
-                except Exception as exc:  # a failing effect must never stop the worker
-                    log.warning("outbox item %s (%s) failed: %s", message.id, message.kind, exc)
-                    error = exc
+            try:
+                handler(message)
+            except Exception as exc:  # a failing effect must never stop the worker
+                log.warning("outbox item %s (%s) failed: %s", message.id, message.kind, exc)
+                error = exc
             self._finish(message, error)
         return len(messages)
 

@@ -6,6 +6,7 @@ appends timeline events and enqueues the side effects. Nothing here talks to Sla
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
@@ -48,6 +49,14 @@ ROLES: dict[str, str] = {
 ROLE_ALIASES = {"comms": "communications", "ic": "commander", "lead": "commander"}
 MILESTONES = ("started", "detected")
 CLOSURE_REASONS = [r.value for r in ClosureReason]
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean(text: str | None) -> str:
+    """User text without control characters (PostgreSQL refuses NUL; none is ever meant)."""
+    return _CONTROL.sub("", text or "")
 
 
 def normalise_role(role: str) -> str:
@@ -236,7 +245,9 @@ class IncidentService:
         request_key: str | None = None,
     ) -> Incident:
         """Open a new incident; the declarer becomes its commander."""
-        title = " ".join((title or "").split())
+        title = " ".join(clean(title).split())
+        description = clean(description)
+        component = clean(component) or None
         if not title:
             raise InvalidInput("Give the incident a title: one line saying what is broken.")
         if len(title) > TITLE_MAX:
@@ -361,7 +372,8 @@ class IncidentService:
         expected_status: str | None = None,
     ) -> Incident:
         """Reopen a mitigated incident to investigating or mitigating, with a written reason."""
-        if not (reason or "").strip():
+        reason = clean(reason)
+        if not reason.strip():
             raise InvalidInput("Say why you reopen it: `reopen <reason>`.")
         if target not in (lifecycle.INVESTIGATING, lifecycle.MITIGATING):
             raise InvalidInput("An incident reopens to investigating or mitigating.")
@@ -610,7 +622,7 @@ class IncidentService:
         request_key: str | None = None,
     ) -> Incident:
         """Post a status update to the timeline."""
-        text = (text or "").strip()
+        text = clean(text).strip()
         if not text:
             raise InvalidInput("Write the update after the command: `update <what changed>`.")
         if len(text) > UPDATE_MAX:
@@ -733,10 +745,31 @@ class IncidentService:
             )
 
     def record_postmortem(
-        self, incident_id: int, *, page_id: str, url: str, actor: str | None = None
+        self,
+        incident_id: int,
+        *,
+        page_id: str,
+        url: str,
+        actor: str | None = None,
+        key: str | None = None,
     ) -> Incident:
-        """Store the published post-mortem and note it in the timeline."""
-        with self._unit() as session:
+        """Store the published post-mortem and note it in the timeline.
+
+        `key` names the export: a redelivered export records (and links back) only once.
+        """
+        try:
+            return self._record_postmortem(incident_id, page_id, url, actor, key)
+        except AlreadyProcessed:
+            with self.factory() as session:
+                incident = session.get(Incident, incident_id)
+                if incident is None:
+                    raise NotFound(f"There is no incident INC-{incident_id}.") from None
+                return incident
+
+    def _record_postmortem(
+        self, incident_id: int, page_id: str, url: str, actor: str | None, key: str | None
+    ) -> Incident:
+        with self._unit(f"postmortem-recorded:{key}" if key else None) as session:
             incident = self._load(session, incident_id, None)
             first = incident.postmortem_page_id is None
             incident.postmortem_page_id = page_id

@@ -256,6 +256,7 @@ def help_text(command: str) -> str:
         "*Anywhere*",
         f"`{command} declare [title]` — declare an incident (opens a form)",
         f"`{command} list` — open incidents, most severe first",
+        f"`{command} stats [7d|30d|90d]` — incident metrics, only for you",
         f"`{command} help` — this help",
         "",
         "*In an incident channel*",
@@ -391,11 +392,39 @@ def declare_modal(
     )
 
 
-def close_modal(incident: Incident) -> View:
-    """Asks why an incident closes before it was mitigated."""
+def close_modal(incident: Incident, failure_classes: Sequence[str] = ()) -> View:
+    """Asks why an incident closes before it was mitigated, and where the failure came from."""
     options = [
         Option(value=r, text=_plain(r.replace("_", " "), OPTION_MAX)) for r in CLOSURE_REASONS
     ]
+    blocks: list[Block] = [
+        SectionBlock(
+            text=_md(
+                f"*{escape(title_line(incident))}* is {incident.status}. Closing it before "
+                "it is mitigated needs a reason."
+            )
+        ),
+        InputBlock(
+            block_id="reason",
+            label=_plain("Closure reason", 2000),
+            element=StaticSelectElement(action_id="reason", options=options),
+        ),
+    ]
+    if failure_classes:
+        blocks.append(
+            InputBlock(
+                block_id="failure_class",
+                label=_plain("Failure class", 2000),
+                optional=True,
+                hint=_plain("Where did the failure come from? It feeds the weekly digest.", 150),
+                element=StaticSelectElement(
+                    action_id="failure_class",
+                    options=[
+                        Option(value=c, text=_plain(c, OPTION_MAX)) for c in failure_classes[:100]
+                    ],
+                ),
+            )
+        )
     return View(
         type="modal",
         callback_id=CLOSE_CALLBACK,
@@ -403,19 +432,7 @@ def close_modal(incident: Incident) -> View:
         submit=_plain("Close", 24),
         close=_plain("Cancel", 24),
         private_metadata=action_value(incident),
-        blocks=[
-            SectionBlock(
-                text=_md(
-                    f"*{escape(title_line(incident))}* is {incident.status}. Closing it before "
-                    "it is mitigated needs a reason."
-                )
-            ),
-            InputBlock(
-                block_id="reason",
-                label=_plain("Closure reason", 2000),
-                element=StaticSelectElement(action_id="reason", options=options),
-            ),
-        ],
+        blocks=blocks,
     )
 
 

@@ -113,7 +113,7 @@ def postmortem_dm_text(incident: Incident, mitigated_at: datetime, due_days: int
 
 def failure_class_prompt(incident: Incident, classes: Sequence[str]) -> list[Block]:
     """In the channel: which class of failure was it? A menu of the configured classes."""
-    options = [Option(value=c[:OPTION_MAX], text=_plain(c, OPTION_MAX)) for c in classes[:100]]
+    options = [Option(value=c, text=_plain(c, OPTION_MAX)) for c in classes[:100]]
     return [
         SectionBlock(
             block_id=f"{FAILURE_CLASS_BLOCK}:{incident.id}",

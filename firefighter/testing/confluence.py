@@ -23,10 +23,12 @@ or a status sent *after* the request took effect (the answer lost on the way bac
 from __future__ import annotations
 
 import base64
+import contextlib
 import email.parser
 import email.policy
 import json
 import re
+import socket
 import threading
 import time
 import xml.etree.ElementTree as ET
@@ -108,6 +110,7 @@ class Fault:
     method: str | None = None
     path: str | None = None
     retry_after: int | None = None
+    barrier: threading.Barrier | None = None
 
     def matches(self, method: str, path: str) -> bool:
         """Whether this fault applies to a request."""
@@ -244,14 +247,19 @@ class ConfluenceEmulator:
         method: str | None = None,
         path: str | None = None,
         retry_after: int | None = None,
+        together: bool = False,
     ) -> None:
         """Answer the next `times` matching requests with `status` (0: answer normally).
 
         `delay` waits before answering; `after` applies the request first and then answers
-        `status`, as when Confluence did the work but the answer was lost.
+        `status`, as when Confluence did the work but the answer was lost; `together` holds
+        the `times` requests until all of them have arrived (to line up racing clients).
         """
+        barrier = threading.Barrier(times) if together else None
         with self._lock:
-            self._faults.append(Fault(status, times, delay, after, method, path, retry_after))
+            self._faults.append(
+                Fault(status, times, delay, after, method, path, retry_after, barrier)
+            )
 
     def pages(self, space: str | None = None) -> list[Page]:
         """All pages (of one space), oldest first."""
@@ -628,6 +636,11 @@ def _handler_for(emulator: ConfluenceEmulator) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
+        def setup(self) -> None:
+            super().setup()
+            # Without this, Nagle's algorithm and delayed ACKs add ~40 ms to every answer.
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
         def log_message(self, format: str, *args: Any) -> None:
             """Keep test output quiet."""
 
@@ -636,6 +649,10 @@ def _handler_for(emulator: ConfluenceEmulator) -> type[BaseHTTPRequestHandler]:
             body = self.rfile.read(length) if length else b""
             method = self.command
             fault = emulator._take_fault(method, self.path)
+            if fault is not None and fault.barrier is not None:
+                # If the others never come, answer anyway rather than hang.
+                with contextlib.suppress(threading.BrokenBarrierError):
+                    fault.barrier.wait(timeout=10)
             if fault is not None and fault.delay:
                 time.sleep(fault.delay)
             headers = {k.lower(): v for k, v in self.headers.items()}

@@ -8,6 +8,7 @@ from firefighter.slack.context import SlackContext
 from firefighter.slack.listeners import actions as actions
 from firefighter.slack.listeners import commands as commands
 from firefighter.slack.listeners import events as events
+from firefighter.slack.listeners import reminders as reminders
 from firefighter.slack.listeners import views as views
 
 
@@ -17,3 +18,4 @@ def register_all(app: App, ctx: SlackContext) -> None:
     actions.register(app, ctx)
     views.register(app, ctx)
     events.register(app, ctx)
+    reminders.register(app, ctx)

@@ -62,7 +62,14 @@ def register(app: App, ctx: SlackContext) -> None:
     def close_dialog(
         body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
     ) -> None:
-        open_dialog(ctx, client, respond, body, action, blocks.close_modal)
+        open_dialog(
+            ctx,
+            client,
+            respond,
+            body,
+            action,
+            lambda incident: blocks.close_modal(incident, ctx.service.failure_classes),
+        )
 
     def reopen_dialog(
         body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond

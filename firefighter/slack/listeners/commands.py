@@ -18,6 +18,7 @@ from firefighter.incidents.service import ROLES, normalise_role
 from firefighter.slack import blocks
 from firefighter.slack.context import SlackContext
 from firefighter.slack.text import escape, mentioned_users
+from firefighter.stats import slack_reply
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +79,9 @@ def handle(ctx: SlackContext, command: dict[str, Any], client: WebClient) -> Rep
             return open_declare(ctx, client, command, rest)
         if sub == "list":
             return list_open(ctx, user_id)
+        if sub == "stats":
+            text, stats_blocks = slack_reply(ctx, rest)
+            return Reply(text, stats_blocks)
         if sub not in IN_CHANNEL:
             return Reply(
                 f"I don't know `{escape(word[:40])}`. Here is what I can do:\n\n"
@@ -197,7 +201,7 @@ def close(
         try:
             client.views_open(
                 trigger_id=str(command.get("trigger_id") or ""),
-                view=blocks.close_modal(incident),
+                view=blocks.close_modal(incident, ctx.service.failure_classes),
             )
         except SlackApiError:
             return Reply(

@@ -45,6 +45,7 @@ def register(app: App, ctx: SlackContext) -> None:
                     incident_id,
                     actor=_user(body),
                     reason=values.get("reason"),
+                    failure_class=values.get("failure_class"),
                     expected_status=drawn,
                     request_key=f"view:{view.get('id')}",
                 ),

@@ -1,0 +1,214 @@
+"""The outbox handler that exports post-mortems, and a synchronous export for the CLI.
+
+One export: read the incident in a short session (closed before any network call), render
+it, publish it (Confluence or files), then record the page in its own transaction with
+`service.record_postmortem`. People hear about trouble once per export request, not once
+per retry: notices are keyed by the outbox item.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from sqlalchemy import select
+
+from firefighter.bootstrap import Core
+from firefighter.incidents import effects, queries
+from firefighter.incidents.errors import NotFound
+from firefighter.incidents.models import OutboxItem
+from firefighter.incidents.outbox import Dispatcher, Message, PermanentFailure, RetryLater
+from firefighter.postmortem.chart import chart_filename, timeline_chart
+from firefighter.postmortem.confluence import ConfluencePublisher
+from firefighter.postmortem.document import PostmortemView, load_view
+from firefighter.postmortem.files import FilePublisher
+from firefighter.postmortem.publishing import Publisher, RenderedPage
+from firefighter.postmortem.render import InvalidStorage, render_storage
+from firefighter.settings import ConfigError, Settings
+
+log = logging.getLogger(__name__)
+
+
+class ExportFailed(Exception):
+    """A synchronous export did not produce a page; the message says why and what to do."""
+
+
+def template_path(settings: Settings) -> Path | None:
+    """The team's storage template (`FIREFIGHTER_POSTMORTEM_TEMPLATE`), checked, or None."""
+    value = getattr(settings, "postmortem_template", None)
+    if value is None or str(value) == "":
+        return None
+    path = Path(value).expanduser()
+    if not path.is_file():
+        raise ConfigError(f"FIREFIGHTER_POSTMORTEM_TEMPLATE: no template file at {path}")
+    return path
+
+
+def make_publisher(settings: Settings) -> Publisher:
+    """Confluence when `CONFLUENCE_URL` is set, else files under `FIREFIGHTER_POSTMORTEM_DIR`."""
+    if settings.confluence_url:
+        return ConfluencePublisher.from_settings(settings)
+    return FilePublisher(settings.postmortem_dir)
+
+
+def render_page(view: PostmortemView, *, template: Path | None = None) -> RenderedPage:
+    """The storage body and chart of `view`; InvalidStorage if the template is broken."""
+    name: str | None = chart_filename(view)
+    try:
+        chart: bytes | None = timeline_chart(view)
+    except Exception:  # a chart is a nice-to-have; never let it block the post-mortem
+        log.exception("timeline chart of %s failed; publishing without it", view.reference)
+        chart, name = None, None
+    storage = render_storage(view, chart_filename=name, template=template)
+    return RenderedPage(view=view, storage=storage, chart_png=chart, chart_name=name)
+
+
+class Exporter:
+    """Handles `effects.EXPORT_POSTMORTEM` items."""
+
+    def __init__(self, core: Core, publisher: Publisher, *, template: Path | None = None) -> None:
+        self.core = core
+        self.publisher = publisher
+        self.template = template
+
+    def __call__(self, message: Message) -> None:
+        """Export the incident named in the message's payload."""
+        incident_id = int(message.payload["incident_id"])
+        settings = self.core.settings
+        try:
+            with self.core.factory() as session:
+                view, known_page_id = load_view(
+                    session, incident_id, zone=settings.zone, severities=settings.severities
+                )
+        except NotFound as error:
+            raise PermanentFailure(str(error)) from None
+        try:
+            page = render_page(view, template=self.template)
+        except InvalidStorage as error:
+            reason = f"the post-mortem template produced an invalid page: {error}"
+            self._failed(message, view, reason, "fix FIREFIGHTER_POSTMORTEM_TEMPLATE")
+            raise PermanentFailure(reason) from None
+        try:
+            published = self.publisher.publish(page, known_page_id)
+        except RetryLater as error:
+            self._delayed(message, view, error)
+            raise
+        except PermanentFailure as error:
+            self._failed(message, view, str(error), "fix that")
+            raise
+        self.core.service.record_postmortem(
+            incident_id,
+            page_id=published.page_id,
+            url=published.url,
+            actor=message.payload.get("requested_by"),
+            key=f"outbox:{message.id}",
+        )
+
+    def _delayed(self, message: Message, view: PostmortemView, error: RetryLater) -> None:
+        last = message.attempts + 1 >= self.core.settings.outbox_max_attempts
+        if last:
+            self._failed(
+                message,
+                view,
+                f"it still failed after {message.attempts + 1} attempts ({error})",
+                "check that the destination is reachable",
+            )
+            return
+        self.core.service.notify(
+            view.id,
+            f"The post-mortem of {view.reference} is delayed: {error}. FireFighter keeps "
+            "trying and will post the link here once it is published.",
+            key=f"postmortem-delayed:{view.id}:{message.id}",
+        )
+
+    def _failed(self, message: Message, view: PostmortemView, reason: str, remedy: str) -> None:
+        self.core.service.notify(
+            view.id,
+            f"The post-mortem of {view.reference} could not be published: {reason}. "
+            f"Please {remedy}, then run `/incident postmortem` again.",
+            key=f"postmortem-failed:{view.id}:{message.id}",
+        )
+
+
+def register(dispatcher: Dispatcher, core: Core, *, publisher: Publisher | None = None) -> None:
+    """Deliver `effects.EXPORT_POSTMORTEM` with the publisher the settings choose."""
+    exporter = Exporter(
+        core,
+        publisher if publisher is not None else make_publisher(core.settings),
+        template=template_path(core.settings),
+    )
+    dispatcher.register(effects.EXPORT_POSTMORTEM, exporter)
+
+
+def _reason(last_error: str | None) -> str:
+    text = last_error or "no error recorded"
+    head, _, rest = text.partition(": ")
+    # Stored as "ExceptionName: message"; people only need the message.
+    return rest if rest and head.isidentifier() else text
+
+
+def export_now(
+    core: Core,
+    incident_id: int,
+    *,
+    register_handlers: Callable[[Dispatcher], None],
+    timeout: float = 120.0,
+    actor: str | None = None,
+    poll_seconds: float = 0.2,
+) -> str:
+    """Request an export, deliver it in-process and return the page URL; ExportFailed if not.
+
+    `register_handlers` registers the handlers this process may run (at least the
+    post-mortem one); items of other kinds stay queued for the worker.
+    """
+    item_id = core.service.request_postmortem(incident_id, actor=actor)
+    dispatcher = core.dispatcher()
+    register_handlers(dispatcher)
+    if effects.EXPORT_POSTMORTEM not in dispatcher.handlers:
+        raise ExportFailed("no post-mortem handler was registered; nothing can export it")
+    reference = f"INC-{incident_id}"
+    deadline = time.monotonic() + timeout
+    while True:
+        done = dispatcher.run_once(limit=500)
+        with core.factory() as session:
+            item = session.get(OutboxItem, item_id)
+            assert item is not None  # outbox rows are never deleted
+            if item.delivered_at is not None:
+                url = queries.get_incident(session, incident_id).postmortem_url
+                if url:
+                    return url
+                raise ExportFailed(f"the export of {reference} finished but stored no URL")
+            if item.dead_at is not None:
+                raise ExportFailed(
+                    f"the post-mortem of {reference} could not be published: "
+                    f"{_reason(item.last_error)}"
+                )
+            ahead = session.execute(
+                select(OutboxItem.kind, OutboxItem.last_error)
+                .where(
+                    OutboxItem.incident_id == incident_id,
+                    OutboxItem.id < item_id,
+                    OutboxItem.delivered_at.is_(None),
+                    OutboxItem.dead_at.is_(None),
+                )
+                .order_by(OutboxItem.id)
+            ).all()
+            errors = [error for _, error in ahead if error] + (
+                [item.last_error] if item.last_error else []
+            )
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            parts = [f"the post-mortem of {reference} is not published after {timeout:g} s"]
+            if errors:
+                parts.append(f"last error: {_reason(errors[-1])}")
+            waiting = sorted({kind for kind, _ in ahead if kind not in dispatcher.handlers})
+            if waiting:
+                parts.append(
+                    f"it waits behind earlier effect(s) of {reference} ({', '.join(waiting)}) "
+                    "that only `firefighter worker` delivers"
+                )
+            raise ExportFailed("; ".join(parts) + ". The export stays queued for the worker.")
+        if done == 0:
+            time.sleep(min(poll_seconds, remaining))

@@ -1,0 +1,190 @@
+"""Cron schedules run by the worker: the weekly digest and the reminder pass.
+
+Each run is claimed in the database: the worker whose INSERT into `schedule_runs` wins
+(unique on name and due time) runs it, in the same transaction, so with several workers every
+run fires exactly once, and after a restart a run is neither repeated nor, within its
+catch-up window, lost.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from croniter import croniter
+from sqlalchemy import delete
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from firefighter.bootstrap import Core
+from firefighter.db import transaction
+from firefighter.incidents import effects, reminders
+from firefighter.incidents.models import ScheduleRun
+from firefighter.incidents.outbox import Clock, enqueue
+
+log = logging.getLogger(__name__)
+
+DIGEST = "digest"
+REMINDERS = "reminders"
+DIGEST_DAYS = 7
+
+Action = Callable[[Session, datetime, datetime], None]
+"""What a run does, inside the claiming transaction: (session, due_at, now)."""
+
+
+@dataclass(frozen=True)
+class Job:
+    """A named cron schedule and what each of its runs does."""
+
+    name: str
+    cron: str
+    action: Action
+    catch_up: timedelta
+    """How late a run may still fire (after downtime); older runs are skipped."""
+    keep: timedelta | None = None
+    """Claims older than this are deleted, for schedules that run every minute."""
+
+
+def latest_due(cron: str, now: datetime, zone: ZoneInfo) -> datetime:
+    """The latest time at or before `now` matching `cron` in `zone`."""
+    local = now.astimezone(zone)
+    previous: datetime = croniter(cron, local).get_prev(datetime)
+    # croniter's get_prev is strictly before its start: `now` itself may be a due time.
+    following: datetime = croniter(cron, previous).get_next(datetime)
+    return following if following <= local else previous
+
+
+def enqueue_digest(
+    session: Session, *, end: datetime, now: datetime, days: int = DIGEST_DAYS, reason: str
+) -> int:
+    """Queue a digest of the `days` days before `end`; returns the outbox item id."""
+    item = enqueue(
+        session,
+        effects.DIGEST_POST,
+        {"days": days, "end": end.isoformat(), "reason": reason},
+        now=now,
+    )
+    session.flush()
+    return item.id
+
+
+class Scheduler:
+    """Runs the due schedules when `run_due()` is called, as often as the worker likes."""
+
+    def __init__(
+        self, core: Core, clock: Clock | None = None, *, worker_id: str | None = None
+    ) -> None:
+        self.core = core
+        self.clock = clock or core.service.clock
+        self.zone = core.settings.zone
+        self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
+        self.policy = reminders.Policy.from_settings(core.settings)
+        self.jobs: list[Job] = [
+            Job(
+                REMINDERS,
+                "* * * * *",
+                self._remind,
+                catch_up=timedelta(minutes=2),
+                keep=timedelta(days=1),
+            )
+        ]
+        if core.settings.announce_digest_channel:
+            self.jobs.append(
+                Job(
+                    DIGEST,
+                    core.settings.digest_cron,
+                    self._digest,
+                    catch_up=timedelta(hours=core.settings.digest_catch_up_hours),
+                )
+            )
+        # The runs this process already claimed or saw claimed: no query until the next one.
+        self._settled: dict[str, datetime] = {}
+
+    def _digest(self, session: Session, due_at: datetime, now: datetime) -> None:
+        # The period ends at the due time, so a digest sent late still covers the same week.
+        enqueue_digest(session, end=due_at, now=now, reason="schedule")
+
+    def _remind(self, session: Session, due_at: datetime, now: datetime) -> None:
+        nudges = reminders.run(session, self.policy, now)
+        if nudges:
+            log.info("reminders: %s", ", ".join(f"{n.kind}@INC-{n.incident_id}" for n in nudges))
+
+    def run_due(self) -> list[str]:
+        """Claim and run every schedule whose latest due time has not run yet; their names."""
+        now = self.clock()
+        fired = []
+        for job in self.jobs:
+            due = latest_due(job.cron, now, self.zone)
+            if self._settled.get(job.name) == due:
+                continue
+            if now - due > job.catch_up:
+                log.debug("%s run of %s is past its catch-up window; skipped", job.name, due)
+                self._settled[job.name] = due
+                continue
+            try:
+                won = self._claim(job, due, now)
+            except Exception:  # one failing schedule must not stop the worker or the others
+                log.exception("schedule %s (due %s) failed; it will be tried again", job.name, due)
+                continue
+            self._settled[job.name] = due
+            if won:
+                fired.append(job.name)
+        return fired
+
+    def _claim(self, job: Job, due: datetime, now: datetime) -> bool:
+        """Insert the run and do it in one transaction; False if another worker has it."""
+        try:
+            with transaction(self.core.factory) as session:
+                session.add(
+                    ScheduleRun(
+                        name=job.name, due_at=due, claimed_at=now, claimed_by=self.worker_id
+                    )
+                )
+                try:
+                    session.flush()
+                except IntegrityError:
+                    raise _Taken() from None
+                job.action(session, due, now)
+                if job.keep is not None:
+                    session.execute(
+                        delete(ScheduleRun).where(
+                            ScheduleRun.name == job.name, ScheduleRun.due_at < now - job.keep
+                        )
+                    )
+        except _Taken:
+            return False
+        return True
+
+    def run_forever(self, stop: threading.Event, interval: float = 5.0) -> None:
+        """Call `run_due` every `interval` seconds until `stop` is set."""
+        while not stop.is_set():
+            try:
+                self.run_due()
+            except Exception:  # the database may blink; keep the worker alive
+                log.exception("schedule pass failed")
+            stop.wait(interval)
+
+
+class _Taken(Exception):
+    """Another worker claimed the run first."""
+
+
+def start_in_thread(
+    core: Core, stop: threading.Event | None = None, *, interval: float = 5.0
+) -> tuple[threading.Thread, threading.Event]:
+    """Run the schedules in a daemon thread; set the returned event to stop it."""
+    stop = stop or threading.Event()
+    thread = threading.Thread(
+        target=Scheduler(core).run_forever,
+        args=(stop, interval),
+        name="schedules",
+        daemon=True,
+    )
+    thread.start()
+    return thread, stop
