@@ -8,6 +8,7 @@ from sqlalchemy import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from firefighter.db import check_ready, make_engine, make_session_factory, utcnow
+from firefighter.incidents.access import AccessPolicy
 from firefighter.incidents.outbox import Clock, Dispatcher
 from firefighter.incidents.service import IncidentService
 from firefighter.settings import Settings
@@ -51,6 +52,9 @@ def build_core(settings: Settings, *, clock: Clock = utcnow, check: bool = True)
         severities=settings.severities,
         clock=clock,
         failure_classes=settings.failure_classes,
+        policy=AccessPolicy(
+            declarers=settings.declarers, admins=settings.admins, closers=settings.closers
+        ),
     )
     return Core(settings=settings, engine=engine, factory=factory, service=service)
 

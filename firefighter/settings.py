@@ -6,7 +6,7 @@ import json
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AliasChoices, BaseModel, Field, ValidationError, field_validator
@@ -138,6 +138,17 @@ class Settings(BaseSettings):
         default_factory=dict,
         validation_alias=AliasChoices("FIREFIGHTER_RESPONDERS", "responders"),
     )
+    declarers: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        validation_alias=AliasChoices("FIREFIGHTER_DECLARERS", "declarers"),
+    )
+    admins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        validation_alias=AliasChoices("FIREFIGHTER_ADMINS", "admins"),
+    )
+    closers: Literal["responders", "anyone"] = Field(
+        "responders", validation_alias=AliasChoices("FIREFIGHTER_CLOSERS", "closers")
+    )
     process_before_response: bool = Field(
         True,
         validation_alias=AliasChoices(
@@ -214,6 +225,23 @@ class Settings(BaseSettings):
         if not re.match(r"^https?://", value):
             raise ValueError("an http(s) URL such as https://slack.com/api/")
         return value if value.endswith("/") else value + "/"
+
+    @field_validator("declarers", "admins", mode="before")
+    @classmethod
+    def _split_ids(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("declarers", "admins")
+    @classmethod
+    def _slack_ids(cls, value: list[str]) -> list[str]:
+        for ident in value:
+            if not re.fullmatch(r"[UWS][A-Z0-9_]{2,}", ident):
+                raise ValueError(
+                    f"Slack user (U…) or user group (S…) ids, comma-separated; not {ident!r}"
+                )
+        return value
 
     @field_validator("components", mode="before")
     @classmethod

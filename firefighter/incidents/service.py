@@ -19,6 +19,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from firefighter.db import transaction, utcnow, writing
 from firefighter.incidents import effects, lifecycle
+from firefighter.incidents.access import AccessPolicy
 from firefighter.incidents.errors import (
     AlreadyProcessed,
     Conflict,
@@ -78,11 +79,13 @@ class IncidentService:
         severities: list[Severity] | None = None,
         clock: Clock = utcnow,
         failure_classes: list[str] | None = None,
+        policy: AccessPolicy | None = None,
     ) -> None:
         self.factory = factory
         self.severities = severities or list(DEFAULT_SEVERITIES)
         self.clock = clock
         self.failure_classes = failure_classes or list(DEFAULT_FAILURE_CLASSES)
+        self.policy = policy or AccessPolicy()
 
     # ---- helpers -------------------------------------------------------------------
 
@@ -103,6 +106,14 @@ class IncidentService:
                 return known
         choices = ", ".join(self.failure_classes)
         raise InvalidInput(f"Unknown failure class {name!r}. Choose one of: {choices}.")
+
+    def _rank(self, severity: str) -> int:
+        names = [s.name for s in self.severities]
+        return names.index(severity) if severity in names else len(names)
+
+    @staticmethod
+    def _holders(incident: Incident) -> list[str]:
+        return list(dict.fromkeys(role.user_id for role in incident.roles))
 
     def postmortem_required(self, severity: str) -> bool:
         """Whether an incident of `severity` must go through `postmortem` before `closed`."""
@@ -255,6 +266,7 @@ class IncidentService:
         if len(description) > 10_000:
             raise InvalidInput("The description is over 10,000 characters; shorten it.")
         sev = self.severity(severity)
+        self.policy.check_declare(actor)
         now = self.clock()
         for label, value in (("impact start", started_at), ("detection", detected_at)):
             if value is not None and value > now + timedelta(minutes=1):
@@ -405,9 +417,15 @@ class IncidentService:
         if not lifecycle.is_known(target):
             states = ", ".join(s.value for s in lifecycle.Status)
             raise InvalidInput(f"Unknown status {target!r}. Statuses are: {states}.")
+        free = self.policy.unrestricted(actor)  # may look up user groups: before the transaction
         with self._unit(request_key) as session:
             incident = self._load(session, incident_id, expected_version, expected_status)
             previous = incident.status
+            if target == CLOSED or (previous == MITIGATED and target in lifecycle.ACTIVE):
+                what = "close" if target == CLOSED else "reopen"
+                self.policy.check_responder(
+                    actor, self._holders(incident), what, incident.reference, free
+                )
             if reopen and previous != MITIGATED:
                 raise TransitionRefused(
                     f"{incident.reference} is {previous}; only a mitigated incident "
@@ -494,11 +512,16 @@ class IncidentService:
     ) -> Incident:
         """Change the severity."""
         sev = self.severity(severity)
+        free = self.policy.unrestricted(actor)  # may look up user groups: before the transaction
         with self._unit(request_key) as session:
             incident = self._load(session, incident_id, expected_version, expected_status)
             if incident.status == CLOSED:
                 raise InvalidInput(f"{incident.reference} is closed; its severity is final.")
             previous = incident.severity
+            if self._rank(sev.name) > self._rank(previous):
+                self.policy.check_responder(
+                    actor, self._holders(incident), "downgrade", incident.reference, free
+                )
             if previous == sev.name:
                 raise InvalidInput(f"{incident.reference} is already {sev.name}.")
             incident.severity = sev.name

@@ -13,6 +13,7 @@ from slack_sdk import WebClient
 from firefighter.bootstrap import Core
 from firefighter.settings import ConfigError
 from firefighter.slack.context import SlackContext
+from firefighter.slack.groups import UserGroups
 from firefighter.slack.listeners import register_all
 
 
@@ -50,6 +51,8 @@ def build_app(
         # Button clicks acknowledge first and run on this pool (Bolt's lazy listeners).
         listener_executor=executor or ThreadPoolExecutor(max_workers=8, thread_name_prefix="lazy"),
     )
+    # Admin and declarer lists may name Slack user groups; the service asks Slack (cached).
+    core.service.policy.group_members = UserGroups(client).members
     register_all(app, SlackContext(core=core, client=client))
     app.error(answer_errors)
     return app

@@ -130,4 +130,6 @@ def declare_submission(
         message = str(error)
         block = "started_at" if "time" in message or "start" in message else "title"
         return _errors(block, message)
+    except IncidentError as error:  # e.g. not allowed to declare
+        return _errors("title", str(error))
     return {}

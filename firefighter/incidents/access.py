@@ -1,0 +1,66 @@
+"""Who may do what: declare, and close, downgrade or reopen an incident.
+
+User groups are resolved by a function the adapter provides (Slack user groups), called
+before any transaction opens, so a lookup never holds a database lock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from firefighter.incidents.errors import IncidentError
+
+GroupMembers = Callable[[str], set[str]]
+
+
+class Forbidden(IncidentError):
+    """The user may not do this; the message says who may."""
+
+
+def mention(ident: str) -> str:
+    """How Slack shows a user (`<@U…>`) or a user group (`<!subteam^S…>`)."""
+    return f"<!subteam^{ident}>" if ident.startswith("S") else f"<@{ident}>"
+
+
+@dataclass
+class AccessPolicy:
+    """Declarers (empty: everyone), admins, and whether only responders may close."""
+
+    declarers: Sequence[str] = ()
+    admins: Sequence[str] = ()
+    closers: str = "responders"
+    group_members: GroupMembers | None = None
+
+    def _among(self, user: str, idents: Sequence[str]) -> bool:
+        if user in idents:
+            return True
+        groups = [i for i in idents if i.startswith("S")]
+        if not groups or self.group_members is None:
+            return False
+        return any(user in self.group_members(group) for group in groups)
+
+    def check_declare(self, user: str | None) -> None:
+        """Raise Forbidden unless `user` may declare incidents."""
+        if user is None or not self.declarers or self._among(user, self.declarers):
+            return
+        allowed = ", ".join(mention(i) for i in self.declarers)
+        raise Forbidden(
+            f"Only {allowed} may declare incidents here. Ask one of them to declare it, "
+            "or ask a FireFighter admin to add you."
+        )
+
+    def unrestricted(self, user: str | None) -> bool:
+        """Whether `user` may close, downgrade or reopen any incident (decided up front)."""
+        return user is None or self.closers == "anyone" or self._among(user, self.admins)
+
+    def check_responder(
+        self, user: str | None, holders: Sequence[str], what: str, reference: str, free: bool
+    ) -> None:
+        """Raise Forbidden unless `free` (see `unrestricted`) or `user` holds a role."""
+        if free or user in holders:
+            return
+        who = [f"the people holding its roles ({', '.join(mention(h) for h in holders)})"]
+        if self.admins:
+            who.append(f"an admin ({', '.join(mention(a) for a in self.admins)})")
+        raise Forbidden(f"Only {' or '.join(who)} may {what} {reference}.")
