@@ -10,6 +10,7 @@ from types import FrameType
 from rich.console import Console
 
 from firefighter.bootstrap import Core
+from firefighter.observability import Metrics, configure_logging
 from firefighter.schedules import start_in_thread as start_schedules
 from firefighter.slack.app import build_app
 from firefighter.slack.client import make_client
@@ -43,14 +44,18 @@ def run_server(
     """Serve HTTP (or Socket Mode when SLACK_APP_TOKEN is set) until SIGTERM/SIGINT."""
     from waitress.server import create_server
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure_logging()
+    metrics = Metrics()
+    metrics.watch_outbox(core)
     client = make_client(core.settings)
     bolt = build_app(core, client, process_before_response=core.settings.process_before_response)
     stop = threading.Event()
     if with_worker:
-        _, stop = start_in_thread(build_dispatcher(core, client))
+        dispatcher = build_dispatcher(core, client)
+        metrics.count_deliveries(dispatcher)
+        _, stop = start_in_thread(dispatcher)
         start_schedules(core, stop)
-    server = create_server(wsgi_app(core, bolt), host=host, port=port, threads=threads)
+    server = create_server(wsgi_app(core, bolt, metrics), host=host, port=port, threads=threads)
     socket_mode = None
     if core.settings.slack_app_token:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
@@ -77,7 +82,7 @@ def run_server(
 
 def run_worker(core: Core, *, console: Console | None = None) -> None:
     """Drain the outbox until SIGTERM/SIGINT."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure_logging()
     dispatcher = build_dispatcher(core, make_client(core.settings))
     stop = threading.Event()
     _on_termination(stop, [])

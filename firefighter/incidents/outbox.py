@@ -113,6 +113,8 @@ class Dispatcher:
         self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
         self.handlers: dict[str, Handler] = {}
         self.on_dead: Callable[[Message, str], None] | None = None
+        # Told "delivered", "retry" or "dead" after each attempt (metrics hook).
+        self.on_result: Callable[[Message, str], None] | None = None
 
     def register(self, kind: str, handler: Handler) -> None:
         """Deliver items of `kind` with `handler`."""
@@ -165,6 +167,7 @@ class Dispatcher:
 
     def _finish(self, message: Message, error: BaseException | None) -> None:
         now = self.clock()
+        result = "delivered"
         with transaction(self.factory) as session:
             item = session.get(OutboxItem, message.id)
             if item is None or item.delivered_at is not None:
@@ -174,20 +177,22 @@ class Dispatcher:
             if error is None:
                 item.delivered_at = now
                 item.last_error = None
-                return
-            item.attempts += 1
-            item.last_error = f"{type(error).__name__}: {error}"[:2000]
-            permanent = isinstance(error, PermanentFailure)
-            if permanent or item.attempts >= self.max_attempts:
-                item.dead_at = now
-                dead = True
             else:
-                delay = error.delay if isinstance(error, RetryLater) and error.delay else None
-                item.next_attempt_at = now + timedelta(
-                    seconds=delay if delay is not None else self.backoff.delay(item.attempts)
-                )
-                dead = False
-        if dead and self.on_dead is not None:
+                item.attempts += 1
+                item.last_error = f"{type(error).__name__}: {error}"[:2000]
+                permanent = isinstance(error, PermanentFailure)
+                if permanent or item.attempts >= self.max_attempts:
+                    item.dead_at = now
+                    result = "dead"
+                else:
+                    delay = error.delay if isinstance(error, RetryLater) and error.delay else None
+                    item.next_attempt_at = now + timedelta(
+                        seconds=delay if delay is not None else self.backoff.delay(item.attempts)
+                    )
+                    result = "retry"
+        if self.on_result is not None:
+            self.on_result(message, result)
+        if result == "dead" and self.on_dead is not None:
             try:
                 self.on_dead(message, str(error))
             except Exception:  # the dead letter stays visible even if telling people fails
@@ -202,7 +207,13 @@ class Dispatcher:
             try:
                 handler(message)
             except Exception as exc:  # a failing effect must never stop the worker
-                log.warning("outbox item %s (%s) failed: %s", message.id, message.kind, exc)
+                log.warning(
+                    "outbox item %s (%s) failed: %s",
+                    message.id,
+                    message.kind,
+                    exc,
+                    extra={"incident_id": message.incident_id},
+                )
                 error = exc
             self._finish(message, error)
         return len(messages)

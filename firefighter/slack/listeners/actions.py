@@ -12,6 +12,7 @@ from slack_sdk.errors import SlackApiError
 
 from firefighter.incidents.errors import AlreadyProcessed, IncidentError, NotFound
 from firefighter.incidents.models import Incident
+from firefighter.observability import incident_id_var
 from firefighter.slack import blocks
 from firefighter.slack.context import SlackContext
 
@@ -105,6 +106,7 @@ def run(
     """Parse `<id>:<status>`, run the service command, and explain any refusal."""
     try:
         incident_id, drawn = blocks.parse_action_value(str(value or ""))
+        incident_id_var.set(incident_id)
     except ValueError:
         say_privately(
             respond,

@@ -15,6 +15,7 @@ from firefighter.incidents import lifecycle, queries
 from firefighter.incidents.errors import IncidentError, InvalidInput
 from firefighter.incidents.models import Incident
 from firefighter.incidents.service import ROLES, normalise_role
+from firefighter.observability import incident_id_var
 from firefighter.slack import blocks
 from firefighter.slack.context import SlackContext
 from firefighter.slack.text import escape, mentioned_users
@@ -94,6 +95,7 @@ def handle(ctx: SlackContext, command: dict[str, Any], client: WebClient) -> Rep
                 f"Use `{name} list` to find the channel of an open incident, or "
                 f"`{name} declare` to declare a new one."
             )
+        incident_id_var.set(incident.id)
         return in_channel(ctx, client, command, incident, sub, rest, user_id)
     except IncidentError as error:
         return Reply(f":warning: {error}")
