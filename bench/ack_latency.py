@@ -136,19 +136,19 @@ def severity_body(payload: dict[str, object], severity: str) -> str:
     return urllib.parse.urlencode({"payload": json.dumps({**payload, "actions": [action]})})
 
 
-def measure(
-    name: str, port: int, pid: int, bodies: list[str], seconds: float, clients: int
-) -> Result:
-    result = Result(name)
+def load(port: int, bodies: list[str], seconds: float, clients: int) -> dict[str, object]:
+    """The measurement itself: (a) sequential, then (b) concurrent clients."""
     status = bodies[0]
     for _ in range(20):  # warm-up: imports, connection pools, caches
         signed_post(port, status)
-    for _ in range(200):
-        result.sequential.append(signed_post(port, status))
+    sequential = [signed_post(port, status) for _ in range(200)]
+    concurrent: list[float] = []
+    errors = 0
     lock = threading.Lock()
     stop = time.monotonic() + seconds
 
     def client(index: int) -> None:
+        nonlocal errors
         sent = 0
         while time.monotonic() < stop:
             body = bodies[(index + sent) % len(bodies)]
@@ -156,10 +156,10 @@ def measure(
                 took = signed_post(port, body)
             except Exception:
                 with lock:
-                    result.errors += 1
+                    errors += 1
                 continue
             with lock:
-                result.concurrent.append(took)
+                concurrent.append(took)
             sent += 1
 
     threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
@@ -168,7 +168,41 @@ def measure(
         thread.start()
     for thread in threads:
         thread.join()
-    result.concurrent_seconds = time.monotonic() - started
+    return {
+        "sequential": sequential,
+        "concurrent": concurrent,
+        "seconds": time.monotonic() - started,
+        "errors": errors,
+    }
+
+
+def measure(
+    name: str, port: int, pid: int, bodies: list[str], seconds: float, clients: int
+) -> Result:
+    """Run the load from a process of its own, so that the Slack emulator (in this process,
+    busy serving the bot's worker) does not steal the load generator's interpreter."""
+    with tempfile.TemporaryDirectory() as tmp:
+        spec = Path(tmp) / "load.json"
+        spec.write_text(json.dumps({"port": port, "bodies": bodies}))
+        subprocess.run(
+            [
+                sys.executable,
+                __file__,
+                "--client",
+                str(spec),
+                "--seconds",
+                str(seconds),
+                "--clients",
+                str(clients),
+            ],
+            check=True,
+        )
+        measured = json.loads(spec.read_text())
+    result = Result(name)
+    result.sequential = measured["sequential"]
+    result.concurrent = measured["concurrent"]
+    result.concurrent_seconds = measured["seconds"]
+    result.errors = measured["errors"]
     result.rss_mb = peak_rss_mb(pid)
     return result
 
@@ -284,7 +318,13 @@ def main() -> None:
     )
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--client", help=argparse.SUPPRESS)  # internal: run the load only
     args = parser.parse_args()
+    if args.client:
+        spec = Path(args.client)
+        job = json.loads(spec.read_text())
+        spec.write_text(json.dumps(load(job["port"], job["bodies"], args.seconds, args.clients)))
+        return
     with tempfile.TemporaryDirectory() as tmp, SlackEmulator() as emulator:
         emulator.add_user("U01ALICE", "alice")
         incidents = emulator.add_channel("incidents", members=["U01ALICE"])
