@@ -16,6 +16,7 @@ from rich.table import Table
 from firefighter import __version__
 from firefighter.bootstrap import Core, build_core, safe_url
 from firefighter.db import DatabaseUnavailable, NotMigrated, upgrade
+from firefighter.gameday import cli as gameday_cli
 from firefighter.incidents import queries
 from firefighter.incidents.errors import IncidentError
 from firefighter.postmortem import cli as postmortem_cli
@@ -36,6 +37,7 @@ app.add_typer(incident_app, name="incident")
 app.add_typer(outbox_app, name="outbox")
 stats_cli.register(app)  # top-level `stats` and `digest`
 app.add_typer(postmortem_cli.app, name="postmortem")
+app.add_typer(gameday_cli.app, name="gameday")
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)

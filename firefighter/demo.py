@@ -325,3 +325,7 @@ def run_demo(out_dir: str, console: Console) -> None:
         f"(incident channel {channel_id})",
         highlight=False,
     )
+    console.print(
+        "Try a Game Day: .venv/bin/firefighter gameday run examples/gameday-payments.yaml --fast",
+        highlight=False,
+    )

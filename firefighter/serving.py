@@ -10,6 +10,7 @@ from types import FrameType
 from rich.console import Console
 
 from firefighter.bootstrap import Core
+from firefighter.gameday.ticker import start_in_thread as start_gameday_tick
 from firefighter.observability import Metrics, configure_logging
 from firefighter.schedules import start_in_thread as start_schedules
 from firefighter.slack.app import build_app
@@ -55,6 +56,7 @@ def run_server(
         metrics.count_deliveries(dispatcher)
         _, stop = start_in_thread(dispatcher)
         start_schedules(core, stop)
+        start_gameday_tick(core, stop)
     server = create_server(wsgi_app(core, bolt, metrics), host=host, port=port, threads=threads)
     socket_mode = None
     if core.settings.slack_app_token:
@@ -87,6 +89,7 @@ def run_worker(core: Core, *, console: Console | None = None) -> None:
     stop = threading.Event()
     _on_termination(stop, [])
     start_schedules(core, stop)
+    start_gameday_tick(core, stop)
     if console is not None:
         console.print(f"FireFighter worker {dispatcher.worker_id} started", highlight=False)
     try:

@@ -149,6 +149,17 @@ class Settings(BaseSettings):
     closers: Literal["responders", "anyone"] = Field(
         "responders", validation_alias=AliasChoices("FIREFIGHTER_CLOSERS", "closers")
     )
+    gameday_channel: str | None = Field(
+        None, validation_alias=AliasChoices("FIREFIGHTER_GAMEDAY_CHANNEL", "gameday_channel")
+    )
+    # Slack allows about one update per second per message; a Game Day board redraws at most
+    # this often, coalescing the changes made meanwhile.
+    gameday_board_seconds: float = Field(
+        10.0,
+        ge=0,
+        le=3600,
+        validation_alias=AliasChoices("FIREFIGHTER_GAMEDAY_BOARD_SECONDS", "gameday_board_seconds"),
+    )
     process_before_response: bool = Field(
         True,
         validation_alias=AliasChoices(

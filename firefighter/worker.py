@@ -8,6 +8,7 @@ import threading
 from slack_sdk import WebClient
 
 from firefighter.bootstrap import Core
+from firefighter.gameday import slack_effects as gameday_effects
 from firefighter.incidents.outbox import Dispatcher, Message
 from firefighter.slack import digest as slack_digest
 from firefighter.slack import reminders as slack_reminders
@@ -23,6 +24,7 @@ def register_all(dispatcher: Dispatcher, core: Core, client: WebClient) -> None:
     register_postmortems(dispatcher, core)
     slack_digest.register(dispatcher, core, client)
     slack_reminders.register(dispatcher, core, client)
+    gameday_effects.register(dispatcher, core, client)
 
 
 def register_for_export(dispatcher: Dispatcher, core: Core) -> None:

@@ -82,7 +82,7 @@ def run_lifecycle_machine(settings_: Settings) -> None:
             incident_id = self.ids[index % len(self.ids)]
             self.attempt(
                 incident_id,
-                lambda: self.core.service.transition(incident_id, to, actor="U2"),
+                lambda: self.core.service.transition(incident_id, to, actor="U1"),
             )
 
         @rule(index=st.integers(0, 5), reason=st.sampled_from(REASONS))
@@ -92,7 +92,7 @@ def run_lifecycle_machine(settings_: Settings) -> None:
             incident_id = self.ids[index % len(self.ids)]
             self.attempt(
                 incident_id,
-                lambda: self.core.service.close(incident_id, actor="U2", reason=reason),
+                lambda: self.core.service.close(incident_id, actor="U1", reason=reason),
             )
 
         @rule(
@@ -106,7 +106,7 @@ def run_lifecycle_machine(settings_: Settings) -> None:
             incident_id = self.ids[index % len(self.ids)]
             self.attempt(
                 incident_id,
-                lambda: self.core.service.reopen(incident_id, reason=reason, actor="U3", target=to),
+                lambda: self.core.service.reopen(incident_id, reason=reason, actor="U1", target=to),
             )
 
         @rule(index=st.integers(0, 5), severity=st.sampled_from(SEVERITIES))

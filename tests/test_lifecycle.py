@@ -66,7 +66,7 @@ def test_plain_moves_follow_the_table(core: Core, state: str, severity: str) -> 
         incident = walk_to(core, state, severity)
         before = snapshot(core, incident.id)
         if expected_plain(state, target, severity):
-            moved = core.service.transition(incident.id, target, actor="U2")
+            moved = core.service.transition(incident.id, target, actor="U1")
             assert moved.status == target
             assert moved.version == before[1] + 1
             assert snapshot(core, incident.id)[2] > before[2]
@@ -77,7 +77,7 @@ def test_plain_moves_follow_the_table(core: Core, state: str, severity: str) -> 
                 assert moved.closure_reason == "resolved"
         else:
             with pytest.raises(TransitionRefused) as refused:
-                core.service.transition(incident.id, target, actor="U2")
+                core.service.transition(incident.id, target, actor="U1")
             assert f"INC-{incident.id} is {state}" in str(refused.value)
             assert snapshot(core, incident.id) == before, f"{state}->{target} wrote something"
 
@@ -95,13 +95,13 @@ def test_close_with_a_reason(core: Core, state: str) -> None:
     before = snapshot(core, incident.id)
     allowed = state in ("open", "investigating", "postmortem")
     if allowed:
-        closed = core.service.close(incident.id, actor="U2", reason="duplicate")
+        closed = core.service.close(incident.id, actor="U1", reason="duplicate")
         assert closed.status == "closed"
         assert closed.closure_reason == "duplicate"
         assert closed.closed_at is not None
     else:
         with pytest.raises(TransitionRefused):
-            core.service.close(incident.id, actor="U2", reason="duplicate")
+            core.service.close(incident.id, actor="U1", reason="duplicate")
         assert snapshot(core, incident.id) == before
 
 
@@ -110,7 +110,7 @@ def test_early_close_needs_a_reason(core: Core, state: str) -> None:
     incident = walk_to(core, state, "SEV4")
     before = snapshot(core, incident.id)
     with pytest.raises(TransitionRefused) as refused:
-        core.service.close(incident.id, actor="U2")
+        core.service.close(incident.id, actor="U1")
     assert "closure reason" in str(refused.value)
     assert "false_positive" in str(refused.value)
     assert snapshot(core, incident.id) == before

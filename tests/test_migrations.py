@@ -23,6 +23,8 @@ TABLES = {
     "processed_requests",
     "reminders",
     "schedule_runs",
+    "gamedays",
+    "gameday_steps",
 }
 
 

@@ -57,3 +57,35 @@ ASK_FAILURE_CLASS = "reminder.failure_class"
 
 SCHEDULED = (DIGEST_POST, REMIND_UPDATE, REMIND_ROLES, REMIND_POSTMORTEM, ASK_FAILURE_CLASS)
 """Effects enqueued by the schedules rather than by a command."""
+
+GAMEDAY_BOARD = "gameday.board"
+"""Post the Game Day scoreboard, or redraw it in place (payload: gameday_id)."""
+
+GAMEDAY_THEME = "gameday.theme"
+"""Informed mode: tell a team its theme before the drills (payload: gameday_id, team)."""
+
+GAMEDAY_SYMPTOM = "gameday.symptom"
+"""Post the symptom the team sees in a drill's channel (payload: incident_id, gameday_id)."""
+
+GAMEDAY_HINT = "gameday.hint"
+"""Release a hint in a drill's channel (payload: incident_id, gameday_id, hint)."""
+
+GAMEDAY_REVEAL = "gameday.reveal"
+"""At the end: reveal what really happened in a drill's channel (payload: incident_id, …)."""
+
+GAMEDAY_CHART = "gameday.chart"
+"""At the end: upload the final scores chart to the Game Day channel (payload: gameday_id)."""
+
+GAMEDAY_REPORT = "gameday.report"
+"""At the end: publish the Game Day report and link it in the Game Day channel."""
+
+GAMEDAY = (
+    GAMEDAY_BOARD,
+    GAMEDAY_THEME,
+    GAMEDAY_SYMPTOM,
+    GAMEDAY_HINT,
+    GAMEDAY_REVEAL,
+    GAMEDAY_CHART,
+    GAMEDAY_REPORT,
+)
+"""Effects of Game Days; their handlers live in `firefighter.gameday`."""

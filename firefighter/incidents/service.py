@@ -254,8 +254,12 @@ class IncidentService:
         started_at: datetime | None = None,
         detected_at: datetime | None = None,
         request_key: str | None = None,
+        link: Callable[[Session, Incident], None] | None = None,
     ) -> Incident:
-        """Open a new incident; the declarer becomes its commander."""
+        """Open a new incident; the declarer becomes its commander.
+
+        `link(session, incident)` runs in the same transaction (a Game Day records its drill).
+        """
         title = " ".join(clean(title).split())
         description = clean(description)
         component = clean(component) or None
@@ -321,6 +325,8 @@ class IncidentService:
                 incident_id=incident.id,
                 now=now,
             )
+            if link is not None:
+                link(session, incident)
             session.flush()
             session.refresh(incident)
             return incident

@@ -85,6 +85,11 @@ def title_line(incident: Incident) -> str:
     return f"{label}{incident.reference}: {incident.title}"
 
 
+def drill_label(incident: Incident) -> str:
+    """`[DRILL] ` before every message a drill posts; empty for real incidents."""
+    return "[DRILL] " if incident.drill else ""
+
+
 def status_label(status: str) -> str:
     """The status with its emoji."""
     return f"{STATUS_EMOJI.get(status, '')} {status}".strip()
@@ -255,6 +260,8 @@ def help_text(command: str) -> str:
         "",
         "*Anywhere*",
         f"`{command} declare [title]` — declare an incident (opens a form)",
+        f"`{command} drill [title]` — declare a drill: an exercise, kept out of the metrics",
+        f"`{command} gameday start NAME` · `gameday stop` — run a Game Day",
         f"`{command} list` — open incidents, most severe first",
         f"`{command} stats [7d|30d|90d]` — incident metrics, only for you",
         f"`{command} help` — this help",
@@ -313,8 +320,14 @@ def declare_modal(
     severities: Sequence[Severity],
     components: Sequence[str],
     channel_id: str | None = None,
+    drill: bool = False,
 ) -> View:
-    """The declare form, prefilled with the title typed after `declare`."""
+    """The declare form, prefilled with the title typed after `declare` (or `drill`)."""
+    drill_option = Option(
+        value="drill",
+        text=_plain("This is a drill", OPTION_MAX),
+        description=_plain("drill- channel, Game Day channel only, no metrics", OPTION_MAX),
+    )
     blocks: list[Block] = [
         InputBlock(
             block_id="title",
@@ -376,8 +389,10 @@ def declare_modal(
                         value="private",
                         text=_plain("Private incident", OPTION_MAX),
                         description=_plain("Private channel, not announced", OPTION_MAX),
-                    )
+                    ),
+                    drill_option,
                 ],
+                initial_options=[drill_option] if drill else None,
             ),
         ),
     ]

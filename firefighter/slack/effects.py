@@ -17,10 +17,11 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from firefighter.bootstrap import Core
+from firefighter.gameday.engine import GameDays
 from firefighter.incidents import effects, idempotency, lifecycle
 from firefighter.incidents.models import Incident, TimelineEvent
 from firefighter.incidents.outbox import Dispatcher, Message, PermanentFailure, RetryLater
-from firefighter.slack import blocks
+from firefighter.slack import blocks, posting
 from firefighter.slack.text import channel_name, with_suffix
 
 log = logging.getLogger(__name__)
@@ -123,43 +124,55 @@ class SlackEffects:
             self.client.conversations_setTopic(
                 channel=incident.channel_id, topic=blocks.topic(incident)
             )
-        if not incident.card_ts:
+        poster = posting.OncePoster(self.core.factory, self.client)
+        card_ts = incident.card_ts
+        if not card_ts:
             context = card_context(self.core, incident)
             with slack_errors("chat.postMessage (card)"):
-                posted = self.client.chat_postMessage(
+                # Keyed by incident: a delivery that died after posting the card but before
+                # recording it gets that card back instead of posting a second one.
+                card_ts = poster.post(
+                    f"card:{incident.id}",
                     channel=incident.channel_id,
                     text=blocks.fallback_text(incident),
                     blocks=blocks.as_dicts(blocks.incident_card(incident, context)),
                 )
-            card_ts = str(posted["ts"])
             self.core.service.record_slack(incident.id, card_ts=card_ts)
-            with slack_errors("pins.add"):
-                try:
-                    self.client.pins_add(channel=incident.channel_id, timestamp=card_ts)
-                except SlackApiError as error:
-                    if error.response.get("error") != "already_pinned":
-                        raise
-        if self._announced(incident) and not incident.announcement_ts:
-            channel = self.settings.incidents_channel
-            assert channel is not None
+        # Pinned on every delivery, not only the one that posted the card: a pin refused
+        # with a 429 after the card was recorded must still happen on the retry.
+        with slack_errors("pins.add"):
+            try:
+                self.client.pins_add(channel=incident.channel_id, timestamp=card_ts)
+            except SlackApiError as error:
+                if error.response.get("error") != "already_pinned":
+                    raise
+        channel = self._announce_in(incident)
+        if channel and not incident.announcement_ts:
             context = card_context(self.core, incident)
             with slack_errors("chat.postMessage (announcement)"):
-                posted = self.client.chat_postMessage(
+                announcement_ts = poster.post(
+                    f"announcement:{incident.id}",
                     channel=channel,
                     text=":fire: " + blocks.fallback_text(incident),
                     blocks=blocks.as_dicts(blocks.announcement(incident, context)),
                     unfurl_links=False,
                 )
             self.core.service.record_slack(
-                incident.id, announcement_channel=channel, announcement_ts=str(posted["ts"])
+                incident.id, announcement_channel=channel, announcement_ts=announcement_ts
             )
 
-    def _announced(self, incident: Incident) -> bool:
-        # Private incidents are never announced; drills are announced only in a Game Day.
-        return bool(self.settings.incidents_channel) and not incident.private and not incident.drill
+    def _announce_in(self, incident: Incident) -> str | None:
+        # Private incidents are never announced; drills only in the Game Day channel, so
+        # that nobody watching the real incidents channel mistakes an exercise for a fire.
+        if incident.private:
+            return None
+        if incident.drill:
+            return self.settings.gameday_channel
+        return self.settings.incidents_channel
 
     def _create_channel(self, incident: Incident) -> None:
-        base = channel_name(incident.id, incident.declared_at, incident.title)
+        prefix = "drill" if incident.drill else "inc"
+        base = channel_name(incident.id, incident.declared_at, incident.title, prefix=prefix)
         candidate = base
         for attempt in range(2, 30):
             with slack_errors("conversations.create"):
@@ -184,7 +197,8 @@ class SlackEffects:
         wanted += [r.user_id for r in incident.roles]
         ids = self.settings.responders_for(incident.severity, incident.component)
         if incident.drill:
-            ids = []  # a drill pages nobody outside the game
+            # A drill pages nobody outside the game: only its Game Day team, if any.
+            ids = GameDays(self.core).invitees(incident.id)
         for ident in ids:
             if ident.startswith("S"):
                 with slack_errors("usergroups.users.list"):
@@ -249,7 +263,10 @@ class SlackEffects:
                 )
 
     def _once(self, message: Message, post: Callable[[], Any]) -> None:
-        # A redelivered item (worker died after posting, before recording) is not reposted.
+        # For ephemeral posts only: Slack keeps no trace of them that a redelivery could find,
+        # so the item is marked after posting. A worker that dies in between shows one person
+        # the same ephemeral twice, the lesser harm next to never showing it. Channel posts
+        # go through posting.OncePoster, which finds what a dead delivery posted.
         key = f"slack-posted:{message.id}"
         if idempotency.seen(self.core.factory, key):
             return
@@ -264,18 +281,21 @@ class SlackEffects:
         if event is None:
             raise PermanentFailure("timeline event vanished")
         text = blocks.event_text(event, incident)
-
-        def post() -> None:
-            with slack_errors("chat.postMessage (event)"):
-                self.client.chat_postMessage(channel=incident.channel_id or "", text=text)
-                if event.kind == "update" and incident.announcement_ts:
-                    self.client.chat_postMessage(
-                        channel=incident.announcement_channel or "",
-                        thread_ts=incident.announcement_ts,
-                        text=text,
-                    )
-
-        self._once(message, post)
+        poster = posting.OncePoster(self.core.factory, self.client)
+        # One key per post: when the thread post fails, the retry must not repeat the
+        # channel post that went through.
+        with slack_errors("chat.postMessage (event)"):
+            poster.post_and_mark(
+                f"event:{event.id}:channel", channel=incident.channel_id or "", text=text
+            )
+        if event.kind == "update" and incident.announcement_ts:
+            with slack_errors("chat.postMessage (event in thread)"):
+                poster.post_and_mark(
+                    f"event:{event.id}:thread",
+                    channel=incident.announcement_channel or "",
+                    thread_ts=incident.announcement_ts,
+                    text=text,
+                )
 
     def welcome(self, message: Message) -> None:
         """Show the card, only to someone who just joined the channel."""
@@ -291,7 +311,8 @@ class SlackEffects:
                 self.client.chat_postEphemeral(
                     channel=incident.channel_id or "",
                     user=user_id,
-                    text=f"Welcome to {incident.reference}. Here is where it stands.",
+                    text=f"{blocks.drill_label(incident)}Welcome to {incident.reference}. "
+                    "Here is where it stands.",
                     blocks=blocks.as_dicts(card),
                 )
 
@@ -300,13 +321,11 @@ class SlackEffects:
     def notify(self, message: Message) -> None:
         """Post a one-off notice in the incident channel."""
         incident = self._with_channel(message)
-        text = str(message.payload.get("text", ""))
-
-        def post() -> None:
-            with slack_errors("chat.postMessage (notice)"):
-                self.client.chat_postMessage(channel=incident.channel_id or "", text=text)
-
-        self._once(message, post)
+        text = blocks.drill_label(incident) + str(message.payload.get("text", ""))
+        with slack_errors("chat.postMessage (notice)"):
+            posting.OncePoster(self.core.factory, self.client).post_and_mark(
+                f"notice:{message.id}", channel=incident.channel_id or "", text=text
+            )
 
     def postmortem_published(self, message: Message) -> None:
         """Link the post-mortem in the channel and bookmark it."""
@@ -314,16 +333,18 @@ class SlackEffects:
         url = str(message.payload["url"])
         first = bool(message.payload.get("first", True))
         channel = incident.channel_id or ""
-
-        def post() -> None:
-            with slack_errors("chat.postMessage (post-mortem)"):
-                self.client.chat_postMessage(
-                    channel=channel, text=blocks.postmortem_link(url, first)
-                )
-            if first and url.startswith("http"):
-                with slack_errors("bookmarks.add"):
+        with slack_errors("chat.postMessage (post-mortem)"):
+            posting.OncePoster(self.core.factory, self.client).post_and_mark(
+                f"postmortem:{message.id}",
+                channel=channel,
+                text=blocks.drill_label(incident) + blocks.postmortem_link(url, first),
+            )
+        if first and url.startswith("http"):
+            with slack_errors("bookmarks.list / bookmarks.add"):
+                # Bookmarks carry no metadata; the link itself says whether a delivery
+                # that died after adding it already did.
+                listed = self.client.bookmarks_list(channel_id=channel)
+                if not any(b.get("link") == url for b in listed.get("bookmarks") or []):
                     self.client.bookmarks_add(
                         channel_id=channel, title="Post-mortem", type="link", link=url
                     )
-
-        self._once(message, post)

@@ -10,6 +10,7 @@ import random
 import re
 import secrets
 import string
+import sys
 import threading
 import time
 import urllib.parse
@@ -156,8 +157,11 @@ class Message:
         """True when the message lives inside another message's thread."""
         return self.thread_ts is not None and self.thread_ts != self.ts
 
-    def to_api(self) -> dict[str, Any]:
-        """Render the message the way the Web API returns it."""
+    def to_api(self, *, with_metadata: bool = True) -> dict[str, Any]:
+        """Render the message the way the Web API returns it.
+
+        History methods leave metadata out unless asked (`include_all_metadata`), as Slack does.
+        """
         out: dict[str, Any] = {
             "type": "message",
             "text": self.text,
@@ -176,7 +180,7 @@ class Message:
             out["blocks"] = copy.deepcopy(self.blocks)
         if self.attachments:
             out["attachments"] = copy.deepcopy(self.attachments)
-        if self.metadata is not None:
+        if self.metadata is not None and with_metadata:
             out["metadata"] = copy.deepcopy(self.metadata)
         if self.files:
             out["files"] = copy.deepcopy(self.files)
@@ -776,6 +780,13 @@ class _Server(ThreadingHTTPServer):
     def __init__(self, address: tuple[str, int], emulator: SlackEmulator) -> None:
         self.emulator = emulator
         super().__init__(address, _Handler)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that went away before its answer was written (a worker killed with
+        # SIGKILL in the middle of a call) is what the tests simulate, not an emulator fault.
+        if isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+            return
+        super().handle_error(request, client_address)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -1984,8 +1995,9 @@ class SlackEmulator:
                 continue
             selected.append(message)
         page, cursor = self._page(selected, args, 100, 999)
+        with_metadata = args.flag("include_all_metadata")
         return {
-            "messages": [m.to_api() for m in page],
+            "messages": [m.to_api(with_metadata=with_metadata) for m in page],
             "has_more": bool(cursor),
             "pin_count": len(channel.pins),
             "response_metadata": {"next_cursor": cursor},
@@ -2001,8 +2013,9 @@ class SlackEmulator:
         root = self._find_in_channel(channel, root_ts) or message
         thread = [root] + [m for m in channel.messages if m.is_reply and m.thread_ts == root.ts]
         page, cursor = self._page(thread, args, 1000)
+        with_metadata = args.flag("include_all_metadata")
         return {
-            "messages": [m.to_api() for m in page],
+            "messages": [m.to_api(with_metadata=with_metadata) for m in page],
             "has_more": bool(cursor),
             "response_metadata": {"next_cursor": cursor},
         }

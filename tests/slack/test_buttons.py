@@ -15,7 +15,7 @@ def test_each_status_button_moves_and_redraws_both_messages(bot: Bot) -> None:
     ):
         message = bot.card(incident) if where == "card" else bot.announcement(incident)
         channel = message.channel_id
-        answer = bot.driver.click(channel, message.ts, f"status:{status}", "U_BOB")
+        answer = bot.driver.click(channel, message.ts, f"status:{status}", "U_ALICE")
         assert answer.status == 200
         bot.settle()
         assert bot.incident(incident.id).status == status
@@ -74,18 +74,18 @@ def test_the_same_click_delivered_twice_changes_once(bot: Bot) -> None:
 def test_early_close_and_reopen_dialogs(bot: Bot) -> None:
     incident = bot.declare(severity="SEV4")
     card = bot.card(incident)
-    bot.driver.click(card.channel_id, card.ts, "close_dialog", "U_BOB")
-    view = bot.emulator.latest_view("U_BOB")
+    bot.driver.click(card.channel_id, card.ts, "close_dialog", "U_ALICE")
+    view = bot.emulator.latest_view("U_ALICE")
     assert view is not None and view.callback_id == "close"
-    bot.driver.submit_view("U_BOB", {"reason": "external"})
+    bot.driver.submit_view("U_ALICE", {"reason": "external"})
     assert bot.incident(incident.id).closure_reason == "external"
 
     other = bot.declare(title="Flapping", severity="SEV4")
     bot.in_channel(other, "mitigated")
     bot.settle()
     card = bot.card(other)
-    bot.driver.click(card.channel_id, card.ts, "reopen_dialog", "U_BOB")
-    answer = bot.driver.submit_view("U_BOB", {"reason": "  "})
+    bot.driver.click(card.channel_id, card.ts, "reopen_dialog", "U_ALICE")
+    answer = bot.driver.submit_view("U_ALICE", {"reason": "  "})
     assert answer.json is not None and answer.json["response_action"] == "errors"
-    bot.driver.submit_view("U_BOB", {"reason": "flapping again", "target": "mitigating"})
+    bot.driver.submit_view("U_ALICE", {"reason": "flapping again", "target": "mitigating"})
     assert bot.incident(other.id).status == "mitigating"

@@ -11,6 +11,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from firefighter.gameday import slack_commands as gameday_commands
 from firefighter.incidents import lifecycle, queries
 from firefighter.incidents.errors import IncidentError, InvalidInput
 from firefighter.incidents.models import Incident
@@ -78,6 +79,10 @@ def handle(ctx: SlackContext, command: dict[str, Any], client: WebClient) -> Rep
             return Reply(blocks.help_text(name))
         if sub == "declare":
             return open_declare(ctx, client, command, rest)
+        if sub == "drill":
+            return open_declare(ctx, client, command, rest, drill=True)
+        if sub == "gameday":
+            return Reply(gameday_commands.handle(ctx, rest, user_id))
         if sub == "list":
             return list_open(ctx, user_id)
         if sub == "stats":
@@ -102,7 +107,12 @@ def handle(ctx: SlackContext, command: dict[str, Any], client: WebClient) -> Rep
 
 
 def open_declare(
-    ctx: SlackContext, client: WebClient, command: dict[str, Any], title: str
+    ctx: SlackContext,
+    client: WebClient,
+    command: dict[str, Any],
+    title: str,
+    *,
+    drill: bool = False,
 ) -> Reply | None:
     """Open the declare modal in this request, while the trigger id is valid."""
     view = blocks.declare_modal(
@@ -110,6 +120,7 @@ def open_declare(
         severities=ctx.settings.severities,
         components=ctx.settings.components,
         channel_id=str(command.get("channel_id") or ""),
+        drill=drill,
     )
     try:
         client.views_open(trigger_id=str(command.get("trigger_id") or ""), view=view)

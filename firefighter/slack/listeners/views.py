@@ -120,6 +120,7 @@ def declare_submission(
             description=str(values.get("description") or ""),
             component=component,
             private="private" in options,
+            drill="drill" in options,
             started_at=started_at,
             actor=_user(body),
             request_key=f"view:{view.get('id')}",

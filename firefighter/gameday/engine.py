@@ -1,0 +1,654 @@
+"""Running Game Days: load a file, start it, let the tick inject drills, score, and end it.
+
+Every change is one transaction that also enqueues its Slack effects (the outbox); nothing
+here talks to Slack. Steps (themes, injections, hints, the end) are claimed by the UPDATE
+that marks them done, inside the transaction that does their work, so with several workers
+each step happens exactly once.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from firefighter.bootstrap import Core
+from firefighter.db import transaction
+from firefighter.gameday import scoring
+from firefighter.gameday.spec import GameDaySpec, Scenario, from_stored
+from firefighter.incidents import effects, lifecycle
+from firefighter.incidents.access import mention
+from firefighter.incidents.errors import IncidentError, InvalidInput, NotFound
+from firefighter.incidents.models import GameDay, GameDayStep, Incident, TimelineEvent
+from firefighter.incidents.outbox import enqueue
+
+log = logging.getLogger(__name__)
+
+LOADED, RUNNING, ENDED = "loaded", "running", "ended"
+THEME, INJECT, HINT, END = "theme", "inject", "hint", "end"
+
+
+class GameDayRefused(IncidentError):
+    """A Game Day command that cannot be done now; the message says what to do instead."""
+
+
+class _Taken(Exception):
+    """Another worker claimed the step first."""
+
+
+@dataclass(frozen=True)
+class DrillResult:
+    """One injected scenario: its drill and its points so far."""
+
+    index: int
+    title: str
+    team: str
+    severity: str
+    incident_id: int
+    reference: str
+    status: str
+    channel_id: str | None
+    expected: timedelta
+    score: scoring.DrillScore
+
+
+@dataclass(frozen=True)
+class TeamResult:
+    """A team's points, added up over its drills."""
+
+    team: str
+    points: int
+    drills: tuple[DrillResult, ...]
+
+    def category(self, name: str) -> int:
+        """The team's points in one scoring category."""
+        return sum(d.score.points[name] for d in self.drills)
+
+
+@dataclass(frozen=True)
+class Board:
+    """The scoreboard of a Game Day as of a moment, with the rules it applies."""
+
+    gameday_id: int
+    name: str
+    mode: str
+    status: str
+    started_at: datetime | None
+    ended_at: datetime | None
+    as_of: datetime
+    scenarios_total: int
+    teams: tuple[TeamResult, ...]
+    rules: tuple[str, ...]
+    channel_id: str | None
+    board_ts: str | None
+
+    @property
+    def drills(self) -> list[DrillResult]:
+        """Every injected drill, in scenario order."""
+        return sorted((d for t in self.teams for d in t.drills), key=lambda d: d.index)
+
+
+@dataclass(frozen=True)
+class DrillContext:
+    """What the Slack adapter needs to post in a drill's channel."""
+
+    gameday: GameDay
+    spec: GameDaySpec
+    index: int
+    scenario: Scenario
+
+
+def _steps(spec: GameDaySpec, start: datetime) -> list[GameDayStep]:
+    steps: list[GameDayStep] = []
+    if spec.mode == "informed":
+        # Themes come before injections due at the same time: steps run in (due, id) order.
+        for name in spec.teams:
+            steps.append(GameDayStep(key=f"theme:{name}", kind=THEME, team=name, due_at=start))
+    for index, scenario in enumerate(spec.scenarios):
+        injected = start + timedelta(seconds=scenario.offset)
+        steps.append(
+            GameDayStep(
+                key=f"inject:{index}",
+                kind=INJECT,
+                scenario=index,
+                team=scenario.team,
+                due_at=injected,
+            )
+        )
+        for number, hint in enumerate(scenario.hints):
+            steps.append(
+                GameDayStep(
+                    key=f"hint:{index}:{number}",
+                    kind=HINT,
+                    scenario=index,
+                    team=scenario.team,
+                    due_at=injected + timedelta(seconds=hint.after),
+                )
+            )
+    if spec.duration is not None:
+        steps.append(
+            GameDayStep(key="end", kind=END, due_at=start + timedelta(seconds=spec.duration))
+        )
+    return steps
+
+
+class GameDays:
+    """Commands and the tick of Game Days, each one transaction."""
+
+    def __init__(self, core: Core) -> None:
+        self.core = core
+        self.factory = core.factory
+        self.service = core.service
+        self.settings = core.settings
+
+    def now(self) -> datetime:
+        """The service's clock (a test's fake clock, the demo's fast one)."""
+        return self.service.clock()
+
+    # ---- reading ---------------------------------------------------------------------
+
+    def all(self) -> list[GameDay]:
+        """Every Game Day, newest first."""
+        with self.factory() as session:
+            return list(session.scalars(select(GameDay).order_by(GameDay.id.desc())))
+
+    def get(self, gameday_id: int) -> GameDay:
+        """The Game Day with this id, or NotFound."""
+        with self.factory() as session:
+            found = session.get(GameDay, gameday_id)
+        if found is None:
+            raise NotFound(f"There is no Game Day #{gameday_id}.")
+        return found
+
+    def _find(self, session: Session, name: str | None, status: str) -> GameDay:
+        query = select(GameDay).where(GameDay.status == status).order_by(GameDay.id.desc())
+        if name:
+            # `#3` (or `3`) is an id, anything else a name, in any case.
+            wanted = name.strip().lstrip("#")
+            if wanted.isdigit():
+                query = query.where(GameDay.id == int(wanted))
+            else:
+                query = query.where(func.lower(GameDay.name) == wanted.lower())
+        found = list(session.scalars(query))
+        if len(found) == 1 or (found and name):
+            return found[0]  # the newest of that name
+        if not found:
+            what = f"called {name!r} " if name else ""
+            if status == RUNNING:
+                raise NotFound(f"No Game Day {what}is running.")
+            raise NotFound(
+                f"No Game Day {what}is loaded. Load its file first: "
+                "`firefighter gameday load FILE`."
+            )
+        names = ", ".join(f"{g.name!r}" for g in found)
+        raise GameDayRefused(f"Several Game Days are {status} ({names}); say which one.")
+
+    def context(self, incident_id: int) -> DrillContext | None:
+        """The Game Day and scenario a drill was injected for, or None."""
+        with self.factory() as session:
+            row = session.execute(
+                select(GameDayStep, GameDay)
+                .join(GameDay, GameDay.id == GameDayStep.gameday_id)
+                .where(GameDayStep.incident_id == incident_id, GameDayStep.kind == INJECT)
+            ).first()
+        if row is None:
+            return None
+        step, gameday = row
+        spec = from_stored(gameday.spec)
+        index = int(step.scenario or 0)
+        return DrillContext(gameday, spec, index, spec.scenarios[index])
+
+    def invitees(self, incident_id: int) -> list[str]:
+        """Who a Game Day drill invites: its team (users or a user group) and facilitators."""
+        found = self.context(incident_id)
+        if found is None:
+            return []
+        team = found.spec.team(found.scenario.team)
+        return list(dict.fromkeys([*team.ids, *found.spec.facilitators]))
+
+    # ---- commands --------------------------------------------------------------------
+
+    def load(self, spec: GameDaySpec, *, source: str | None, actor: str | None) -> GameDay:
+        """Store a validated file; a Game Day of the same name not started yet is replaced."""
+        now = self.now()
+        with transaction(self.factory) as session:
+            running = session.scalar(
+                select(GameDay).where(
+                    func.lower(GameDay.name) == spec.name.lower(), GameDay.status == RUNNING
+                )
+            )
+            if running is not None:
+                raise GameDayRefused(
+                    f"Game Day {spec.name!r} is running; stop it before loading it again."
+                )
+            gameday = session.scalar(
+                select(GameDay).where(
+                    func.lower(GameDay.name) == spec.name.lower(), GameDay.status == LOADED
+                )
+            )
+            if gameday is None:
+                gameday = GameDay(name=spec.name, status=LOADED)
+                session.add(gameday)
+            gameday.mode = spec.mode
+            gameday.spec = spec.model_dump(mode="json")
+            gameday.source = source[:500] if source else None
+            gameday.loaded_at = now
+            gameday.loaded_by = actor
+            session.flush()
+            return gameday
+
+    def _check_facilitator(self, spec: GameDaySpec, actor: str | None, what: str) -> None:
+        allowed = [*spec.facilitators, *self.settings.admins]
+        if actor is None or not spec.facilitators or actor in allowed:
+            return
+        who = ", ".join(mention(ident) for ident in allowed)
+        raise GameDayRefused(f"Only the facilitators of this Game Day ({who}) may {what} it.")
+
+    def start(self, name: str | None, *, actor: str | None) -> GameDay:
+        """Start a loaded Game Day: schedule its steps and post its scoreboard."""
+        channel = self.settings.gameday_channel
+        if not channel:
+            raise GameDayRefused(
+                "No Game Day channel is configured: set FIREFIGHTER_GAMEDAY_CHANNEL to the "
+                "channel where drills are announced and the scoreboard is shown."
+            )
+        now = self.now()
+        with transaction(self.factory) as session:
+            running = session.scalar(select(GameDay).where(GameDay.status == RUNNING))
+            if running is not None:
+                raise GameDayRefused(
+                    f"Game Day {running.name!r} is running; stop it first "
+                    "(`/incident gameday stop`)."
+                )
+            gameday = self._find(session, name, LOADED)
+            spec = from_stored(gameday.spec)
+            self._check_facilitator(spec, actor, "start")
+            claimed = session.execute(
+                update(GameDay)
+                .where(GameDay.id == gameday.id, GameDay.status == LOADED)
+                .values(
+                    status=RUNNING,
+                    started_at=now,
+                    started_by=actor,
+                    channel_id=channel,
+                    board_mark="",
+                    board_queued_at=now,
+                )
+                .execution_options(synchronize_session=False)
+            ).rowcount  # type: ignore[attr-defined]
+            if claimed != 1:
+                raise GameDayRefused(f"Game Day {gameday.name!r} was started meanwhile.")
+            for step in _steps(spec, now):
+                step.gameday_id = gameday.id
+                session.add(step)
+            # The one message every later redraw updates in place.
+            enqueue(
+                session, effects.GAMEDAY_BOARD, {"gameday_id": gameday.id, "create": True}, now=now
+            )
+            session.flush()
+            session.refresh(gameday)
+            return gameday
+
+    def stop(self, name: str | None, *, actor: str | None) -> GameDay:
+        """End the running Game Day now: final board, chart, truths and report follow."""
+        now = self.now()
+        with transaction(self.factory) as session:
+            gameday = self._find(session, name, RUNNING)
+            self._check_facilitator(from_stored(gameday.spec), actor, "stop")
+            if not self._end(session, gameday.id, actor, now):
+                raise GameDayRefused(f"Game Day {gameday.name!r} has just ended.")
+            session.refresh(gameday)
+            return gameday
+
+    def _end(self, session: Session, gameday_id: int, actor: str | None, now: datetime) -> bool:
+        ended = session.execute(
+            update(GameDay)
+            .where(GameDay.id == gameday_id, GameDay.status == RUNNING)
+            .values(status=ENDED, ended_at=now, ended_by=actor)
+            .execution_options(synchronize_session=False)
+        ).rowcount  # type: ignore[attr-defined]
+        if ended != 1:
+            return False
+        payload = {"gameday_id": gameday_id}
+        enqueue(session, effects.GAMEDAY_BOARD, payload, now=now)
+        drills = session.scalars(
+            select(GameDayStep).where(
+                GameDayStep.gameday_id == gameday_id,
+                GameDayStep.kind == INJECT,
+                GameDayStep.incident_id.is_not(None),
+            )
+        )
+        for step in drills:
+            enqueue(
+                session,
+                effects.GAMEDAY_REVEAL,
+                {**payload, "incident_id": step.incident_id, "scenario": step.scenario},
+                incident_id=step.incident_id,
+                now=now,
+            )
+        enqueue(session, effects.GAMEDAY_CHART, payload, now=now)
+        enqueue(session, effects.GAMEDAY_REPORT, payload, now=now)
+        return True
+
+    def record_board(self, gameday_id: int, ts: str) -> None:
+        """Remember the scoreboard message, so that later redraws update it in place."""
+        with transaction(self.factory) as session:
+            session.execute(
+                update(GameDay)
+                .where(GameDay.id == gameday_id)
+                .values(board_ts=ts)
+                .execution_options(synchronize_session=False)
+            )
+
+    def record_report(self, gameday_id: int, *, page_id: str, url: str) -> None:
+        """Remember where the report was published."""
+        with transaction(self.factory) as session:
+            session.execute(
+                update(GameDay)
+                .where(GameDay.id == gameday_id)
+                .values(report_page_id=page_id, report_url=url[:500])
+                .execution_options(synchronize_session=False)
+            )
+
+    # ---- the tick --------------------------------------------------------------------
+
+    def tick(self) -> list[str]:
+        """Do what is due in every running Game Day; returns what was done, for the log."""
+        with self.factory() as session:
+            running = list(session.scalars(select(GameDay.id).where(GameDay.status == RUNNING)))
+        done: list[str] = []
+        for gameday_id in running:
+            done += self._due_steps(gameday_id)
+            if self._finished(gameday_id):
+                with transaction(self.factory) as session:
+                    if self._end(session, gameday_id, None, self.now()):
+                        done.append(f"ended Game Day #{gameday_id}: every drill is closed")
+            if self._queue_board(gameday_id):
+                done.append(f"scoreboard of Game Day #{gameday_id} queued")
+        return done
+
+    def _due_steps(self, gameday_id: int) -> list[str]:
+        now = self.now()
+        with self.factory() as session:
+            gameday = session.get(GameDay, gameday_id)
+            if gameday is None or gameday.status != RUNNING:
+                return []
+            spec = from_stored(gameday.spec)
+            due = list(
+                session.scalars(
+                    select(GameDayStep)
+                    .where(
+                        GameDayStep.gameday_id == gameday_id,
+                        GameDayStep.done_at.is_(None),
+                        GameDayStep.due_at <= now,
+                    )
+                    .order_by(GameDayStep.due_at, GameDayStep.id)
+                )
+            )
+        done: list[str] = []
+        for step in due:
+            try:
+                note = self._run(step, spec, gameday.name)
+            except _Taken:
+                continue
+            if note:
+                done.append(note)
+            if step.kind == END:
+                break
+        return done
+
+    def _claim(
+        self,
+        session: Session,
+        step: GameDayStep,
+        *,
+        incident_id: int | None = None,
+        note: str | None = None,
+    ) -> None:
+        values: dict[str, Any] = {"done_at": self.now(), "note": note}
+        if incident_id is not None:
+            values["incident_id"] = incident_id
+        claimed = session.execute(
+            update(GameDayStep)
+            .where(GameDayStep.id == step.id, GameDayStep.done_at.is_(None))
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        ).rowcount  # type: ignore[attr-defined]
+        if claimed != 1:
+            raise _Taken()
+
+    def _run(self, step: GameDayStep, spec: GameDaySpec, name: str) -> str | None:
+        payload: dict[str, Any] = {"gameday_id": step.gameday_id}
+        if step.kind == INJECT:
+            return self._inject(step, spec, name)
+        if step.kind == THEME:
+            with transaction(self.factory) as session:
+                self._claim(session, step)
+                enqueue(
+                    session,
+                    effects.GAMEDAY_THEME,
+                    {**payload, "team": step.team},
+                    now=self.now(),
+                )
+            return f"theme told to team {step.team}"
+        if step.kind == HINT:
+            return self._hint(step)
+        with transaction(self.factory) as session:
+            self._claim(session, step)
+            self._end(session, step.gameday_id, None, self.now())
+        return f"ended Game Day #{step.gameday_id}: its time is up"
+
+    def _inject(self, step: GameDayStep, spec: GameDaySpec, name: str) -> str:
+        index = int(step.scenario or 0)
+        scenario = spec.scenarios[index]
+
+        def link(session: Session, incident: Incident) -> None:
+            self._claim(session, step, incident_id=incident.id)
+            enqueue(
+                session,
+                effects.GAMEDAY_SYMPTOM,
+                {"gameday_id": step.gameday_id, "incident_id": incident.id, "scenario": index},
+                incident_id=incident.id,
+                now=self.now(),
+            )
+
+        try:
+            drill = self.service.declare(
+                title=scenario.title,
+                severity=scenario.severity,
+                actor=None,
+                description=f"Game Day {name}, team {scenario.team}.\n{scenario.symptom}",
+                drill=True,
+                link=link,
+            )
+        except InvalidInput as error:
+            # The configuration changed since the file was checked: retrying cannot help.
+            with transaction(self.factory) as session:
+                self._claim(session, step, note=f"not injected: {error}"[:200])
+            log.warning("Game Day #%s scenario %s not injected: %s", step.gameday_id, index, error)
+            return f"scenario {index + 1} not injected: {error}"
+        return f"injected {drill.reference} for team {scenario.team}"
+
+    def _hint(self, step: GameDayStep) -> str | None:
+        with transaction(self.factory) as session:
+            drill = session.scalar(
+                select(Incident)
+                .join(GameDayStep, GameDayStep.incident_id == Incident.id)
+                .where(
+                    GameDayStep.gameday_id == step.gameday_id,
+                    GameDayStep.kind == INJECT,
+                    GameDayStep.scenario == step.scenario,
+                )
+            )
+            if drill is None:
+                return None  # the scenario is not injected yet; the hint waits for it
+            if drill.mitigated_at is not None or drill.status == lifecycle.CLOSED:
+                self._claim(session, step, note="not released: the drill was already mitigated")
+                return None
+            self._claim(session, step)
+            number = int(step.key.rsplit(":", 1)[1])
+            enqueue(
+                session,
+                effects.GAMEDAY_HINT,
+                {
+                    "gameday_id": step.gameday_id,
+                    "incident_id": drill.id,
+                    "scenario": step.scenario,
+                    "hint": number,
+                },
+                incident_id=drill.id,
+                now=self.now(),
+            )
+            return f"hint {number + 1} released in {drill.reference}"
+
+    def _finished(self, gameday_id: int) -> bool:
+        """Every scenario injected and every drill closed."""
+        with self.factory() as session:
+            rows = session.execute(
+                select(GameDayStep.done_at, Incident.status)
+                .outerjoin(Incident, Incident.id == GameDayStep.incident_id)
+                .where(GameDayStep.gameday_id == gameday_id, GameDayStep.kind == INJECT)
+            ).all()
+        return bool(rows) and all(
+            done is not None and status in (None, lifecycle.CLOSED) for done, status in rows
+        )
+
+    def _mark(self, session: Session, gameday_id: int) -> str:
+        """A fingerprint of the drills: it changes whenever anything happens in one of them."""
+        injected = select(GameDayStep.incident_id).where(
+            GameDayStep.gameday_id == gameday_id, GameDayStep.incident_id.is_not(None)
+        )
+        count, last = session.execute(
+            select(func.count(TimelineEvent.id), func.max(TimelineEvent.id)).where(
+                TimelineEvent.incident_id.in_(injected)
+            )
+        ).one()
+        return f"{count}:{last or 0}"
+
+    def _queue_board(self, gameday_id: int) -> bool:
+        """Queue a redraw if a drill changed and the last one is old enough (throttle)."""
+        now = self.now()
+        interval = timedelta(seconds=self.settings.gameday_board_seconds)
+        # Read first: most ticks find nothing to redraw and need no write transaction.
+        with self.factory() as session:
+            gameday = session.get(GameDay, gameday_id)
+            if gameday is None or gameday.status != RUNNING:
+                return False
+            mark = self._mark(session, gameday_id)
+            if mark == gameday.board_mark:
+                return False
+            if gameday.board_queued_at is not None and now - gameday.board_queued_at < interval:
+                return False  # a later tick draws everything that changed meanwhile
+        with transaction(self.factory) as session:
+            queued = session.execute(
+                update(GameDay)
+                .where(
+                    GameDay.id == gameday_id,
+                    GameDay.status == RUNNING,
+                    GameDay.board_mark == gameday.board_mark,
+                )
+                .values(board_mark=mark, board_queued_at=now)
+                .execution_options(synchronize_session=False)
+            ).rowcount  # type: ignore[attr-defined]
+            if queued != 1:
+                return False  # another worker queued it
+            enqueue(session, effects.GAMEDAY_BOARD, {"gameday_id": gameday_id}, now=now)
+            return True
+
+    # ---- scores ----------------------------------------------------------------------
+
+    def board(self, gameday_id: int) -> Board:
+        """Points per team and per drill, now (or at the end of an ended Game Day)."""
+        with self.factory() as session:
+            gameday = session.get(GameDay, gameday_id)
+            if gameday is None:
+                raise NotFound(f"There is no Game Day #{gameday_id}.")
+            spec = from_stored(gameday.spec)
+            as_of = gameday.ended_at or self.now()
+            rows = session.execute(
+                select(GameDayStep, Incident)
+                .join(Incident, Incident.id == GameDayStep.incident_id)
+                .where(GameDayStep.gameday_id == gameday_id, GameDayStep.kind == INJECT)
+                .order_by(GameDayStep.scenario)
+            ).all()
+            ids = [incident.id for _, incident in rows]
+            updates: dict[int, list[datetime]] = {i: [] for i in ids}
+            for incident_id, at in session.execute(
+                select(TimelineEvent.incident_id, TimelineEvent.at).where(
+                    TimelineEvent.incident_id.in_(ids), TimelineEvent.kind == "update"
+                )
+            ):
+                updates[incident_id].append(at)
+            drills = [
+                _result(step, incident, spec, updates[incident.id], as_of)
+                for step, incident in rows
+            ]
+        teams = [
+            TeamResult(
+                team=name,
+                points=sum(d.score.total for d in drills if d.team == name),
+                drills=tuple(d for d in drills if d.team == name),
+            )
+            for name in spec.teams
+        ]
+        teams.sort(key=lambda t: -t.points)
+        return Board(
+            gameday_id=gameday.id,
+            name=gameday.name,
+            mode=gameday.mode,
+            status=gameday.status,
+            started_at=gameday.started_at,
+            ended_at=gameday.ended_at,
+            as_of=as_of,
+            scenarios_total=len(spec.scenarios),
+            teams=tuple(teams),
+            rules=tuple(scoring.rules(timedelta(seconds=spec.update_every))),
+            channel_id=gameday.channel_id,
+            board_ts=gameday.board_ts,
+        )
+
+
+def _within(at: datetime | None, as_of: datetime) -> datetime | None:
+    return at if at is not None and at <= as_of else None
+
+
+def _result(
+    step: GameDayStep,
+    incident: Incident,
+    spec: GameDaySpec,
+    updates: Sequence[datetime],
+    as_of: datetime,
+) -> DrillResult:
+    index = int(step.scenario or 0)
+    scenario = spec.scenarios[index]
+    facts = scoring.DrillFacts(
+        declared_at=incident.declared_at,
+        acknowledged_at=_within(incident.acknowledged_at, as_of),
+        mitigated_at=_within(incident.mitigated_at, as_of),
+        updates=[at for at in updates if at <= as_of],
+        roles=frozenset(role.role for role in incident.roles),
+        postmortem_written=incident.postmortem_url is not None,
+    )
+    expected = timedelta(seconds=scenario.mitigate_within)
+    return DrillResult(
+        index=index,
+        title=scenario.title,
+        team=scenario.team,
+        severity=incident.severity,
+        incident_id=incident.id,
+        reference=incident.reference,
+        status=incident.status,
+        channel_id=incident.channel_id,
+        expected=expected,
+        score=scoring.score(
+            facts,
+            expected=expected,
+            cadence=timedelta(seconds=spec.update_every),
+            as_of=as_of,
+        ),
+    )

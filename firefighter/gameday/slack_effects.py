@@ -1,0 +1,199 @@
+"""Outbox handlers that play Game Days in Slack: board, themes, symptoms, hints, the end.
+
+Each handler reads the state it needs, then calls Slack with no transaction open. Posts are
+made once per outbox item (processed-requests keys), so a redelivery finishes the work
+instead of repeating it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from slack_sdk import WebClient
+
+from firefighter.bootstrap import Core
+from firefighter.gameday import slack_blocks
+from firefighter.gameday.chart import chart_filename, scores_chart
+from firefighter.gameday.engine import DrillContext, GameDays
+from firefighter.gameday.publish import publish_report
+from firefighter.gameday.report import build_report, render_storage
+from firefighter.gameday.spec import from_stored
+from firefighter.incidents import effects, idempotency
+from firefighter.incidents.models import Incident
+from firefighter.incidents.outbox import Dispatcher, Message, PermanentFailure, RetryLater
+from firefighter.slack.blocks import as_dicts
+from firefighter.slack.effects import slack_errors
+
+log = logging.getLogger(__name__)
+
+
+class GameDayEffects:
+    """The Slack side of every Game Day effect."""
+
+    def __init__(self, core: Core, client: WebClient) -> None:
+        self.core = core
+        self.client = client
+        self.gamedays = GameDays(core)
+
+    def register(self, dispatcher: Dispatcher) -> None:
+        """Register a handler for each Game Day effect."""
+        handlers: dict[str, Callable[[Message], None]] = {
+            effects.GAMEDAY_BOARD: self.board,
+            effects.GAMEDAY_THEME: self.theme,
+            effects.GAMEDAY_SYMPTOM: self.symptom,
+            effects.GAMEDAY_HINT: self.hint,
+            effects.GAMEDAY_REVEAL: self.reveal,
+            effects.GAMEDAY_CHART: self.chart,
+            effects.GAMEDAY_REPORT: self.report,
+        }
+        for kind, handler in handlers.items():
+            dispatcher.register(kind, handler)
+
+    # ---- helpers -------------------------------------------------------------------
+
+    def _once(self, key: str, post: Callable[[], object]) -> None:
+        if idempotency.seen(self.core.factory, key):
+            return
+        post()
+        idempotency.remember(self.core.factory, key)
+
+    def _drill(self, message: Message) -> tuple[Incident, DrillContext]:
+        incident_id = int(message.payload["incident_id"])
+        with self.core.factory() as session:
+            incident = session.get(Incident, incident_id)
+        if incident is None:
+            raise PermanentFailure(f"drill {incident_id} no longer exists")
+        found = self.gamedays.context(incident_id)
+        if found is None:
+            raise PermanentFailure(f"{incident.reference} is not a Game Day drill")
+        if not incident.channel_id:
+            raise RetryLater(f"{incident.reference} has no channel yet")
+        return incident, found
+
+    def _post(self, key: str, channel: str, text: str) -> None:
+        def post() -> None:
+            with slack_errors("chat.postMessage (game day)"):
+                self.client.chat_postMessage(channel=channel, text=text, unfurl_links=False)
+
+        self._once(key, post)
+
+    # ---- handlers ------------------------------------------------------------------
+
+    def board(self, message: Message) -> None:
+        """Post the scoreboard once, then redraw that same message in place."""
+        gameday_id = int(message.payload["gameday_id"])
+        board = self.gamedays.board(gameday_id)
+        if not board.channel_id:
+            raise PermanentFailure(f"Game Day #{gameday_id} has no channel")
+        blocks = as_dicts(slack_blocks.board_blocks(board))
+        text = slack_blocks.board_text(board)
+        if board.board_ts:
+            with slack_errors("chat.update (game day board)"):
+                self.client.chat_update(
+                    channel=board.channel_id, ts=board.board_ts, text=text, blocks=blocks
+                )
+            return
+        if not message.payload.get("create"):
+            # Only the start posts the board: a redraw queued before that post waits for it.
+            raise RetryLater(f"the board of Game Day #{gameday_id} is not posted yet")
+        with slack_errors("chat.postMessage (game day board)"):
+            posted = self.client.chat_postMessage(
+                channel=board.channel_id, text=text, blocks=blocks
+            )
+        self.gamedays.record_board(gameday_id, str(posted["ts"]))
+
+    def theme(self, message: Message) -> None:
+        """Tell each member of a team its theme, in a direct message."""
+        gameday = self.gamedays.get(int(message.payload["gameday_id"]))
+        spec = from_stored(gameday.spec)
+        name = str(message.payload["team"])
+        team = spec.team(name)
+        members = list(team.members)
+        if team.usergroup:
+            with slack_errors("usergroups.users.list"):
+                listed = self.client.usergroups_users_list(usergroup=team.usergroup)
+            members = [str(user) for user in listed.get("users") or []]
+        text = slack_blocks.theme_text(spec.name, name, team.theme or "")
+        for user in members:
+
+            def post(user: str = user) -> None:
+                with slack_errors("conversations.open (theme)"):
+                    opened = self.client.conversations_open(users=user)
+                channel = str((opened.get("channel") or {}).get("id") or "")
+                with slack_errors("chat.postMessage (theme)"):
+                    self.client.chat_postMessage(channel=channel, text=text)
+
+            self._once(f"gameday-theme:{message.id}:{user}", post)
+
+    def symptom(self, message: Message) -> None:
+        """Post what the team sees in the new drill's channel."""
+        incident, found = self._drill(message)
+        text = slack_blocks.symptom_text(found.scenario.team, found.scenario.symptom)
+        self._post(f"slack-posted:{message.id}", incident.channel_id or "", text)
+
+    def hint(self, message: Message) -> None:
+        """Release a hint in the drill's channel."""
+        incident, found = self._drill(message)
+        number = int(message.payload["hint"])
+        text = slack_blocks.hint_text(number + 1, found.scenario.hints[number].text)
+        self._post(f"slack-posted:{message.id}", incident.channel_id or "", text)
+
+    def reveal(self, message: Message) -> None:
+        """Reveal the truth of the scenario in the drill's channel."""
+        incident, found = self._drill(message)
+        text = slack_blocks.reveal_text(found.spec.name, found.scenario.truth)
+        self._post(f"slack-posted:{message.id}", incident.channel_id or "", text)
+
+    def chart(self, message: Message) -> None:
+        """Upload the final chart of the scores to the Game Day channel."""
+        board = self.gamedays.board(int(message.payload["gameday_id"]))
+        if not board.channel_id:
+            raise PermanentFailure(f"Game Day #{board.gameday_id} has no channel")
+        png = scores_chart(board)
+        ranking = ", ".join(f"{t.team} {t.points} points" for t in board.teams)
+
+        def upload() -> None:
+            with slack_errors("files.upload (game day chart)"):
+                self.client.files_upload_v2(
+                    channel=board.channel_id,
+                    file=png,
+                    filename=chart_filename(board),
+                    title=f"{slack_blocks.DRILL} Game Day {board.name}: final scores",
+                    alt_txt=f"Bars of each team's points by scoring category: {ranking}.",
+                )
+
+        self._once(f"slack-posted:{message.id}", upload)
+
+    def report(self, message: Message) -> None:
+        """Publish the report (Confluence or files) and link it in the Game Day channel."""
+        gameday_id = int(message.payload["gameday_id"])
+        gameday = self.gamedays.get(gameday_id)
+        report = build_report(self.gamedays, gameday_id)
+        board = self.gamedays.board(gameday_id)
+        try:
+            png: bytes | None = scores_chart(board)
+            name: str | None = chart_filename(board)
+        except Exception:  # a chart is a nice-to-have; never let it block the report
+            log.exception("chart of Game Day #%s failed; publishing without it", gameday_id)
+            png, name = None, None
+        published = publish_report(
+            self.core.settings,
+            report,
+            storage=render_storage(report, chart_filename=name),
+            chart_png=png,
+            chart_name=name,
+            known_page_id=gameday.report_page_id,
+        )
+        self.gamedays.record_report(gameday_id, page_id=published.page_id, url=published.url)
+        if board.channel_id:
+            self._post(
+                f"gameday-report-link:{gameday_id}",
+                board.channel_id,
+                slack_blocks.report_text(board, published.url),
+            )
+
+
+def register(dispatcher: Dispatcher, core: Core, client: WebClient) -> None:
+    """Deliver the Game Day effects with `client`."""
+    GameDayEffects(core, client).register(dispatcher)

@@ -1,0 +1,38 @@
+"""The Game Day tick, run by the worker next to the outbox: injections, hints, the board.
+
+Each step is claimed in the database (see `engine`), so any number of workers may tick.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from firefighter.bootstrap import Core
+from firefighter.gameday.engine import GameDays
+
+log = logging.getLogger(__name__)
+
+
+def run_forever(core: Core, stop: threading.Event, interval: float = 1.0) -> None:
+    """Tick every `interval` seconds until `stop` is set."""
+    gamedays = GameDays(core)
+    while not stop.is_set():
+        try:
+            for note in gamedays.tick():
+                log.info("game day: %s", note)
+        except Exception:  # the database may blink; keep the worker alive
+            log.exception("game day tick failed")
+        stop.wait(interval)
+
+
+def start_in_thread(
+    core: Core, stop: threading.Event | None = None, *, interval: float = 1.0
+) -> tuple[threading.Thread, threading.Event]:
+    """Tick in a daemon thread; set the returned event to stop it."""
+    stop = stop or threading.Event()
+    thread = threading.Thread(
+        target=run_forever, args=(core, stop, interval), name="gameday-tick", daemon=True
+    )
+    thread.start()
+    return thread, stop

@@ -1,0 +1,249 @@
+"""Slack posts that happen once, whatever dies when; a Slack client fit for the worker.
+
+Delivery is at least once, so a worker that dies after Slack accepted a post but before the
+database recorded it would, on redelivery, post again. Each post is therefore bracketed:
+
+1. an *intent* row is written before the post (processed-requests table, keyed by the post);
+2. the message carries its key in Slack message metadata
+   (`{"event_type": "firefighter_effect", "event_payload": {"key": ...}}`);
+3. the caller records the outcome (a timeline event marked posted, a card's ts stored).
+
+A delivery that finds an intent but no outcome cannot know whether the post landed, so it
+reads the channel (or thread) since the intent with `include_all_metadata` and adopts the
+message carrying its key; only if there is none does it post. An answer that proves nothing
+was posted (429, or `ok: false`) drops the intent, so the next try does not pay for a lookup.
+
+The same idea covers channel creation: `reclaim_channel` finds the channel a dead delivery
+created but never recorded, so the retry does not open `-2` next to it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler
+from sqlalchemy import delete
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from firefighter.db import transaction, utcnow
+from firefighter.incidents.models import ProcessedRequest
+from firefighter.settings import Settings
+
+log = logging.getLogger(__name__)
+
+EFFECT_EVENT_TYPE = "firefighter_effect"
+"""The metadata event type of every message the outbox posts."""
+
+CLOCK_SKEW = timedelta(minutes=10)
+"""How far before the intent the lookup reads: our clock and Slack's may disagree."""
+
+PAGE_SIZE = 200
+"""Messages or channels per lookup call (Slack advises no more than 200 for history)."""
+
+_INTENT = "slack-intent:"
+_POSTED = "slack-posted:"
+
+
+def delivery_client(settings: Settings, *, timeout: int = 10) -> WebClient:
+    """The Web API client for outbox handlers.
+
+    Unlike the request-serving client it never waits in place: a 429 or a 5xx comes back at
+    once, so the handler hands it to the outbox (Retry-After becomes the item's delay) and the
+    thread goes on with other incidents. Retrying a 5xx in place would also repeat a post that
+    Slack may have made, without the lookup that the outbox retry does.
+    """
+    return WebClient(
+        token=settings.slack_bot_token,
+        base_url=settings.slack_api_url,
+        timeout=timeout,
+        retry_handlers=[ConnectionErrorRetryHandler(max_retry_count=2)],
+    )
+
+
+def metadata(key: str) -> dict[str, Any]:
+    """The message metadata that names the post `key`."""
+    return {"event_type": EFFECT_EVENT_TYPE, "event_payload": {"key": key}}
+
+
+def key_of(message: dict[str, Any]) -> str | None:
+    """The post key a Slack message carries in its metadata, or None."""
+    meta = message.get("metadata")
+    if not isinstance(meta, dict) or meta.get("event_type") != EFFECT_EVENT_TYPE:
+        return None
+    payload = meta.get("event_payload")
+    key = payload.get("key") if isinstance(payload, dict) else None
+    return str(key) if key is not None else None
+
+
+UNCERTAIN = frozenset({"internal_error", "fatal_error", "request_timeout", "service_unavailable"})
+"""Errors after which Slack says part of the work may have been done."""
+
+
+def nothing_posted(error: SlackApiError) -> bool:
+    """Whether Slack's answer proves the call changed nothing.
+
+    A 429 is answered before any work, and `ok: false` with HTTP 200 is a refusal, except
+    for the errors Slack documents as possibly half done. A 5xx or a lost connection may come
+    after the message was stored, so they prove nothing.
+    """
+    response = error.response
+    if response is None:
+        return False
+    if response.status_code == 429:
+        return True
+    return (
+        response.status_code == 200
+        and response.get("ok") is False
+        and str(response.get("error")) not in UNCERTAIN
+    )
+
+
+@dataclass
+class OncePoster:
+    """Posts with `chat.postMessage` at most once per key, across crashes and redeliveries."""
+
+    factory: sessionmaker[Session]
+    client: WebClient
+
+    # ---- the intent and posted rows ------------------------------------------------
+
+    def _created_at(self, key: str) -> datetime | None:
+        with self.factory() as session:
+            row = session.get(ProcessedRequest, key[:200])
+            return row.created_at if row is not None else None
+
+    def _insert(self, key: str) -> None:
+        try:
+            with transaction(self.factory) as session:
+                # Wall-clock time, not the service clock: it is compared with Slack's ts.
+                session.add(ProcessedRequest(key=key[:200], created_at=utcnow()))
+        except IntegrityError:
+            pass  # already there: same meaning
+
+    def _delete(self, key: str) -> None:
+        with transaction(self.factory) as session:
+            session.execute(delete(ProcessedRequest).where(ProcessedRequest.key == key[:200]))
+
+    def posted(self, key: str) -> bool:
+        """Whether the post `key` was made and recorded by `post_and_mark`."""
+        return self._created_at(_POSTED + key) is not None
+
+    def mark_posted(self, key: str) -> None:
+        """Record that the post `key` is made; its intent is no longer needed."""
+        try:
+            with transaction(self.factory) as session:
+                session.execute(
+                    delete(ProcessedRequest).where(ProcessedRequest.key == (_INTENT + key)[:200])
+                )
+                session.add(ProcessedRequest(key=(_POSTED + key)[:200], created_at=utcnow()))
+        except IntegrityError:
+            pass  # marked by an earlier delivery that died before finishing the item
+
+    # ---- posting -------------------------------------------------------------------
+
+    def post(
+        self, key: str, *, channel: str, thread_ts: str | None = None, **arguments: Any
+    ) -> str:
+        """Post unless a delivery that died already did; the message's ts either way.
+
+        The caller records the ts (or calls `mark_posted`) once this returns: that record is
+        what makes later deliveries skip the call altogether.
+        """
+        intent = self._created_at(_INTENT + key)
+        if intent is not None:
+            found = self.find(key, channel=channel, thread_ts=thread_ts, since=intent)
+            if found is not None:
+                log.info("post %s was made by an earlier delivery (ts %s)", key, found)
+                return found
+        else:
+            self._insert(_INTENT + key)
+        if thread_ts is not None:
+            arguments["thread_ts"] = thread_ts
+        try:
+            posted = self.client.chat_postMessage(
+                channel=channel, metadata=metadata(key), **arguments
+            )
+        except SlackApiError as error:
+            if nothing_posted(error):
+                self._delete(_INTENT + key)
+            raise
+        return str(posted["ts"])
+
+    def post_and_mark(
+        self, key: str, *, channel: str, thread_ts: str | None = None, **arguments: Any
+    ) -> None:
+        """Post once for `key` and record it, for posts nobody needs the ts of."""
+        if self.posted(key):
+            return
+        self.post(key, channel=channel, thread_ts=thread_ts, **arguments)
+        self.mark_posted(key)
+
+    # ---- finding what an earlier delivery posted ------------------------------------
+
+    def _pages(
+        self, channel: str, thread_ts: str | None, oldest: str
+    ) -> Iterator[list[dict[str, Any]]]:
+        cursor: str | None = None
+        while True:
+            arguments: dict[str, Any] = {
+                "channel": channel,
+                "oldest": oldest,
+                "include_all_metadata": True,
+                "limit": PAGE_SIZE,
+            }
+            if cursor:
+                arguments["cursor"] = cursor
+            if thread_ts is None:
+                page = self.client.conversations_history(**arguments)
+            else:
+                page = self.client.conversations_replies(ts=thread_ts, **arguments)
+            yield list(page.get("messages") or [])
+            cursor = str((page.get("response_metadata") or {}).get("next_cursor") or "")
+            if not cursor:
+                return
+
+    def find(
+        self, key: str, *, channel: str, thread_ts: str | None = None, since: datetime
+    ) -> str | None:
+        """The ts of the message carrying `key` posted in the channel (or thread) since
+        `since`, or None."""
+        oldest = f"{(since - CLOCK_SKEW).timestamp():.6f}"
+        for messages in self._pages(channel, thread_ts, oldest):
+            for message in messages:
+                if key_of(message) == key:
+                    return str(message["ts"])
+        return None
+
+
+def reclaim_channel(client: WebClient, name: str, bot_user: str | None) -> dict[str, Any] | None:
+    """The open channel called `name` if this bot created it, else None.
+
+    Called when `conversations.create` answers `name_taken`: a delivery that died between
+    creating the incident's channel and recording it left it behind. Incident channel names
+    carry the incident id, so a channel of that name made by this bot is that incident's.
+    """
+    if not bot_user:
+        return None
+    cursor: str | None = None
+    while True:
+        arguments: dict[str, Any] = {
+            "types": "public_channel,private_channel",
+            "exclude_archived": True,
+            "limit": PAGE_SIZE,
+        }
+        if cursor:
+            arguments["cursor"] = cursor
+        page = client.conversations_list(**arguments)
+        for channel in page.get("channels") or []:
+            if channel.get("name") == name:
+                return dict(channel) if channel.get("creator") == bot_user else None
+        cursor = str((page.get("response_metadata") or {}).get("next_cursor") or "")
+        if not cursor:
+            return None
