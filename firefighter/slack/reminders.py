@@ -16,6 +16,7 @@ from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
     ButtonElement,
+    ContextBlock,
     InputBlock,
     MarkdownTextObject,
     Option,
@@ -193,6 +194,11 @@ class ReminderEffects:
     ) -> None:
         if not incident.channel_id:
             raise RetryLater(f"{incident.reference} has no channel yet")
+        if incident.drill:
+            # Every message a drill posts says so, nudges included.
+            text = "[DRILL] " + text
+            label = ContextBlock(elements=[MarkdownTextObject(text=":performing_arts: *DRILL*")])
+            blocks = [label, *(blocks or [])]
         key = f"slack-posted:{message.id}"
         if idempotency.seen(self.core.factory, key):
             return

@@ -143,3 +143,14 @@ def test_failure_class_menu_after_closing(rbot: Bot, clock: FakeClock) -> None:
     rbot.settle()
     assert any("Failure class: capacity or load" in m.text for m in rbot.emulator.messages(channel))
     assert remind(rbot, clock, minutes=5) == []
+
+
+def test_a_drills_nudge_is_labelled_drill(rbot: Bot, clock: FakeClock) -> None:
+    incident = rbot.core.service.declare(
+        title="Practice outage", severity="SEV1", actor="U_ALICE", drill=True
+    )
+    rbot.settle()
+    nudges = [m for m in remind(rbot, clock, minutes=31) if "no update" in blocks_text(m.blocks)]
+    assert nudges and nudges[0].channel_id == rbot.incident(incident.id).channel_id
+    assert nudges[0].text.startswith("[DRILL] ")
+    assert "DRILL" in blocks_text(nudges[0].blocks)
