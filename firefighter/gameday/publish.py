@@ -7,16 +7,14 @@ found again, never duplicated, and keep the authors' lessons learned on a re-exp
 
 from __future__ import annotations
 
-import base64
 import dataclasses
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from firefighter.gameday.report import GameDayReport, render_html
-from firefighter.incidents.outbox import RetryLater
 from firefighter.postmortem.confluence import ConfluencePublisher
 from firefighter.postmortem.document import PostmortemView
-from firefighter.postmortem.files import FilePublisher, FilesRefused, _write
+from firefighter.postmortem.files import FilePublisher
 from firefighter.postmortem.publishing import Published, Publisher, RenderedPage
 from firefighter.settings import Settings
 
@@ -79,31 +77,11 @@ class ReportFiles(FilePublisher):
         super().__init__(directory)
         self.report = report
 
-    def publish(self, page: RenderedPage, known_page_id: str | None) -> Published:
-        """Write (or rewrite) the files; the page id is `file:GAMEDAY-<id>`."""
-        storage_path, html_path = self.paths(page.view.reference)
-        chart_src = None
-        if page.chart_png is not None:
-            chart_src = "data:image/png;base64," + base64.b64encode(page.chart_png).decode()
-        html = render_html(self.report, chart_src=chart_src)
-        try:
-            storage_path.parent.mkdir(parents=True, exist_ok=True)
-            changed = _write(storage_path, page.storage.encode("utf-8"))
-            if page.chart_png is not None and page.chart_name:
-                changed |= _write(storage_path.parent / page.chart_name, page.chart_png)
-            changed |= _write(html_path, html.encode("utf-8"))
-        except (PermissionError, NotADirectoryError, FileExistsError, IsADirectoryError) as error:
-            raise FilesRefused(
-                f"FireFighter may not write to {storage_path.parent} ({error.strerror}): "
-                "fix its permissions or set FIREFIGHTER_POSTMORTEM_DIR"
-            ) from None
-        except OSError as error:
-            raise RetryLater(
-                f"could not write the report under {storage_path.parent}: {error}"
-            ) from None
-        return Published(
-            page_id=f"file:{page.view.reference}", url=html_path.as_uri(), changed=changed
-        )
+    what = "report"
+
+    def html(self, page: RenderedPage, chart_src: str | None) -> str:
+        """The report's own standalone page."""
+        return render_html(self.report, chart_src=chart_src)
 
 
 def make_report_publisher(settings: Settings, report: GameDayReport) -> Publisher:

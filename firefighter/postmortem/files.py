@@ -53,14 +53,21 @@ class FilePublisher:
         root = self.directory.resolve()
         return root / f"{reference}.storage.xml", root / f"{reference}.html"
 
+    # What the files hold, for error messages; subclasses publishing other pages change it.
+    what = "post-mortem"
+
+    def html(self, page: RenderedPage, chart_src: str | None) -> str:
+        """The standalone HTML page for `page` (subclasses render other pages)."""
+        return render_html(page.view, chart_src=chart_src)
+
     def publish(self, page: RenderedPage, known_page_id: str | None) -> Published:
-        """Write (or rewrite) the files; the page id is `file:INC-<id>`."""
+        """Write (or rewrite) the files; the page id is `file:<reference>`."""
         view = page.view
         storage_path, html_path = self.paths(view.reference)
         chart_src = None
         if page.chart_png is not None:
             chart_src = "data:image/png;base64," + base64.b64encode(page.chart_png).decode()
-        html = render_html(view, chart_src=chart_src)
+        html = self.html(page, chart_src)
         try:
             storage_path.parent.mkdir(parents=True, exist_ok=True)
             changed = _write(storage_path, page.storage.encode("utf-8"))
@@ -74,6 +81,6 @@ class FilePublisher:
             ) from None
         except OSError as error:
             raise RetryLater(
-                f"could not write the post-mortem under {storage_path.parent}: {error}"
+                f"could not write the {self.what} under {storage_path.parent}: {error}"
             ) from None
         return Published(page_id=f"file:{view.reference}", url=html_path.as_uri(), changed=changed)
