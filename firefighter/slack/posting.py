@@ -125,7 +125,8 @@ class OncePoster:
                 # Wall-clock time, not the service clock: it is compared with Slack's ts.
                 session.add(ProcessedRequest(key=key[:200], created_at=utcnow()))
         except IntegrityError:
-            pass  # already there: same meaning
+            # Already there: it means the same.
+            return
 
     def _delete(self, key: str) -> None:
         with transaction(self.factory) as session:
@@ -144,7 +145,8 @@ class OncePoster:
                 )
                 session.add(ProcessedRequest(key=(_POSTED + key)[:200], created_at=utcnow()))
         except IntegrityError:
-            pass  # marked by an earlier delivery that died before finishing the item
+            # Marked by an earlier delivery that died before finishing the item.
+            return
 
     # ---- posting -------------------------------------------------------------------
 
