@@ -25,6 +25,7 @@ class Core:
 
     def dispatcher(self, **kwargs: object) -> Dispatcher:
         """A dispatcher with no handlers yet; adapters register theirs."""
+        kwargs.setdefault("lease_seconds", self.settings.outbox_lease_seconds)
         return Dispatcher(
             self.factory,
             clock=self.service.clock,

@@ -15,8 +15,9 @@ from firefighter.observability import Metrics, configure_logging
 from firefighter.schedules import start_in_thread as start_schedules
 from firefighter.slack.app import build_app
 from firefighter.slack.client import make_client
+from firefighter.slack.posting import delivery_client
 from firefighter.slack.server import wsgi_app
-from firefighter.worker import build_dispatcher, start_in_thread
+from firefighter.worker import build_dispatcher, start_threads
 
 log = logging.getLogger(__name__)
 
@@ -52,9 +53,9 @@ def run_server(
     bolt = build_app(core, client, process_before_response=core.settings.process_before_response)
     stop = threading.Event()
     if with_worker:
-        dispatcher = build_dispatcher(core, client)
+        dispatcher = build_dispatcher(core, delivery_client(core.settings))
         metrics.count_deliveries(dispatcher)
-        _, stop = start_in_thread(dispatcher)
+        start_threads(dispatcher, stop, core.settings.outbox_threads)
         start_schedules(core, stop)
         start_gameday_tick(core, stop)
     server = create_server(wsgi_app(core, bolt, metrics), host=host, port=port, threads=threads)
@@ -85,14 +86,22 @@ def run_server(
 def run_worker(core: Core, *, console: Console | None = None) -> None:
     """Drain the outbox until SIGTERM/SIGINT."""
     configure_logging()
-    dispatcher = build_dispatcher(core, make_client(core.settings))
+    dispatcher = build_dispatcher(core, delivery_client(core.settings))
     stop = threading.Event()
     _on_termination(stop, [])
     start_schedules(core, stop)
     start_gameday_tick(core, stop)
+    threads = start_threads(dispatcher, stop, core.settings.outbox_threads)
     if console is not None:
-        console.print(f"FireFighter worker {dispatcher.worker_id} started", highlight=False)
+        console.print(
+            f"FireFighter worker {dispatcher.worker_id} started, {len(threads)} threads",
+            highlight=False,
+        )
     try:
-        dispatcher.run_forever(stop)
+        # A timed wait, so that SIGTERM's handler runs promptly in this main thread.
+        while not stop.wait(1.0):
+            pass
+        for thread in threads:
+            thread.join(timeout=30)
     finally:
         core.close()

@@ -167,10 +167,22 @@ class Settings(BaseSettings):
         ),
     )
     outbox_max_attempts: int = Field(
-        8,
+        12,
         ge=1,
         le=100,
         validation_alias=AliasChoices("FIREFIGHTER_OUTBOX_MAX_ATTEMPTS", "outbox_max_attempts"),
+    )
+    outbox_lease_seconds: float = Field(
+        60.0,
+        ge=5,
+        le=3600,
+        validation_alias=AliasChoices("FIREFIGHTER_OUTBOX_LEASE_SECONDS", "outbox_lease_seconds"),
+    )
+    outbox_threads: int = Field(
+        4,
+        ge=1,
+        le=64,
+        validation_alias=AliasChoices("FIREFIGHTER_OUTBOX_THREADS", "outbox_threads"),
     )
     failure_classes: Annotated[list[str], NoDecode] = Field(
         default_factory=lambda: list(DEFAULT_FAILURE_CLASSES),

@@ -63,11 +63,29 @@ def register_postmortems(dispatcher: Dispatcher, core: Core) -> None:
     register(dispatcher, core)
 
 
-def start_in_thread(dispatcher: Dispatcher) -> tuple[threading.Thread, threading.Event]:
-    """Run the dispatcher in a daemon thread; set the event to stop it."""
-    stop = threading.Event()
-    thread = threading.Thread(
-        target=dispatcher.run_forever, args=(stop,), name="outbox-worker", daemon=True
-    )
-    thread.start()
-    return thread, stop
+BATCH = 2
+"""Items one delivery thread leases at a time: few, so that one slow Slack answer holds up
+little behind it and leases do not run out while their items wait."""
+
+
+def start_threads(
+    dispatcher: Dispatcher, stop: threading.Event, count: int
+) -> list[threading.Thread]:
+    """Deliver with `count` daemon threads sharing one dispatcher until `stop` is set.
+
+    A slow Slack answer, or an incident waiting out its Retry-After, then holds up one thread
+    instead of every other incident's effects; per-incident order is the outbox's.
+    """
+    threads = [
+        threading.Thread(
+            target=dispatcher.run_forever,
+            args=(stop,),
+            kwargs={"limit": BATCH},
+            name=f"outbox-worker-{n}",
+            daemon=True,
+        )
+        for n in range(count)
+    ]
+    for thread in threads:
+        thread.start()
+    return threads

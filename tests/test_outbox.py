@@ -147,3 +147,51 @@ def test_a_crashed_worker_lease_expires_and_the_item_is_redelivered(
     clock.advance(seconds=31)
     assert survivor.run_once() == 1
     assert len(recorder.delivered) == 1
+
+
+def test_rate_limited_retries_do_not_bring_an_item_closer_to_the_dead_letters(
+    core: Core, clock: FakeClock
+) -> None:
+    dispatcher = core.dispatcher()
+    dispatcher.max_attempts = 2
+    waits = {"left": 5}
+
+    def rate_limited(message: Message) -> None:
+        if waits["left"]:
+            waits["left"] -= 1
+            raise RetryLater("Slack answered ratelimited", delay=1, counts=False)
+
+    dispatcher.register("x", rate_limited)
+    with transaction(core.factory) as session:
+        enqueue(session, "x", {}, now=clock())
+    for _ in range(6):
+        dispatcher.run_once()
+        clock.advance(seconds=2)
+    item = items(core)[0]
+    assert item.delivered_at is not None and item.dead_at is None
+    assert item.attempts == 0 and waits["left"] == 0
+
+
+def test_a_batch_gives_back_what_it_cannot_start_within_half_its_lease(
+    core: Core, clock: FakeClock
+) -> None:
+    clock.tick = timedelta(0)
+    dispatcher = core.dispatcher(lease_seconds=10)
+    seen: list[int] = []
+
+    def slow(message: Message) -> None:
+        seen.append(message.id)
+        clock.advance(seconds=6)  # past half the lease after the first item
+
+    dispatcher.register("x", slow)
+    with transaction(core.factory) as session:
+        for _ in range(3):
+            enqueue(session, "x", {}, now=clock())
+    assert dispatcher.run_once() == 1
+    rows = items(core)
+    assert [r.delivered_at is not None for r in rows] == [True, False, False]
+    assert [r.locked_until for r in rows[1:]] == [None, None]  # free for any worker now
+    other = core.dispatcher(lease_seconds=10)
+    other.register("x", slow)
+    assert other.drain() == 2
+    assert seen == [r.id for r in rows]

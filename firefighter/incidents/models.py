@@ -154,6 +154,16 @@ class OutboxItem(Base):
     __table_args__ = (
         Index("ix_outbox_pending", "delivered_at", "dead_at", "next_attempt_at"),
         Index("ix_outbox_incident", "incident_id", "id"),
+        # Claiming asks, for every candidate, whether an older item of its incident is still
+        # undelivered: this index holds only those, so the answer costs one probe however
+        # many delivered items the outbox keeps.
+        Index(
+            "ix_outbox_incident_pending",
+            "incident_id",
+            "id",
+            sqlite_where=text("delivered_at IS NULL AND dead_at IS NULL"),
+            postgresql_where=text("delivered_at IS NULL AND dead_at IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)

@@ -44,11 +44,16 @@ Handler = Callable[[Message], None]
 
 
 class RetryLater(Exception):
-    """Raised by a handler that wants another attempt after `delay` seconds."""
+    """Raised by a handler that wants another attempt after `delay` seconds.
 
-    def __init__(self, message: str, delay: float | None = None) -> None:
+    `counts=False` when the other side asked us to wait (a rate limit): nothing failed, so
+    the attempt does not bring the item closer to the dead letters.
+    """
+
+    def __init__(self, message: str, delay: float | None = None, *, counts: bool = True) -> None:
         super().__init__(message)
         self.delay = delay
+        self.counts = counts
 
 
 class PermanentFailure(Exception):
@@ -178,10 +183,12 @@ class Dispatcher:
                 item.delivered_at = now
                 item.last_error = None
             else:
-                item.attempts += 1
+                waited = isinstance(error, RetryLater) and not error.counts
+                if not waited:
+                    item.attempts += 1
                 item.last_error = f"{type(error).__name__}: {error}"[:2000]
                 permanent = isinstance(error, PermanentFailure)
-                if permanent or item.attempts >= self.max_attempts:
+                if permanent or (not waited and item.attempts >= self.max_attempts):
                     item.dead_at = now
                     result = "dead"
                 else:
@@ -198,10 +205,28 @@ class Dispatcher:
             except Exception:  # the dead letter stays visible even if telling people fails
                 log.exception("dead-letter notification failed for outbox item %s", message.id)
 
+    def _release(self, messages: list[Message]) -> None:
+        with transaction(self.factory) as session:
+            session.execute(
+                update(OutboxItem)
+                .where(
+                    OutboxItem.id.in_([m.id for m in messages]),
+                    OutboxItem.locked_by == self.worker_id,
+                    OutboxItem.delivered_at.is_(None),
+                )
+                .values(locked_by=None, locked_until=None)
+            )
+
     def run_once(self, limit: int = 20) -> int:
         """Deliver what is due now; returns how many items were attempted."""
         messages = self._claim(limit)
-        for message in messages:
+        # Past half the lease, another worker may soon take what is left of the batch:
+        # starting it here could deliver it twice at the same time, so give it back.
+        give_up_at = self.clock() + self.lease / 2
+        for index, message in enumerate(messages):
+            if index > 0 and self.clock() > give_up_at:
+                self._release(messages[index:])
+                return index
             handler = self.handlers[message.kind]
             error: BaseException | None = None
             try:
@@ -228,11 +253,11 @@ class Dispatcher:
                 break
         return total
 
-    def run_forever(self, stop: threading.Event, idle_sleep: float = 0.2) -> None:
-        """Poll until `stop` is set."""
+    def run_forever(self, stop: threading.Event, idle_sleep: float = 0.2, limit: int = 20) -> None:
+        """Poll until `stop` is set, leasing up to `limit` items at a time."""
         while not stop.is_set():
             try:
-                done = self.run_once()
+                done = self.run_once(limit)
             except Exception:  # the database may blink; keep the worker alive
                 log.exception("outbox poll failed")
                 done = 0

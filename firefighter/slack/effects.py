@@ -47,7 +47,11 @@ def slack_errors(what: str) -> Iterator[None]:
         if code in TRANSIENT or status >= 500 or status == 429:
             retry_after = error.response.headers.get("Retry-After") if error.response else None
             delay = float(retry_after) if retry_after else None
-            raise RetryLater(f"{what}: Slack answered {code or status}", delay) from None
+            # A rate limit is Slack asking us to wait, not a failed attempt.
+            limited = status == 429 or code == "ratelimited"
+            raise RetryLater(
+                f"{what}: Slack answered {code or status}", delay, counts=not limited
+            ) from None
         raise PermanentFailure(f"{what}: Slack refused with {code or status}") from None
     except (urllib.error.URLError, TimeoutError, ConnectionError) as error:
         raise RetryLater(f"{what}: cannot reach Slack ({error})") from None
@@ -180,12 +184,19 @@ class SlackEffects:
                     created = self.client.conversations_create(
                         name=candidate, is_private=incident.private
                     )
+                    channel = dict(created["channel"])
                 except SlackApiError as error:
                     if error.response.get("error") != "name_taken":
                         raise
-                    candidate = with_suffix(base, attempt)
-                    continue
-            channel = created["channel"]
+                    # A delivery that died after creating the channel, before recording it,
+                    # left it behind: take it back instead of opening `-2` next to it.
+                    reclaimed = posting.reclaim_channel(
+                        self.client, candidate, self.bot_user(), not_before=incident.declared_at
+                    )
+                    if reclaimed is None:
+                        candidate = with_suffix(base, attempt)
+                        continue
+                    channel = reclaimed
             self.core.service.record_slack(
                 incident.id, channel_id=str(channel["id"]), channel_name=str(channel["name"])
             )

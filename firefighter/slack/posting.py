@@ -11,7 +11,8 @@ database recorded it would, on redelivery, post again. Each post is therefore br
 A delivery that finds an intent but no outcome cannot know whether the post landed, so it
 reads the channel (or thread) since the intent with `include_all_metadata` and adopts the
 message carrying its key; only if there is none does it post. An answer that proves nothing
-was posted (429, or `ok: false`) drops the intent, so the next try does not pay for a lookup.
+was posted (a 429, or a refusal such as `channel_not_found`) drops the intent, so the next
+try does not pay for a lookup.
 
 The same idea covers channel creation: `reclaim_channel` finds the channel a dead delivery
 created but never recorded, so the retry does not open `-2` next to it.
@@ -224,12 +225,16 @@ class OncePoster:
         return None
 
 
-def reclaim_channel(client: WebClient, name: str, bot_user: str | None) -> dict[str, Any] | None:
-    """The open channel called `name` if this bot created it, else None.
+def reclaim_channel(
+    client: WebClient, name: str, bot_user: str | None, *, not_before: datetime
+) -> dict[str, Any] | None:
+    """The open channel called `name` if this bot created it since `not_before`, else None.
 
     Called when `conversations.create` answers `name_taken`: a delivery that died between
     creating the incident's channel and recording it left it behind. Incident channel names
-    carry the incident id, so a channel of that name made by this bot is that incident's.
+    carry the incident id, so a channel of that name that this bot made after the incident
+    was declared is that incident's. The time rules out a namesake made by the same bot for
+    an earlier database whose incident ids started over.
     """
     if not bot_user:
         return None
@@ -245,7 +250,10 @@ def reclaim_channel(client: WebClient, name: str, bot_user: str | None) -> dict[
         page = client.conversations_list(**arguments)
         for channel in page.get("channels") or []:
             if channel.get("name") == name:
-                return dict(channel) if channel.get("creator") == bot_user else None
+                created = float(channel.get("created") or 0)
+                ours = channel.get("creator") == bot_user
+                recent = created >= (not_before - CLOCK_SKEW).timestamp()
+                return dict(channel) if ours and recent else None
         cursor = str((page.get("response_metadata") or {}).get("next_cursor") or "")
         if not cursor:
             return None

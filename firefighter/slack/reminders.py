@@ -28,10 +28,11 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from firefighter.bootstrap import Core
-from firefighter.incidents import effects, idempotency, reminders
+from firefighter.incidents import effects, reminders
 from firefighter.incidents.models import UPDATE_MAX, Incident
 from firefighter.incidents.outbox import Dispatcher, Message, PermanentFailure, RetryLater
 from firefighter.incidents.service import ROLES
+from firefighter.slack import posting
 from firefighter.slack.effects import slack_errors
 from firefighter.slack.text import duration, escape, truncate, user
 
@@ -199,12 +200,10 @@ class ReminderEffects:
             text = "[DRILL] " + text
             label = ContextBlock(elements=[MarkdownTextObject(text=":performing_arts: *DRILL*")])
             blocks = [label, *(blocks or [])]
-        key = f"slack-posted:{message.id}"
-        if idempotency.seen(self.core.factory, key):
-            return
         with slack_errors(f"chat.postMessage ({message.kind})"):
             try:
-                self.client.chat_postMessage(
+                posting.OncePoster(self.core.factory, self.client).post_and_mark(
+                    f"reminder:{message.id}",
                     channel=incident.channel_id,
                     text=text,
                     blocks=[b.to_dict() for b in blocks] if blocks else None,
@@ -213,7 +212,6 @@ class ReminderEffects:
                 if error.response.get("error") not in GONE:
                     raise
                 log.info("%s: channel gone, nudge dropped", incident.reference)
-        idempotency.remember(self.core.factory, key)
 
     def update(self, message: Message) -> None:
         """Nudge the commander in the channel, with "Post an update" and "Snooze"."""
@@ -250,21 +248,22 @@ class ReminderEffects:
         user_id = str(message.payload.get("user") or "")
         if not user_id:
             raise PermanentFailure(f"{incident.reference} has no commander to tell")
-        key = f"slack-posted:{message.id}"
-        if idempotency.seen(self.core.factory, key):
+        poster = posting.OncePoster(self.core.factory, self.client)
+        key = f"reminder:{message.id}"
+        if poster.posted(key):
             return
         mitigated_at = datetime.fromisoformat(str(message.payload["mitigated_at"]))
         with slack_errors("conversations.open"):
             opened = self.client.conversations_open(users=user_id)
         channel = str((opened.get("channel") or {}).get("id") or "")
         with slack_errors("chat.postMessage (post-mortem reminder)"):
-            self.client.chat_postMessage(
+            poster.post_and_mark(
+                key,
                 channel=channel,
                 text=postmortem_dm_text(
                     incident, mitigated_at, int(message.payload.get("due_days") or 5)
                 ),
             )
-        idempotency.remember(self.core.factory, key)
 
     def failure_class(self, message: Message) -> None:
         """Ask the channel for the failure class, with a menu."""

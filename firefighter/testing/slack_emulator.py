@@ -1010,15 +1010,20 @@ class SlackEmulator:
         is_private: bool = False,
         members: Iterable[str] = (),
         bot_member: bool = True,
+        creator: str = "USLACKBOT",
     ) -> str:
-        """Create a channel directly (no API call, no transcript entry) and return its id."""
+        """Create a channel directly (no API call, no transcript entry) and return its id.
+
+        Such a channel was there before the bot: someone else (`creator`) made it. Channels the
+        bot makes come from `conversations.create` and name the bot as their creator.
+        """
         error = channel_name_error(name)
         if error:
             raise ValueError(f"invalid channel name {name!r}: {error}")
         with self._lock:
             if self._find_channel_by_name(name) is not None:
                 raise ValueError(f"channel name {name!r} is taken")
-            channel = self._new_channel(name, is_private=is_private, creator=self.bot_user_id)
+            channel = self._new_channel(name, is_private=is_private, creator=creator)
             channel.members.update(members)
             if bot_member:
                 channel.members.add(self.bot_user_id)
