@@ -126,10 +126,8 @@ def open_declare(
         client.views_open(trigger_id=str(command.get("trigger_id") or ""), view=view)
     except SlackApiError as error:
         log.warning("views.open failed: %s", error.response.get("error"))
-        return Reply(
-            "Slack did not open the form in time. Run the command again, "
-            "or declare in one line with the title after `declare`."
-        )
+        # The title typed after `declare` still only prefills the form; nothing else to offer.
+        return Reply("Slack did not open the form in time; run the command again.")
     return None
 
 
