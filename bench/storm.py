@@ -42,7 +42,8 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 from firefighter.bootstrap import Core, build_core
 from firefighter.db import upgrade, utcnow
 from firefighter.incidents import effects
-from firefighter.incidents.models import Incident, OutboxItem, TimelineEvent
+from firefighter.incidents.models import Incident, TimelineEvent
+from firefighter.outbox.models import OutboxItem
 from firefighter.settings import Settings
 from firefighter.slack import blocks
 from firefighter.slack.effects import card_context

@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from firefighter.db import check_ready, make_engine, make_session_factory, utcnow
 from firefighter.incidents.access import AccessPolicy
-from firefighter.incidents.outbox import Clock, Dispatcher
 from firefighter.incidents.service import IncidentService
+from firefighter.outbox import Clock, Dispatcher
 from firefighter.settings import Settings
 
 

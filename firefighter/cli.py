@@ -205,7 +205,7 @@ def outbox_list(
     """Effects not delivered yet (pending, retrying or dead-lettered)."""
     from sqlalchemy import select
 
-    from firefighter.incidents.models import OutboxItem
+    from firefighter.outbox.models import OutboxItem
 
     core = open_core()
     try:
@@ -242,7 +242,7 @@ def outbox_retry(
 ) -> None:
     """Put dead-lettered effects back in the queue."""
     from firefighter.db import transaction
-    from firefighter.incidents.outbox import retry_dead
+    from firefighter.outbox import retry_dead
 
     if (item is None) == (not all_dead):
         raise fail("give an effect ID or --all (not both).", 2)

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from firefighter.db import make_engine, make_session_factory, upgrade
 from firefighter.incidents.models import Incident
-from firefighter.incidents.outbox import pending_count
+from firefighter.outbox import pending_count
 from firefighter.testing.slack import Message, SlackDriver, SlackEmulator
 
 PEOPLE = {"U01ALICE": "alice", "U02BOB": "bob", "U03CAROL": "carol"}

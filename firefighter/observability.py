@@ -17,8 +17,8 @@ from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 
 from firefighter.bootstrap import Core
-from firefighter.incidents.models import OutboxItem
-from firefighter.incidents.outbox import Dispatcher, Message
+from firefighter.outbox import Dispatcher, Message
+from firefighter.outbox.models import OutboxItem
 
 # Set while a request or an outbox item is handled, so every log line can say which.
 incident_id_var: contextvars.ContextVar[int | None] = contextvars.ContextVar(

@@ -26,7 +26,7 @@ from firefighter.bootstrap import Core
 from firefighter.db import transaction
 from firefighter.incidents import effects, reminders
 from firefighter.incidents.models import ScheduleRun
-from firefighter.incidents.outbox import Clock, enqueue
+from firefighter.outbox import Clock, enqueue
 
 log = logging.getLogger(__name__)
 

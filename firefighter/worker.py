@@ -9,7 +9,7 @@ from slack_sdk import WebClient
 
 from firefighter.bootstrap import Core
 from firefighter.gameday import slack_effects as gameday_effects
-from firefighter.incidents.outbox import Dispatcher, Message
+from firefighter.outbox import Dispatcher, Message
 from firefighter.slack import digest as slack_digest
 from firefighter.slack import reminders as slack_reminders
 from firefighter.slack.client import make_client

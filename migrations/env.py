@@ -5,7 +5,11 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import pool
 
-import firefighter.incidents.models  # noqa: F401  (registers every table on Base.metadata)
+# Each models module registers its tables on Base.metadata; autogenerate and `alembic check`
+# see only the tables imported here.
+import firefighter.gameday.models
+import firefighter.incidents.models
+import firefighter.outbox.models  # noqa: F401
 from firefighter.db import Base, make_engine
 
 config = context.config

@@ -123,7 +123,7 @@ def test_version() -> None:
 
 def test_outbox_list_and_retry(core: Core, db_url: str) -> None:
     from firefighter.db import transaction
-    from firefighter.incidents.models import OutboxItem
+    from firefighter.outbox.models import OutboxItem
 
     incident = core.service.declare(title="DNS", severity="SEV3", actor="U1")
     code, stdout, _ = invoke("outbox", "list", url=db_url)

@@ -9,8 +9,8 @@ from sqlalchemy import select
 from firefighter.bootstrap import Core
 from firefighter.db import transaction
 from firefighter.incidents import effects
-from firefighter.incidents.models import OutboxItem
-from firefighter.incidents.outbox import Message, PermanentFailure, RetryLater, enqueue, retry_dead
+from firefighter.outbox import Message, PermanentFailure, RetryLater, enqueue, retry_dead
+from firefighter.outbox.models import OutboxItem
 from tests.conftest import FakeClock
 
 

@@ -12,7 +12,8 @@ from sqlalchemy.exc import IntegrityError
 from firefighter.bootstrap import Core
 from firefighter.db import transaction
 from firefighter.incidents import effects, reminders
-from firefighter.incidents.models import OutboxItem, Reminder
+from firefighter.incidents.models import Reminder
+from firefighter.outbox.models import OutboxItem
 from tests.conftest import FakeClock
 
 MONDAY = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 
 from firefighter.bootstrap import Core, build_core
 from firefighter.incidents import effects
-from firefighter.incidents.models import OutboxItem, ScheduleRun
+from firefighter.incidents.models import ScheduleRun
+from firefighter.outbox.models import OutboxItem
 from firefighter.schedules import DIGEST, REMINDERS, Job, Scheduler, latest_due
 from firefighter.settings import Settings
 from tests.conftest import FakeClock

@@ -32,7 +32,7 @@ from firefighter.bootstrap import Core, build_core
 from firefighter.db import utcnow
 from firefighter.incidents import effects
 from firefighter.incidents.models import Incident
-from firefighter.incidents.outbox import Backoff, Dispatcher, Message
+from firefighter.outbox import Backoff, Dispatcher, Message
 from firefighter.settings import Settings
 from firefighter.slack import posting
 from firefighter.slack.app import build_app

@@ -20,12 +20,13 @@ from sqlalchemy.orm import Session
 from firefighter.bootstrap import Core
 from firefighter.db import transaction
 from firefighter.gameday import scoring
+from firefighter.gameday.models import GameDay, GameDayStep
 from firefighter.gameday.spec import GameDaySpec, Scenario, from_stored
 from firefighter.incidents import effects, lifecycle
 from firefighter.incidents.access import mention
 from firefighter.incidents.errors import IncidentError, InvalidInput, NotFound
-from firefighter.incidents.models import GameDay, GameDayStep, Incident, TimelineEvent
-from firefighter.incidents.outbox import enqueue
+from firefighter.incidents.models import Incident, TimelineEvent
+from firefighter.outbox import enqueue
 
 log = logging.getLogger(__name__)
 

@@ -25,12 +25,13 @@ from sqlalchemy import select
 from firefighter.bootstrap import Core, build_core
 from firefighter.db import upgrade, utcnow
 from firefighter.gameday.engine import ENDED, INJECT, GameDays
+from firefighter.gameday.models import GameDayStep
 from firefighter.gameday.scoring import CATEGORIES, CATEGORY_LABELS
 from firefighter.gameday.slack_effects import register as register_gameday
 from firefighter.gameday.spec import GameDaySpec
 from firefighter.incidents import effects, lifecycle
-from firefighter.incidents.models import GameDayStep, Incident
-from firefighter.incidents.outbox import Dispatcher, pending_count
+from firefighter.incidents.models import Incident
+from firefighter.outbox import Dispatcher, pending_count
 from firefighter.settings import Settings
 from firefighter.testing.slack import SlackDriver, SlackEmulator
 

@@ -16,9 +16,10 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from sqlalchemy import select
 
 from firefighter.gameday.engine import HINT, Board, GameDays
+from firefighter.gameday.models import GameDay, GameDayStep
 from firefighter.gameday.scoring import CATEGORIES, CATEGORY_LABELS
 from firefighter.gameday.spec import format_duration, from_stored
-from firefighter.incidents.models import GameDay, GameDayStep, TimelineEvent
+from firefighter.incidents.models import TimelineEvent
 from firefighter.postmortem.document import KIND_LABELS, plain_text
 from firefighter.postmortem.document import format_duration as human_duration
 from firefighter.postmortem.render import authors_boundary, check_storage, paragraphs, xml_safe

@@ -19,9 +19,9 @@ from firefighter.gameday.engine import DrillContext, GameDays
 from firefighter.gameday.publish import publish_report
 from firefighter.gameday.report import build_report, render_storage
 from firefighter.gameday.spec import from_stored
-from firefighter.incidents import effects, idempotency
+from firefighter.incidents import effects
 from firefighter.incidents.models import Incident
-from firefighter.incidents.outbox import Dispatcher, Message, PermanentFailure, RetryLater
+from firefighter.outbox import Dispatcher, Message, PermanentFailure, RetryLater, idempotency
 from firefighter.slack.blocks import as_dicts
 from firefighter.slack.effects import slack_errors
 

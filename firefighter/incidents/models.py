@@ -1,4 +1,4 @@
-"""The tables: incidents, their roles and timeline, the outbox, and processed requests."""
+"""The core's tables: incidents, their roles, members and timeline, reminders, schedule runs."""
 
 from __future__ import annotations
 
@@ -147,50 +147,6 @@ class TimelineEvent(Base):
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
-class OutboxItem(Base):
-    """A side effect to deliver after the transaction that decided it has committed."""
-
-    __tablename__ = "outbox"
-    __table_args__ = (
-        Index("ix_outbox_pending", "delivered_at", "dead_at", "next_attempt_at"),
-        Index("ix_outbox_incident", "incident_id", "id"),
-        # Claiming asks, for every candidate, whether an older item of its incident is still
-        # undelivered: this index holds only those, so the answer costs one probe however
-        # many delivered items the outbox keeps.
-        Index(
-            "ix_outbox_incident_pending",
-            "incident_id",
-            "id",
-            sqlite_where=text("delivered_at IS NULL AND dead_at IS NULL"),
-            postgresql_where=text("delivered_at IS NULL AND dead_at IS NULL"),
-        ),
-    )
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    kind: Mapped[str] = mapped_column(String(64))
-    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    dead_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    last_error: Mapped[str | None] = mapped_column(Text)
-    # A worker leases an item while it delivers it, outside any transaction; a worker that
-    # dies simply lets the lease expire and another one takes over.
-    locked_by: Mapped[str | None] = mapped_column(String(64))
-    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
-
-
-class ProcessedRequest(Base):
-    """Identity of a Slack request already handled, so a redelivery changes nothing."""
-
-    __tablename__ = "processed_requests"
-
-    key: Mapped[str] = mapped_column(String(200), primary_key=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-
 class Reminder(Base):
     """A nudge that was decided; the unique key makes two workers unable to send it twice."""
 
@@ -218,58 +174,3 @@ class ScheduleRun(Base):
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
     claimed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     claimed_by: Mapped[str | None] = mapped_column(String(128))
-
-
-class GameDay(Base):
-    """A Game Day: a validated scenario file, loaded once and then run (at most once)."""
-
-    __tablename__ = "gamedays"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    name: Mapped[str] = mapped_column(String(120), index=True)
-    mode: Mapped[str] = mapped_column(String(16))
-    # The validated file as JSON; the Game Day package owns its shape.
-    spec: Mapped[dict[str, Any]] = mapped_column(JSON)
-    source: Mapped[str | None] = mapped_column(String(500))
-    status: Mapped[str] = mapped_column(String(16), index=True)
-    loaded_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    loaded_by: Mapped[str | None] = mapped_column(String(32))
-    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    started_by: Mapped[str | None] = mapped_column(String(32))
-    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    ended_by: Mapped[str | None] = mapped_column(String(32))
-    channel_id: Mapped[str | None] = mapped_column(String(32))
-    board_ts: Mapped[str | None] = mapped_column(String(32))
-    # What the drills looked like when the board was last queued for a redraw, and when:
-    # the redraw is throttled, and a change is never lost because the mark differs.
-    board_mark: Mapped[str | None] = mapped_column(String(64))
-    board_queued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    report_page_id: Mapped[str | None] = mapped_column(String(64))
-    report_url: Mapped[str | None] = mapped_column(String(500))
-
-
-class GameDayStep(Base):
-    """Something a running Game Day does at a set time: post a theme, inject, hint, end.
-
-    A step is claimed by the UPDATE that sets `done_at` in the transaction doing its work,
-    so with several workers each step happens exactly once.
-    """
-
-    __tablename__ = "gameday_steps"
-    __table_args__ = (
-        UniqueConstraint("gameday_id", "key", name="uq_gameday_steps_key"),
-        Index("ix_gameday_steps_due", "done_at", "due_at"),
-    )
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    gameday_id: Mapped[int] = mapped_column(ForeignKey("gamedays.id", ondelete="CASCADE"))
-    key: Mapped[str] = mapped_column(String(64))
-    kind: Mapped[str] = mapped_column(String(16))
-    scenario: Mapped[int | None] = mapped_column(Integer)
-    team: Mapped[str | None] = mapped_column(String(64))
-    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    incident_id: Mapped[int | None] = mapped_column(
-        ForeignKey("incidents.id", ondelete="SET NULL"), index=True
-    )
-    note: Mapped[str | None] = mapped_column(String(200))

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from firefighter.incidents import effects
 from firefighter.incidents.lifecycle import ACTIVE, CLOSED, POSTMORTEM, ClosureReason
 from firefighter.incidents.models import Incident, IncidentRole, Reminder
-from firefighter.incidents.outbox import enqueue
+from firefighter.outbox import enqueue
 from firefighter.settings import Settings
 
 UPDATE = "update"

@@ -34,10 +34,10 @@ from firefighter.incidents.models import (
     Incident,
     IncidentMember,
     IncidentRole,
-    ProcessedRequest,
     TimelineEvent,
 )
-from firefighter.incidents.outbox import enqueue
+from firefighter.outbox import enqueue
+from firefighter.outbox.models import ProcessedRequest
 from firefighter.settings import DEFAULT_FAILURE_CLASSES, DEFAULT_SEVERITIES, Severity
 
 Clock = Callable[[], datetime]

@@ -24,7 +24,7 @@ from urllib.parse import urlparse
 import requests
 from atlassian.rest_client import AtlassianRestAPI
 
-from firefighter.incidents.outbox import PermanentFailure, RetryLater
+from firefighter.outbox import PermanentFailure, RetryLater
 from firefighter.postmortem.document import PostmortemView, page_title
 from firefighter.postmortem.publishing import Published, RenderedPage
 from firefighter.postmortem.render import AuthorsSectionLost, is_ours, merge_authors

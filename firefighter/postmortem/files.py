@@ -12,7 +12,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from firefighter.incidents.outbox import PermanentFailure, RetryLater
+from firefighter.outbox import PermanentFailure, RetryLater
 from firefighter.postmortem.publishing import Published, RenderedPage
 from firefighter.postmortem.render import render_html
 

@@ -9,7 +9,6 @@ per retry: notices are keyed by the outbox item.
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -18,8 +17,8 @@ from sqlalchemy import select
 from firefighter.bootstrap import Core
 from firefighter.incidents import effects, queries
 from firefighter.incidents.errors import NotFound
-from firefighter.incidents.models import OutboxItem
-from firefighter.incidents.outbox import Dispatcher, Message, PermanentFailure, RetryLater
+from firefighter.outbox import Dispatcher, Message, PermanentFailure, RetryLater
+from firefighter.outbox.models import OutboxItem
 from firefighter.postmortem.chart import chart_filename, timeline_chart
 from firefighter.postmortem.confluence import ConfluencePublisher
 from firefighter.postmortem.document import PostmortemView, load_view
@@ -156,7 +155,6 @@ def export_now(
     register_handlers: Callable[[Dispatcher], None],
     timeout: float = 120.0,
     actor: str | None = None,
-    poll_seconds: float = 0.2,
 ) -> str:
     """Request an export, deliver it in-process and return the page URL; ExportFailed if not.
 
@@ -169,46 +167,38 @@ def export_now(
     if effects.EXPORT_POSTMORTEM not in dispatcher.handlers:
         raise ExportFailed("no post-mortem handler was registered; nothing can export it")
     reference = f"INC-{incident_id}"
-    deadline = time.monotonic() + timeout
-    while True:
-        done = dispatcher.run_once(limit=500)
-        with core.factory() as session:
-            item = session.get(OutboxItem, item_id)
-            assert item is not None  # outbox rows are never deleted
-            if item.delivered_at is not None:
-                url = queries.get_incident(session, incident_id).postmortem_url
-                if url:
-                    return url
-                raise ExportFailed(f"the export of {reference} finished but stored no URL")
-            if item.dead_at is not None:
-                raise ExportFailed(
-                    f"the post-mortem of {reference} could not be published: "
-                    f"{_reason(item.last_error)}"
-                )
-            ahead = session.execute(
-                select(OutboxItem.kind, OutboxItem.last_error)
-                .where(
-                    OutboxItem.incident_id == incident_id,
-                    OutboxItem.id < item_id,
-                    OutboxItem.delivered_at.is_(None),
-                    OutboxItem.dead_at.is_(None),
-                )
-                .order_by(OutboxItem.id)
-            ).all()
-            errors = [error for _, error in ahead if error] + (
-                [item.last_error] if item.last_error else []
+    delivery = dispatcher.deliver_now(item_id, timeout)
+    with core.factory() as session:
+        if delivery.delivered:
+            url = queries.get_incident(session, incident_id).postmortem_url
+            if url:
+                return url
+            raise ExportFailed(f"the export of {reference} finished but stored no URL")
+        if delivery.state == "dead":
+            raise ExportFailed(
+                f"the post-mortem of {reference} could not be published: "
+                f"{_reason(delivery.last_error)}"
             )
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            parts = [f"the post-mortem of {reference} is not published after {timeout:g} s"]
-            if errors:
-                parts.append(f"last error: {_reason(errors[-1])}")
-            waiting = sorted({kind for kind, _ in ahead if kind not in dispatcher.handlers})
-            if waiting:
-                parts.append(
-                    f"it waits behind earlier effect(s) of {reference} ({', '.join(waiting)}) "
-                    "that only `firefighter worker` delivers"
-                )
-            raise ExportFailed("; ".join(parts) + ". The export stays queued for the worker.")
-        if done == 0:
-            time.sleep(min(poll_seconds, remaining))
+        ahead = session.execute(
+            select(OutboxItem.kind, OutboxItem.last_error)
+            .where(
+                OutboxItem.incident_id == incident_id,
+                OutboxItem.id < item_id,
+                OutboxItem.delivered_at.is_(None),
+                OutboxItem.dead_at.is_(None),
+            )
+            .order_by(OutboxItem.id)
+        ).all()
+    errors = [error for _, error in ahead if error] + (
+        [delivery.last_error] if delivery.last_error else []
+    )
+    parts = [f"the post-mortem of {reference} is not published after {timeout:g} s"]
+    if errors:
+        parts.append(f"last error: {_reason(errors[-1])}")
+    waiting = sorted({kind for kind, _ in ahead if kind not in dispatcher.handlers})
+    if waiting:
+        parts.append(
+            f"it waits behind earlier effect(s) of {reference} ({', '.join(waiting)}) "
+            "that only `firefighter worker` delivers"
+        )
+    raise ExportFailed("; ".join(parts) + ". The export stays queued for the worker.")

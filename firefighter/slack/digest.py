@@ -12,8 +12,8 @@ from datetime import datetime
 from slack_sdk import WebClient
 
 from firefighter.bootstrap import Core
-from firefighter.incidents import effects, idempotency
-from firefighter.incidents.outbox import Dispatcher, Message, PermanentFailure
+from firefighter.incidents import effects
+from firefighter.outbox import Dispatcher, Message, PermanentFailure, idempotency
 from firefighter.slack.effects import slack_errors
 from firefighter.stats import measure
 from firefighter.stats.blocks import digest_blocks, fallback_text

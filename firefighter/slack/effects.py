@@ -18,9 +18,9 @@ from slack_sdk.errors import SlackApiError
 
 from firefighter.bootstrap import Core
 from firefighter.gameday.engine import GameDays
-from firefighter.incidents import effects, idempotency, lifecycle
+from firefighter.incidents import effects, lifecycle
 from firefighter.incidents.models import Incident, TimelineEvent
-from firefighter.incidents.outbox import Dispatcher, Message, PermanentFailure, RetryLater
+from firefighter.outbox import Dispatcher, Message, PermanentFailure, RetryLater, idempotency
 from firefighter.slack import blocks, posting
 from firefighter.slack.text import channel_name, with_suffix
 

@@ -34,7 +34,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from firefighter.db import transaction, utcnow
-from firefighter.incidents.models import ProcessedRequest
+from firefighter.outbox.models import ProcessedRequest
 from firefighter.settings import Settings
 
 log = logging.getLogger(__name__)

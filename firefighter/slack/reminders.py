@@ -30,8 +30,8 @@ from slack_sdk.models.views import View
 from firefighter.bootstrap import Core
 from firefighter.incidents import effects, reminders
 from firefighter.incidents.models import UPDATE_MAX, Incident
-from firefighter.incidents.outbox import Dispatcher, Message, PermanentFailure, RetryLater
 from firefighter.incidents.service import ROLES
+from firefighter.outbox import Dispatcher, Message, PermanentFailure, RetryLater
 from firefighter.slack import posting
 from firefighter.slack.effects import slack_errors
 from firefighter.slack.text import duration, escape, truncate, user

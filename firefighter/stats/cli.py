@@ -4,17 +4,12 @@ from __future__ import annotations
 
 import json
 import sys
-import time
 from typing import Annotated
 
 import typer
-from sqlalchemy import update
 
 from firefighter.bootstrap import Core
 from firefighter.db import transaction
-from firefighter.incidents import effects
-from firefighter.incidents.models import OutboxItem
-from firefighter.incidents.outbox import Dispatcher, Message
 
 app = typer.Typer(help="Metrics and the managers' digest.", no_args_is_help=True)
 
@@ -85,22 +80,6 @@ def register(root: typer.Typer) -> None:
     root.command("digest")(digest)
 
 
-class _DigestOnly(Dispatcher):
-    """Delivers digests only; other items it leased are handed back untouched for the worker."""
-
-    def _claim(self, limit: int) -> list[Message]:
-        claimed = super()._claim(limit)
-        foreign = [m.id for m in claimed if m.kind != effects.DIGEST_POST]
-        if foreign:
-            with transaction(self.factory) as session:
-                session.execute(
-                    update(OutboxItem)
-                    .where(OutboxItem.id.in_(foreign), OutboxItem.locked_by == self.worker_id)
-                    .values(locked_by=None, locked_until=None)
-                )
-        return [m for m in claimed if m.kind == effects.DIGEST_POST]
-
-
 def post_digest_now(core: Core, *, days: int, timeout: float = 60.0) -> str | None:
     """Queue a digest through the outbox and deliver it in-process; None, or why it failed."""
     from firefighter.schedules import enqueue_digest
@@ -110,22 +89,12 @@ def post_digest_now(core: Core, *, days: int, timeout: float = 60.0) -> str | No
     now = core.service.clock()
     with transaction(core.factory) as session:
         item_id = enqueue_digest(session, end=now, now=now, days=days, reason="cli")
-    dispatcher = _DigestOnly(
-        core.factory, clock=core.service.clock, max_attempts=core.settings.outbox_max_attempts
-    )
+    dispatcher = core.dispatcher()
     register_digest(dispatcher, core, make_client(core.settings))
-    deadline = time.monotonic() + timeout
-    while True:
-        dispatcher.run_once(limit=100)
-        with core.factory() as session:
-            item = session.get(OutboxItem, item_id)
-            assert item is not None  # outbox rows are never deleted
-            if item.delivered_at is not None:
-                return None
-            if item.dead_at is not None:
-                return f"the digest could not be posted: {item.last_error}"
-            last_error = item.last_error
-        if time.monotonic() >= deadline:
-            reason = f" (last error: {last_error})" if last_error else ""
-            return f"the digest is not posted after {timeout:g} s{reason}; the worker will retry it"
-        time.sleep(0.5)
+    delivery = dispatcher.deliver_now(item_id, timeout, poll_seconds=0.5)
+    if delivery.delivered:
+        return None
+    if delivery.state == "dead":
+        return f"the digest could not be posted: {delivery.last_error}"
+    reason = f" (last error: {delivery.last_error})" if delivery.last_error else ""
+    return f"the digest is not posted after {timeout:g} s{reason}; the worker will retry it"

@@ -11,7 +11,8 @@ from sqlalchemy import select
 from firefighter.bootstrap import Core, build_core
 from firefighter.gameday.engine import GameDays
 from firefighter.incidents import effects
-from firefighter.incidents.models import Incident, OutboxItem
+from firefighter.incidents.models import Incident
+from firefighter.outbox.models import OutboxItem
 from tests.conftest import FakeClock
 from tests.gameday.helpers import two_teams
 

@@ -11,8 +11,9 @@ from sqlalchemy import select
 
 from firefighter.bootstrap import Core
 from firefighter.incidents import effects
-from firefighter.incidents.models import Incident, OutboxItem
-from firefighter.incidents.outbox import Dispatcher, Message
+from firefighter.incidents.models import Incident
+from firefighter.outbox import Dispatcher, Message
+from firefighter.outbox.models import OutboxItem
 from firefighter.postmortem.handler import register
 from firefighter.settings import Settings
 from firefighter.testing.confluence import ConfluenceEmulator

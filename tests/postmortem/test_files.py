@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from firefighter.bootstrap import Core
 from firefighter.incidents import effects
-from firefighter.incidents.outbox import Dispatcher
+from firefighter.outbox import Dispatcher
 from firefighter.postmortem.cli import app
 from firefighter.postmortem.handler import ExportFailed, export_now, register
 from firefighter.settings import Settings

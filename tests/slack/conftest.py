@@ -11,7 +11,7 @@ import pytest
 
 from firefighter.bootstrap import Core
 from firefighter.incidents.models import Incident
-from firefighter.incidents.outbox import Dispatcher
+from firefighter.outbox import Dispatcher
 from firefighter.slack.app import build_app
 from firefighter.slack.client import make_client
 from firefighter.slack.server import BackgroundServer, wsgi_app

@@ -8,7 +8,7 @@ import struct
 from typer.testing import CliRunner
 
 from firefighter.db import transaction
-from firefighter.incidents.outbox import Message as OutboxMessage
+from firefighter.outbox import Message as OutboxMessage
 from firefighter.schedules import enqueue_digest
 from firefighter.slack.client import make_client
 from firefighter.slack.digest import DigestPoster

@@ -10,7 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from firefighter.incidents.models import Incident, OutboxItem, TimelineEvent
+from firefighter.incidents.models import Incident, TimelineEvent
+from firefighter.outbox.models import OutboxItem
 from tests.slack.conftest import Bot
 
 FUZZ = settings(

@@ -6,7 +6,7 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
-from firefighter.incidents import idempotency
+from firefighter.outbox import idempotency
 from firefighter.slack.context import SlackContext
 
 

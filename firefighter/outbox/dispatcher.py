@@ -1,4 +1,4 @@
-"""The outbox: effects written in the same transaction as the change, delivered afterwards.
+"""Delivering the outbox.
 
 Delivery is at least once. A worker leases a due item in a short transaction, runs its
 handler with no transaction open (handlers call Slack or Confluence), then records the
@@ -13,73 +13,32 @@ import os
 import random
 import socket
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import timedelta
 
-from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy import and_, exists, or_, select, update
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from firefighter.db import transaction, utcnow
-from firefighter.incidents.models import OutboxItem
+from firefighter.outbox.models import OutboxItem
+from firefighter.outbox.queue import Clock, Handler, Message, PermanentFailure, RetryLater
 
 log = logging.getLogger(__name__)
 
-Clock = Callable[[], datetime]
-
 
 @dataclass(frozen=True)
-class Message:
-    """What a handler receives: one outbox item, detached from the database."""
+class Delivery:
+    """How `deliver_now` left an item: delivered, dead, or still pending when time ran out."""
 
-    id: int
-    kind: str
-    payload: dict[str, Any]
-    incident_id: int | None
-    attempts: int
+    state: str
+    last_error: str | None
 
-
-Handler = Callable[[Message], None]
-
-
-class RetryLater(Exception):
-    """Raised by a handler that wants another attempt after `delay` seconds.
-
-    `counts=False` when the other side asked us to wait (a rate limit): nothing failed, so
-    the attempt does not bring the item closer to the dead letters.
-    """
-
-    def __init__(self, message: str, delay: float | None = None, *, counts: bool = True) -> None:
-        super().__init__(message)
-        self.delay = delay
-        self.counts = counts
-
-
-class PermanentFailure(Exception):
-    """Raised by a handler when retrying cannot help (bad request, missing permission)."""
-
-
-def enqueue(
-    session: Session,
-    kind: str,
-    payload: dict[str, Any] | None = None,
-    *,
-    incident_id: int | None = None,
-    now: datetime | None = None,
-) -> OutboxItem:
-    """Add an effect to the current transaction; it is delivered only if that commits."""
-    at = now or utcnow()
-    item = OutboxItem(
-        kind=kind,
-        payload=payload or {},
-        incident_id=incident_id,
-        attempts=0,
-        next_attempt_at=at,
-        created_at=at,
-    )
-    session.add(item)
-    return item
+    @property
+    def delivered(self) -> bool:
+        """Whether the item's effect happened."""
+        return self.state == "delivered"
 
 
 @dataclass
@@ -264,26 +223,26 @@ class Dispatcher:
             if done == 0:
                 stop.wait(idle_sleep)
 
+    def deliver_now(self, item_id: int, timeout: float, *, poll_seconds: float = 0.2) -> Delivery:
+        """Deliver in this process until item `item_id` is delivered or dead, or `timeout` s pass.
 
-def pending_count(session: Session) -> int:
-    """Items not yet delivered nor dead."""
-    return int(
-        session.scalar(
-            select(func.count())
-            .select_from(OutboxItem)
-            .where(OutboxItem.delivered_at.is_(None), OutboxItem.dead_at.is_(None))
-        )
-        or 0
-    )
-
-
-def retry_dead(session: Session, item_id: int | None = None, *, now: datetime | None = None) -> int:
-    """Put dead-lettered items back in the queue; returns how many."""
-    statement = (
-        update(OutboxItem)
-        .where(OutboxItem.dead_at.is_not(None), OutboxItem.delivered_at.is_(None))
-        .values(dead_at=None, attempts=0, next_attempt_at=now or utcnow(), locked_until=None)
-    )
-    if item_id is not None:
-        statement = statement.where(OutboxItem.id == item_id)
-    return int(session.execute(statement).rowcount)  # type: ignore[attr-defined]
+        Items ahead of it (same incident) are delivered first when this dispatcher has their
+        handlers; kinds it has none for stay queued for the worker.
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            done = self.run_once(limit=500)
+            with self.factory() as session:
+                item = session.get(OutboxItem, item_id)
+                if item is None:
+                    return Delivery("missing", f"there is no outbox item {item_id}")
+                if item.delivered_at is not None:
+                    return Delivery("delivered", None)
+                if item.dead_at is not None:
+                    return Delivery("dead", item.last_error)
+                last_error = item.last_error
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return Delivery("pending", last_error)
+            if done == 0:
+                time.sleep(min(poll_seconds, remaining))

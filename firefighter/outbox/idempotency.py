@@ -6,7 +6,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from firefighter.db import transaction, utcnow
-from firefighter.incidents.models import ProcessedRequest
+from firefighter.outbox.models import ProcessedRequest
 
 
 def seen(factory: sessionmaker[Session], key: str) -> bool:

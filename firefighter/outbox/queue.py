@@ -1,0 +1,97 @@
+"""The outbox: effects written in the same transaction as the change, delivered afterwards.
+
+This module is what the writers need: `enqueue` inside their transaction, and the words
+handlers use to say how a delivery went. `dispatcher` delivers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from firefighter.db import utcnow
+from firefighter.outbox.models import OutboxItem
+
+Clock = Callable[[], datetime]
+
+
+@dataclass(frozen=True)
+class Message:
+    """What a handler receives: one outbox item, detached from the database."""
+
+    id: int
+    kind: str
+    payload: dict[str, Any]
+    incident_id: int | None
+    attempts: int
+
+
+Handler = Callable[[Message], None]
+
+
+class RetryLater(Exception):
+    """Raised by a handler that wants another attempt after `delay` seconds.
+
+    `counts=False` when the other side asked us to wait (a rate limit): nothing failed, so
+    the attempt does not bring the item closer to the dead letters.
+    """
+
+    def __init__(self, message: str, delay: float | None = None, *, counts: bool = True) -> None:
+        super().__init__(message)
+        self.delay = delay
+        self.counts = counts
+
+
+class PermanentFailure(Exception):
+    """Raised by a handler when retrying cannot help (bad request, missing permission)."""
+
+
+def enqueue(
+    session: Session,
+    kind: str,
+    payload: dict[str, Any] | None = None,
+    *,
+    incident_id: int | None = None,
+    now: datetime | None = None,
+) -> OutboxItem:
+    """Add an effect to the current transaction; it is delivered only if that commits."""
+    at = now or utcnow()
+    item = OutboxItem(
+        kind=kind,
+        payload=payload or {},
+        incident_id=incident_id,
+        attempts=0,
+        next_attempt_at=at,
+        created_at=at,
+    )
+    session.add(item)
+    return item
+
+
+def pending_count(session: Session) -> int:
+    """Items not yet delivered nor dead."""
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(OutboxItem)
+            .where(OutboxItem.delivered_at.is_(None), OutboxItem.dead_at.is_(None))
+        )
+        or 0
+    )
+
+
+def retry_dead(session: Session, item_id: int | None = None, *, now: datetime | None = None) -> int:
+    """Put dead-lettered items back in the queue; returns how many."""
+    statement = (
+        update(OutboxItem)
+        .where(OutboxItem.dead_at.is_not(None), OutboxItem.delivered_at.is_(None))
+        .values(dead_at=None, attempts=0, next_attempt_at=now or utcnow(), locked_until=None)
+    )
+    if item_id is not None:
+        statement = statement.where(OutboxItem.id == item_id)
+    return int(session.execute(statement).rowcount)  # type: ignore[attr-defined]
