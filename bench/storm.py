@@ -45,8 +45,15 @@ from firefighter.incidents import effects
 from firefighter.incidents.models import Incident, TimelineEvent
 from firefighter.outbox.models import OutboxItem
 from firefighter.settings import Settings
-from firefighter.slack import blocks
-from firefighter.slack.effects import card_context
+from firefighter.slack.blocks.common import as_dicts
+from firefighter.slack.blocks.incident import (
+    announcement,
+    event_text,
+    fallback_text,
+    incident_card,
+    postmortem_link,
+)
+from firefighter.slack.context import card_context
 from firefighter.testing.slack import Message, SlackDriver, SlackEmulator, blocks_text
 
 SECRET = "storm-signing-secret"
@@ -166,7 +173,7 @@ class _Auditor:
             result.lost.append(f"{ref}: no channel")
             return
         result.channels += 1
-        context = card_context(self.core, incident)
+        context = card_context(self.core.service, self.core.settings, incident)
         cards = [
             m
             for m in self.said(channel.id)
@@ -178,8 +185,8 @@ class _Auditor:
             result.lost.append(f"{ref}: no pinned card")
         else:
             result.cards += 1
-            drawn = blocks.as_dicts(blocks.incident_card(incident, context))
-            if card.text != blocks.fallback_text(incident) or (
+            drawn = as_dicts(incident_card(incident, context))
+            if card.text != fallback_text(incident) or (
                 blocks_text(card.blocks) != blocks_text(drawn)
             ):
                 result.lost.append(f"{ref}: the card does not show it {incident.status}")
@@ -197,15 +204,15 @@ class _Auditor:
             result.lost.append(f"{ref}: no announcement")
             return
         result.announcements += 1
-        drawn = blocks.as_dicts(blocks.announcement(incident, context))
-        if shown.text != ":fire: " + blocks.fallback_text(incident) or (
+        drawn = as_dicts(announcement(incident, context))
+        if shown.text != ":fire: " + fallback_text(incident) or (
             blocks_text(shown.blocks) != blocks_text(drawn)
         ):
             result.lost.append(f"{ref}: the announcement does not show it {incident.status}")
 
     def event(self, event: TimelineEvent, incident: Incident) -> None:
         """The event in the channel, and an update also in the announcement's thread."""
-        wanted = blocks.event_text(event, incident)
+        wanted = event_text(event, incident)
         places: list[tuple[str, str | None]] = [(incident.channel_id or "", None)]
         if event.kind == "update" and incident.announcement_ts:
             places.append((incident.announcement_channel or "", incident.announcement_ts))
@@ -250,7 +257,7 @@ def audit(core: Core, emulator: SlackEmulator, incidents_channel: str) -> Audit:
             auditor.event(event, owner)
     for item in stored.published:
         owner = by_id.get(int(item.payload["incident_id"]))
-        wanted = blocks.postmortem_link(str(item.payload["url"]), bool(item.payload["first"]))
+        wanted = postmortem_link(str(item.payload["url"]), bool(item.payload["first"]))
         if owner is None or not any(wanted in m.text for m in auditor.said(owner.channel_id or "")):
             result.lost.append(f"post-mortem link of outbox item {item.id} not posted")
     return result

@@ -1,17 +1,42 @@
-"""The composition root: builds the engine, the service and the worker from settings."""
+"""The composition root: settings → engine → services → adapters → outbox handlers → Bolt app.
+
+Nothing else wires things together; `serving`, `sandbox` and `cli` call what is here.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from concurrent.futures import Executor
 from dataclasses import dataclass
+from typing import Any
 
+from slack_bolt import App
+from slack_sdk import WebClient
 from sqlalchemy import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from firefighter.db import check_ready, make_engine, make_session_factory, utcnow
+from firefighter.gameday.engine import GameDays
+from firefighter.incidents import effects
 from firefighter.incidents.access import AccessPolicy
 from firefighter.incidents.service import IncidentService
-from firefighter.outbox import Clock, Dispatcher
+from firefighter.observability import Metrics
+from firefighter.outbox import Clock, Dispatcher, Message
+from firefighter.postmortem.gameday_publish import publish_gameday
+from firefighter.postmortem.handler import register as register_exporter
+from firefighter.schedules import Scheduler
 from firefighter.settings import Settings
+from firefighter.slack.app import create_bolt
+from firefighter.slack.client import make_client
+from firefighter.slack.context import SlackContext
+from firefighter.slack.groups import UserGroups
+from firefighter.slack.handlers.digest import DigestPoster
+from firefighter.slack.handlers.gameday import GameDayEffects
+from firefighter.slack.handlers.incident import SlackEffects
+from firefighter.slack.handlers.reminders import ReminderEffects
+from firefighter.slack.server import PATH as SLACK_PATH
+from firefighter.slack.server import slack_endpoint
+from firefighter.web import WSGIApp, health, web_app
 
 
 @dataclass
@@ -23,15 +48,23 @@ class Core:
     factory: sessionmaker[Session]
     service: IncidentService
 
-    def dispatcher(self, **kwargs: object) -> Dispatcher:
-        """A dispatcher with no handlers yet; adapters register theirs."""
+    def dispatcher(self, **kwargs: Any) -> Dispatcher:
+        """A dispatcher with no handlers yet; `register_handlers` adds them."""
         kwargs.setdefault("lease_seconds", self.settings.outbox_lease_seconds)
         return Dispatcher(
             self.factory,
             clock=self.service.clock,
             max_attempts=self.settings.outbox_max_attempts,
-            **kwargs,  # type: ignore[arg-type]
+            **kwargs,
         )
+
+    def gamedays(self) -> GameDays:
+        """The Game Day engine on this database."""
+        return GameDays(self.settings, self.service)
+
+    def scheduler(self, clock: Clock | None = None) -> Scheduler:
+        """The cron schedules (digest, reminder pass) on this database."""
+        return Scheduler(self.settings, self.factory, clock or self.service.clock)
 
     def close(self) -> None:
         """Release database connections."""
@@ -66,3 +99,102 @@ def safe_url(url: str) -> str:
         return make_url(url).render_as_string(hide_password=True)
     except Exception:
         return "<unparseable DATABASE_URL>"
+
+
+# ---- Slack -------------------------------------------------------------------------------
+
+
+def slack_context(core: Core, client: WebClient) -> SlackContext:
+    """What the listeners need; admin and declarer lists may name Slack user groups."""
+    core.service.policy.group_members = UserGroups(client).members
+    return SlackContext(
+        settings=core.settings, service=core.service, gamedays=core.gamedays(), client=client
+    )
+
+
+def build_app(
+    core: Core,
+    client: WebClient,
+    *,
+    process_before_response: bool = True,
+    executor: Executor | None = None,
+) -> App:
+    """The Bolt app with every listener, answering through `client`."""
+    return create_bolt(
+        slack_context(core, client),
+        process_before_response=process_before_response,
+        executor=executor,
+    )
+
+
+def wsgi_app(core: Core, bolt: App, metrics: Metrics | None = None) -> WSGIApp:
+    """`serve`'s HTTP surface: Slack's endpoint, `/healthz` and `/metrics`."""
+    metrics = metrics or Metrics()
+    posts = {
+        SLACK_PATH: slack_endpoint(bolt, core.settings.slack_signing_secret or "", metrics.observe)
+    }
+    return web_app(
+        posts,
+        check_health=lambda: health(core.engine, core.factory, core.service.clock),
+        metrics=metrics,
+    )
+
+
+# ---- outbox handlers ---------------------------------------------------------------------
+
+
+def _publish_gameday(core: Core, gamedays: GameDays) -> Callable[[int], tuple[str, str]]:
+    def publish(gameday_id: int) -> tuple[str, str]:
+        published = publish_gameday(core.settings, gamedays, gameday_id)
+        return published.page_id, published.url
+
+    return publish
+
+
+def register_handlers(dispatcher: Dispatcher, core: Core, client: WebClient) -> None:
+    """Every effect's handler: Slack's, post-mortems, digest, reminders, Game Days."""
+    gamedays = core.gamedays()
+    incident = SlackEffects(core.settings, core.service, client, drill_invitees=gamedays.invitees)
+    incident.register(dispatcher)
+    register_exporter(dispatcher, core.settings, core.service)
+    digest = DigestPoster(core.settings, core.factory, core.service.clock, client)
+    dispatcher.register(effects.DIGEST_POST, digest)
+    ReminderEffects(core.settings, core.service, client).register(dispatcher)
+    GameDayEffects(gamedays, client, publish_report=_publish_gameday(core, gamedays)).register(
+        dispatcher
+    )
+
+
+def register_for_export(dispatcher: Dispatcher, core: Core) -> None:
+    """Handlers for `postmortem export`: all of them when Slack is configured (the
+    incident's earlier Slack effects are delivered first), else the post-mortem one alone."""
+    if core.settings.slack_bot_token:
+        register_handlers(dispatcher, core, make_client(core.settings))
+    else:
+        register_exporter(dispatcher, core.settings, core.service)
+
+
+def register_digest(dispatcher: Dispatcher, core: Core, client: WebClient) -> None:
+    """The digest's handler alone (`firefighter digest` posts one now)."""
+    digest = DigestPoster(core.settings, core.factory, core.service.clock, client)
+    dispatcher.register(effects.DIGEST_POST, digest)
+
+
+def build_dispatcher(core: Core, client: WebClient, **kwargs: Any) -> Dispatcher:
+    """A dispatcher that delivers every effect, and tells the channel about dead letters."""
+    dispatcher = core.dispatcher(**kwargs)
+    register_handlers(dispatcher, core, client)
+
+    def tell_channel(message: Message, error: str) -> None:
+        incident_id = message.payload.get("incident_id")
+        if incident_id is None or message.kind.startswith("incident.notify"):
+            return
+        core.service.notify(
+            int(incident_id),
+            f":warning: FireFighter could not finish `{message.kind}` after several tries "
+            f"({error[:300]}). An operator can retry it with `firefighter outbox retry`.",
+            key=f"dead:{message.id}",
+        )
+
+    dispatcher.on_dead = tell_channel
+    return dispatcher

@@ -1,13 +1,9 @@
-"""What operators watch: Prometheus metrics, JSON log lines, outbox health."""
+"""What operators watch: Prometheus metrics and the outbox's health."""
 
 from __future__ import annotations
 
-import contextvars
-import json
-import logging
-import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
 
@@ -15,18 +11,10 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
 
-from firefighter.bootstrap import Core
 from firefighter.outbox import Dispatcher, Message
 from firefighter.outbox.models import OutboxItem
-
-# Set while a request or an outbox item is handled, so every log line can say which.
-incident_id_var: contextvars.ContextVar[int | None] = contextvars.ContextVar(
-    "incident_id", default=None
-)
-request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
-    "request_id", default=None
-)
 
 
 class Metrics:
@@ -54,9 +42,9 @@ class Metrics:
             registry=self.registry,
         )
 
-    def watch_outbox(self, core: Core) -> None:
+    def watch_outbox(self, factory: sessionmaker[Session], clock: Callable[[], datetime]) -> None:
         """Report the outbox's depth, oldest age and dead letters at each scrape."""
-        self.registry.register(OutboxCollector(core))
+        self.registry.register(OutboxCollector(factory, clock))
 
     def count_deliveries(self, dispatcher: Dispatcher) -> None:
         """Count each delivery attempt of `dispatcher`."""
@@ -76,9 +64,9 @@ class Metrics:
         self.ack_seconds.labels(kind).observe(time.perf_counter() - started)
 
 
-def outbox_health(core: Core) -> dict[str, Any]:
+def outbox_health(factory: sessionmaker[Session], clock: Callable[[], datetime]) -> dict[str, Any]:
     """Pending items, the oldest one's age in seconds, and dead letters."""
-    with core.factory() as session:
+    with factory() as session:
         pending, oldest = session.execute(
             select(func.count(), func.min(OutboxItem.created_at)).where(
                 OutboxItem.delivered_at.is_(None), OutboxItem.dead_at.is_(None)
@@ -91,8 +79,8 @@ def outbox_health(core: Core) -> dict[str, Any]:
         )
     age = 0.0
     if isinstance(oldest, datetime):
-        created = oldest if oldest.tzinfo else oldest.replace(tzinfo=core.service.clock().tzinfo)
-        age = max((core.service.clock() - created).total_seconds(), 0.0)
+        created = oldest if oldest.tzinfo else oldest.replace(tzinfo=clock().tzinfo)
+        age = max((clock() - created).total_seconds(), 0.0)
     return {
         "pending": int(pending or 0),
         "oldest_age_seconds": round(age, 3),
@@ -103,13 +91,14 @@ def outbox_health(core: Core) -> dict[str, Any]:
 class OutboxCollector(Collector):
     """Gauges read from the database when Prometheus scrapes."""
 
-    def __init__(self, core: Core) -> None:
-        self.core = core
+    def __init__(self, factory: sessionmaker[Session], clock: Callable[[], datetime]) -> None:
+        self.factory = factory
+        self.clock = clock
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         """Yield the outbox gauges (nothing when the database does not answer)."""
         try:
-            health = outbox_health(self.core)
+            health = outbox_health(self.factory, self.clock)
         except Exception:  # a scrape must not fail because the database blinked
             return
         yield GaugeMetricFamily(
@@ -125,55 +114,3 @@ class OutboxCollector(Collector):
             "Effects given up on (see `firefighter outbox list --dead`).",
             value=health["dead"],
         )
-
-
-def request_kind(body: str, content_type: str | None) -> tuple[str, str | None]:
-    """(kind, Slack's id for the request) from a raw body, without trusting its shape."""
-    try:
-        if content_type and "json" in content_type:
-            data = json.loads(body)
-            return str(data.get("type") or "event"), data.get("event_id")
-        from urllib.parse import parse_qs
-
-        form = parse_qs(body)
-        if "payload" in form:
-            payload = json.loads(form["payload"][0])
-            return str(payload.get("type") or "interactive"), payload.get("trigger_id")
-        if "command" in form:
-            return "command", form.get("trigger_id", [None])[0]
-    except (ValueError, AttributeError, TypeError):
-        pass
-    return "unknown", None
-
-
-class JsonFormatter(logging.Formatter):
-    """One JSON object per line, with the incident and Slack request in hand."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        """Render `record` as a JSON line."""
-        line: dict[str, Any] = {
-            "ts": datetime.fromtimestamp(record.created).astimezone().isoformat(),
-            "level": record.levelname.lower(),
-            "logger": record.name,
-            "message": record.getMessage(),
-        }
-        incident = getattr(record, "incident_id", None) or incident_id_var.get()
-        if incident is not None:
-            line["incident_id"] = incident
-        request = request_id_var.get()
-        if request is not None:
-            line["slack_request_id"] = request
-        if record.exc_info:
-            line["exception"] = self.formatException(record.exc_info)
-        return json.dumps(line, ensure_ascii=False)
-
-
-def configure_logging(level: int = logging.INFO) -> None:
-    """Log JSON lines to stderr (idempotent)."""
-    root = logging.getLogger()
-    if any(isinstance(h.formatter, JsonFormatter) for h in root.handlers):
-        return
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(JsonFormatter())
-    root.handlers = [handler]
-    root.setLevel(level)

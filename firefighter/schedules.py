@@ -20,13 +20,13 @@ from zoneinfo import ZoneInfo
 from croniter import croniter
 from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
-from firefighter.bootstrap import Core
 from firefighter.db import transaction
 from firefighter.incidents import effects, reminders
 from firefighter.incidents.models import ScheduleRun
 from firefighter.outbox import Clock, enqueue
+from firefighter.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -78,13 +78,18 @@ class Scheduler:
     """Runs the due schedules when `run_due()` is called, as often as the worker likes."""
 
     def __init__(
-        self, core: Core, clock: Clock | None = None, *, worker_id: str | None = None
+        self,
+        settings: Settings,
+        factory: sessionmaker[Session],
+        clock: Clock,
+        *,
+        worker_id: str | None = None,
     ) -> None:
-        self.core = core
-        self.clock = clock or core.service.clock
-        self.zone = core.settings.zone
+        self.factory = factory
+        self.clock = clock
+        self.zone = settings.zone
         self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
-        self.policy = reminders.Policy.from_settings(core.settings)
+        self.policy = reminders.Policy.from_settings(settings)
         self.jobs: list[Job] = [
             Job(
                 REMINDERS,
@@ -94,13 +99,13 @@ class Scheduler:
                 keep=timedelta(days=1),
             )
         ]
-        if core.settings.announce_digest_channel:
+        if settings.announce_digest_channel:
             self.jobs.append(
                 Job(
                     DIGEST,
-                    core.settings.digest_cron,
+                    settings.digest_cron,
                     self._digest,
-                    catch_up=timedelta(hours=core.settings.digest_catch_up_hours),
+                    catch_up=timedelta(hours=settings.digest_catch_up_hours),
                 )
             )
         # The runs this process already claimed or saw claimed: no query until the next one.
@@ -140,7 +145,7 @@ class Scheduler:
     def _claim(self, job: Job, due: datetime, now: datetime) -> bool:
         """Insert the run and do it in one transaction; False if another worker has it."""
         try:
-            with transaction(self.core.factory) as session:
+            with transaction(self.factory) as session:
                 session.add(
                     ScheduleRun(
                         name=job.name, due_at=due, claimed_at=now, claimed_by=self.worker_id
@@ -176,12 +181,12 @@ class _Taken(Exception):
 
 
 def start_in_thread(
-    core: Core, stop: threading.Event | None = None, *, interval: float = 5.0
+    scheduler: Scheduler, stop: threading.Event | None = None, *, interval: float = 5.0
 ) -> tuple[threading.Thread, threading.Event]:
     """Run the schedules in a daemon thread; set the returned event to stop it."""
     stop = stop or threading.Event()
     thread = threading.Thread(
-        target=Scheduler(core).run_forever,
+        target=scheduler.run_forever,
         args=(stop, interval),
         name="schedules",
         daemon=True,

@@ -9,17 +9,43 @@ from types import FrameType
 
 from rich.console import Console
 
-from firefighter.bootstrap import Core
+from firefighter.bootstrap import Core, build_app, build_dispatcher, wsgi_app
 from firefighter.gameday.ticker import start_in_thread as start_gameday_tick
-from firefighter.observability import Metrics, configure_logging
+from firefighter.logs import configure_logging
+from firefighter.observability import Metrics
+from firefighter.outbox import Dispatcher
 from firefighter.schedules import start_in_thread as start_schedules
-from firefighter.slack.app import build_app
 from firefighter.slack.client import make_client
 from firefighter.slack.posting import delivery_client
-from firefighter.slack.server import wsgi_app
-from firefighter.worker import build_dispatcher, start_threads
 
 log = logging.getLogger(__name__)
+
+BATCH = 2
+"""Items one delivery thread leases at a time: few, so that one slow Slack answer holds up
+little behind it and leases do not run out while their items wait."""
+
+
+def start_threads(
+    dispatcher: Dispatcher, stop: threading.Event, count: int
+) -> list[threading.Thread]:
+    """Deliver with `count` daemon threads sharing one dispatcher until `stop` is set.
+
+    A slow Slack answer, or an incident waiting out its Retry-After, then holds up one thread
+    instead of every other incident's effects; per-incident order is the outbox's.
+    """
+    threads = [
+        threading.Thread(
+            target=dispatcher.run_forever,
+            args=(stop,),
+            kwargs={"limit": BATCH},
+            name=f"outbox-worker-{n}",
+            daemon=True,
+        )
+        for n in range(count)
+    ]
+    for thread in threads:
+        thread.start()
+    return threads
 
 
 def _on_termination(stop: threading.Event, also: list[object]) -> None:
@@ -48,7 +74,7 @@ def run_server(
 
     configure_logging()
     metrics = Metrics()
-    metrics.watch_outbox(core)
+    metrics.watch_outbox(core.factory, core.service.clock)
     client = make_client(core.settings)
     bolt = build_app(core, client, process_before_response=core.settings.process_before_response)
     stop = threading.Event()
@@ -56,8 +82,8 @@ def run_server(
         dispatcher = build_dispatcher(core, delivery_client(core.settings))
         metrics.count_deliveries(dispatcher)
         start_threads(dispatcher, stop, core.settings.outbox_threads)
-        start_schedules(core, stop)
-        start_gameday_tick(core, stop)
+        start_schedules(core.scheduler(), stop)
+        start_gameday_tick(core.gamedays(), stop)
     server = create_server(wsgi_app(core, bolt, metrics), host=host, port=port, threads=threads)
     socket_mode = None
     if core.settings.slack_app_token:
@@ -89,8 +115,8 @@ def run_worker(core: Core, *, console: Console | None = None) -> None:
     dispatcher = build_dispatcher(core, delivery_client(core.settings))
     stop = threading.Event()
     _on_termination(stop, [])
-    start_schedules(core, stop)
-    start_gameday_tick(core, stop)
+    start_schedules(core.scheduler(), stop)
+    start_gameday_tick(core.gamedays(), stop)
     threads = start_threads(dispatcher, stop, core.settings.outbox_threads)
     if console is not None:
         console.print(

@@ -57,19 +57,19 @@ def test_digest_fires_once_and_a_restart_does_not_repeat_it(
     digest_core: Core, clock: FakeClock
 ) -> None:
     clock.now = DUE - timedelta(minutes=1)
-    scheduler = Scheduler(digest_core)
+    scheduler = digest_core.scheduler()
     assert DIGEST not in scheduler.run_due()
     assert digests(digest_core) == []
     clock.now = DUE
     assert DIGEST in scheduler.run_due()
     clock.now = DUE + timedelta(minutes=3)
     assert DIGEST not in scheduler.run_due()
-    assert DIGEST not in Scheduler(digest_core).run_due()  # a restarted worker
+    assert DIGEST not in digest_core.scheduler().run_due()  # a restarted worker
     [payload] = digests(digest_core)
     assert payload["days"] == 7
     assert datetime.fromisoformat(payload["end"]) == DUE
     clock.now = DUE + timedelta(days=7)
-    assert DIGEST in Scheduler(digest_core).run_due()
+    assert DIGEST in digest_core.scheduler().run_due()
     assert len(digests(digest_core)) == 2
 
 
@@ -80,14 +80,14 @@ def test_a_digest_missed_while_down_is_sent_within_the_catch_up_window(
     digest_core: Core, clock: FakeClock, down_for: timedelta, sent: int
 ) -> None:
     clock.now = DUE + down_for
-    Scheduler(digest_core).run_due()
-    Scheduler(digest_core).run_due()
+    digest_core.scheduler().run_due()
+    digest_core.scheduler().run_due()
     assert len(digests(digest_core)) == sent
 
 
 def test_no_digest_without_a_channel(core: Core, clock: FakeClock) -> None:
     clock.now = DUE
-    scheduler = Scheduler(core)
+    scheduler = core.scheduler()
     assert [job.name for job in scheduler.jobs] == [REMINDERS]
 
 
@@ -96,7 +96,7 @@ def test_the_reminder_pass_runs_every_minute_and_old_claims_go(
 ) -> None:
     clock.now = DUE - timedelta(minutes=30)
     digest_core.service.declare(title="Checkout down", severity="SEV1", actor="U1")
-    scheduler = Scheduler(digest_core)
+    scheduler = digest_core.scheduler()
     for minute in range(-30, 1):
         clock.now = DUE + timedelta(minutes=minute, seconds=20)
         scheduler.run_due()
@@ -124,7 +124,7 @@ class RacingScheduler(Scheduler):
     """Waits for the other worker before claiming, then holds its transaction a moment."""
 
     def __init__(self, core: Core, barrier: threading.Barrier) -> None:
-        super().__init__(core)
+        super().__init__(core.settings, core.factory, core.service.clock)
         self.barrier = barrier
 
     def _claim(self, job: Job, due: datetime, now: datetime) -> bool:

@@ -28,19 +28,17 @@ from bench.storm import (
     responder,
     severity_of,
 )
-from firefighter.bootstrap import Core, build_core
+from firefighter.bootstrap import Core, build_app, build_core, build_dispatcher, wsgi_app
 from firefighter.db import utcnow
 from firefighter.incidents import effects
 from firefighter.incidents.models import Incident
 from firefighter.outbox import Backoff, Dispatcher, Message
 from firefighter.settings import Settings
 from firefighter.slack import posting
-from firefighter.slack.app import build_app
 from firefighter.slack.client import make_client
-from firefighter.slack.effects import SlackEffects
-from firefighter.slack.server import BackgroundServer, wsgi_app
+from firefighter.slack.handlers.incident import SlackEffects
 from firefighter.testing.slack import SlackDriver, SlackEmulator
-from firefighter.worker import build_dispatcher
+from firefighter.web import BackgroundServer
 
 SECRET = "storm-test-secret"
 
@@ -417,7 +415,12 @@ def test_a_post_mortem_link_and_bookmark_survive_redeliveries_without_repeating(
         incident_id=incident.id,
         attempts=0,
     )
-    handler = SlackEffects(survivor.core, posting.delivery_client(cluster.settings))
+    handler = SlackEffects(
+        survivor.core.settings,
+        survivor.core.service,
+        posting.delivery_client(cluster.settings),
+        drill_invitees=survivor.core.gamedays().invitees,
+    )
     died: list[str] = []
 
     def die() -> None:

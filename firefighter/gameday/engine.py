@@ -17,7 +17,6 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from firefighter.bootstrap import Core
 from firefighter.db import transaction
 from firefighter.gameday import scoring
 from firefighter.gameday.models import GameDay, GameDayStep
@@ -26,7 +25,9 @@ from firefighter.incidents import effects, lifecycle
 from firefighter.incidents.access import mention
 from firefighter.incidents.errors import IncidentError, InvalidInput, NotFound
 from firefighter.incidents.models import Incident, TimelineEvent
+from firefighter.incidents.service import IncidentService
 from firefighter.outbox import enqueue
+from firefighter.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -141,11 +142,10 @@ def _steps(spec: GameDaySpec, start: datetime) -> list[GameDayStep]:
 class GameDays:
     """Commands and the tick of Game Days, each one transaction."""
 
-    def __init__(self, core: Core) -> None:
-        self.core = core
-        self.factory = core.factory
-        self.service = core.service
-        self.settings = core.settings
+    def __init__(self, settings: Settings, service: IncidentService) -> None:
+        self.factory = service.factory
+        self.service = service
+        self.settings = settings
 
     def now(self) -> datetime:
         """The service's clock (a test's fake clock, the demo's fast one)."""

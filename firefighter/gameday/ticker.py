@@ -8,15 +8,13 @@ from __future__ import annotations
 import logging
 import threading
 
-from firefighter.bootstrap import Core
 from firefighter.gameday.engine import GameDays
 
 log = logging.getLogger(__name__)
 
 
-def run_forever(core: Core, stop: threading.Event, interval: float = 1.0) -> None:
+def run_forever(gamedays: GameDays, stop: threading.Event, interval: float = 1.0) -> None:
     """Tick every `interval` seconds until `stop` is set."""
-    gamedays = GameDays(core)
     while not stop.is_set():
         try:
             for note in gamedays.tick():
@@ -27,12 +25,12 @@ def run_forever(core: Core, stop: threading.Event, interval: float = 1.0) -> Non
 
 
 def start_in_thread(
-    core: Core, stop: threading.Event | None = None, *, interval: float = 1.0
+    gamedays: GameDays, stop: threading.Event | None = None, *, interval: float = 1.0
 ) -> tuple[threading.Thread, threading.Event]:
     """Tick in a daemon thread; set the returned event to stop it."""
     stop = stop or threading.Event()
     thread = threading.Thread(
-        target=run_forever, args=(core, stop, interval), name="gameday-tick", daemon=True
+        target=run_forever, args=(gamedays, stop, interval), name="gameday-tick", daemon=True
     )
     thread.start()
     return thread, stop

@@ -6,7 +6,6 @@ database and tests can render any incident they can describe.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -17,6 +16,7 @@ from sqlalchemy.orm import Session
 from firefighter.incidents import queries
 from firefighter.incidents.models import Incident, TimelineEvent
 from firefighter.settings import Severity
+from firefighter.text import format_duration, plain_text
 
 ROLE_LABELS = {
     "commander": "Incident commander",
@@ -41,8 +41,6 @@ PHASES = ("open", "investigating", "mitigating", "mitigated", "postmortem")
 # The timeline of the page leaves out its own publication: listing it would make every
 # re-export differ from the last one, and the page does not need to mention itself.
 HIDDEN_KINDS = frozenset({"postmortem_published"})
-
-_MENTION = re.compile(r"<@([A-Za-z0-9_]+)(?:\|[^>]*)?>")
 
 
 @dataclass(frozen=True)
@@ -158,31 +156,6 @@ def page_title(reference: str, title: str, severity: str, *, drill: bool = False
     """The page title for an incident with these attributes."""
     label = "[DRILL] " if drill else ""
     return f"{reference}: {label}{title} ({severity})"
-
-
-def format_duration(seconds: float | None) -> str:
-    """`45 s`, `12 min`, `2 h 05 min`, `3 d 4 h`; a dash when unknown."""
-    if seconds is None:
-        return "—"
-    sign = "−" if seconds < 0 else ""
-    total = round(abs(seconds))
-    days, rest = divmod(total, 86_400)
-    hours, rest = divmod(rest, 3_600)
-    minutes, secs = divmod(rest, 60)
-    if days:
-        text = f"{days} d {hours} h"
-    elif hours:
-        text = f"{hours} h {minutes:02d} min"
-    elif minutes:
-        text = f"{minutes} min" + (f" {secs:02d} s" if secs and minutes < 10 else "")
-    else:
-        text = f"{secs} s"
-    return sign + text
-
-
-def plain_text(text: str) -> str:
-    """Slack mentions (`<@U123>`) as readable `@U123`; the rest untouched."""
-    return _MENTION.sub(r"@\1", text or "")
 
 
 def _formats(at: datetime | None, zone: ZoneInfo) -> tuple[str, str]:

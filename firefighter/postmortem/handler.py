@@ -9,14 +9,13 @@ per retry: notices are keyed by the outbox item.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import select
 
-from firefighter.bootstrap import Core
 from firefighter.incidents import effects, queries
 from firefighter.incidents.errors import NotFound
+from firefighter.incidents.service import IncidentService
 from firefighter.outbox import Dispatcher, Message, PermanentFailure, RetryLater
 from firefighter.outbox.models import OutboxItem
 from firefighter.postmortem.chart import chart_filename, timeline_chart
@@ -67,17 +66,25 @@ def render_page(view: PostmortemView, *, template: Path | None = None) -> Render
 class Exporter:
     """Handles `effects.EXPORT_POSTMORTEM` items."""
 
-    def __init__(self, core: Core, publisher: Publisher, *, template: Path | None = None) -> None:
-        self.core = core
+    def __init__(
+        self,
+        settings: Settings,
+        service: IncidentService,
+        publisher: Publisher,
+        *,
+        template: Path | None = None,
+    ) -> None:
+        self.settings = settings
+        self.service = service
         self.publisher = publisher
         self.template = template
 
     def __call__(self, message: Message) -> None:
         """Export the incident named in the message's payload."""
         incident_id = int(message.payload["incident_id"])
-        settings = self.core.settings
+        settings = self.settings
         try:
-            with self.core.factory() as session:
+            with self.service.factory() as session:
                 view, known_page_id = load_view(
                     session, incident_id, zone=settings.zone, severities=settings.severities
                 )
@@ -97,7 +104,7 @@ class Exporter:
         except PermanentFailure as error:
             self._failed(message, view, str(error), "fix that")
             raise
-        self.core.service.record_postmortem(
+        self.service.record_postmortem(
             incident_id,
             page_id=published.page_id,
             url=published.url,
@@ -106,7 +113,7 @@ class Exporter:
         )
 
     def _delayed(self, message: Message, view: PostmortemView, error: RetryLater) -> None:
-        last = message.attempts + 1 >= self.core.settings.outbox_max_attempts
+        last = message.attempts + 1 >= self.settings.outbox_max_attempts
         if last:
             self._failed(
                 message,
@@ -115,7 +122,7 @@ class Exporter:
                 "check that the destination is reachable",
             )
             return
-        self.core.service.notify(
+        self.service.notify(
             view.id,
             f"The post-mortem of {view.reference} is delayed: {error}. FireFighter keeps "
             "trying and will post the link here once it is published.",
@@ -123,7 +130,7 @@ class Exporter:
         )
 
     def _failed(self, message: Message, view: PostmortemView, reason: str, remedy: str) -> None:
-        self.core.service.notify(
+        self.service.notify(
             view.id,
             f"The post-mortem of {view.reference} could not be published: {reason}. "
             f"Please {remedy}, then run `/incident postmortem` again.",
@@ -131,12 +138,19 @@ class Exporter:
         )
 
 
-def register(dispatcher: Dispatcher, core: Core, *, publisher: Publisher | None = None) -> None:
+def register(
+    dispatcher: Dispatcher,
+    settings: Settings,
+    service: IncidentService,
+    *,
+    publisher: Publisher | None = None,
+) -> None:
     """Deliver `effects.EXPORT_POSTMORTEM` with the publisher the settings choose."""
     exporter = Exporter(
-        core,
-        publisher if publisher is not None else make_publisher(core.settings),
-        template=template_path(core.settings),
+        settings,
+        service,
+        publisher if publisher is not None else make_publisher(settings),
+        template=template_path(settings),
     )
     dispatcher.register(effects.EXPORT_POSTMORTEM, exporter)
 
@@ -149,26 +163,24 @@ def _reason(last_error: str | None) -> str:
 
 
 def export_now(
-    core: Core,
+    service: IncidentService,
+    dispatcher: Dispatcher,
     incident_id: int,
     *,
-    register_handlers: Callable[[Dispatcher], None],
     timeout: float = 120.0,
     actor: str | None = None,
 ) -> str:
     """Request an export, deliver it in-process and return the page URL; ExportFailed if not.
 
-    `register_handlers` registers the handlers this process may run (at least the
-    post-mortem one); items of other kinds stay queued for the worker.
+    `dispatcher` has the handlers this process may run (at least the post-mortem one);
+    items of other kinds stay queued for the worker.
     """
-    item_id = core.service.request_postmortem(incident_id, actor=actor)
-    dispatcher = core.dispatcher()
-    register_handlers(dispatcher)
+    item_id = service.request_postmortem(incident_id, actor=actor)
     if effects.EXPORT_POSTMORTEM not in dispatcher.handlers:
         raise ExportFailed("no post-mortem handler was registered; nothing can export it")
     reference = f"INC-{incident_id}"
     delivery = dispatcher.deliver_now(item_id, timeout)
-    with core.factory() as session:
+    with service.factory() as session:
         if delivery.delivered:
             url = queries.get_incident(session, incident_id).postmortem_url
             if url:

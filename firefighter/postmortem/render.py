@@ -154,7 +154,9 @@ def check_storage(body: str) -> None:
 
 
 @lru_cache(maxsize=8)
-def _environment(custom_dir: str | None) -> Environment:
+def environment(custom_dir: str | None = None) -> Environment:
+    """The autoescaped Jinja2 environment of every page we render (post-mortems, Game Day
+    reports); `custom_dir` puts a team's own templates first."""
     package = PackageLoader("firefighter.postmortem", "templates")
     loaders: list[BaseLoader] = []
     if custom_dir is not None:
@@ -180,9 +182,9 @@ def render_storage(
 ) -> str:
     """The page body in Confluence storage format; InvalidStorage if it is not well-formed."""
     if template is None:
-        env, name = _environment(None), STORAGE_TEMPLATE
+        env, name = environment(None), STORAGE_TEMPLATE
     else:
-        env, name = _environment(str(template.resolve().parent)), template.name
+        env, name = environment(str(template.resolve().parent)), template.name
     try:
         body = env.get_template(name).render(page=view, chart=chart_filename)
     except TemplateError as error:
@@ -194,4 +196,4 @@ def render_storage(
 
 def render_html(view: PostmortemView, *, chart_src: str | None = None) -> str:
     """A standalone, print-friendly HTML page with the same sections as the storage body."""
-    return _environment(None).get_template(HTML_TEMPLATE).render(page=view, chart=chart_src)
+    return environment(None).get_template(HTML_TEMPLATE).render(page=view, chart=chart_src)

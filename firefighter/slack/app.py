@@ -8,28 +8,25 @@ from concurrent.futures import Executor, ThreadPoolExecutor
 from typing import Any
 
 from slack_bolt import App, BoltResponse
-from slack_sdk import WebClient
 
-from firefighter.bootstrap import Core
 from firefighter.settings import ConfigError
 from firefighter.slack.context import SlackContext
-from firefighter.slack.groups import UserGroups
 from firefighter.slack.listeners import register_all
 
 
-def build_app(
-    core: Core,
-    client: WebClient,
+def create_bolt(
+    ctx: SlackContext,
     *,
     process_before_response: bool = True,
     executor: Executor | None = None,
 ) -> App:
-    """A Bolt app for `core`.
+    """A Bolt app answering with `ctx`'s service and client (the root builds `ctx`).
 
     Listeners only do local work (one transaction) plus, for modals, `views.open`, so they
     finish quickly: running them before the response avoids Bolt's ack-polling thread.
     """
-    secret = core.settings.slack_signing_secret
+    secret = ctx.settings.slack_signing_secret
+    client = ctx.client
     if not secret:
         raise ConfigError(
             "SLACK_SIGNING_SECRET: required; every request from Slack is verified with it "
@@ -51,9 +48,7 @@ def build_app(
         # Button clicks acknowledge first and run on this pool (Bolt's lazy listeners).
         listener_executor=executor or ThreadPoolExecutor(max_workers=8, thread_name_prefix="lazy"),
     )
-    # Admin and declarer lists may name Slack user groups; the service asks Slack (cached).
-    core.service.policy.group_members = UserGroups(client).members
-    register_all(app, SlackContext(core=core, client=client))
+    register_all(app, ctx)
     app.error(answer_errors)
     return app
 

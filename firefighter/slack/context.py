@@ -6,32 +6,41 @@ from dataclasses import dataclass
 
 from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block
+from sqlalchemy.orm import Session, sessionmaker
 
-from firefighter.bootstrap import Core
+from firefighter.gameday.engine import GameDays
+from firefighter.incidents import lifecycle
 from firefighter.incidents.models import Incident
 from firefighter.incidents.service import IncidentService
 from firefighter.settings import Settings
-from firefighter.slack import blocks
-from firefighter.slack.effects import card_context
+from firefighter.slack.blocks.incident import CardContext, incident_card
+
+
+def card_context(service: IncidentService, settings: Settings, incident: Incident) -> CardContext:
+    """The moves and severities a card for `incident` may offer."""
+    return CardContext(
+        next_states=service.next_states(incident),
+        severities=settings.severities,
+        can_close_early=lifecycle.can_close_early(incident.status),
+        can_reopen=bool(lifecycle.reopen_targets(incident.status)),
+        drill=incident.drill,
+    )
 
 
 @dataclass
 class SlackContext:
-    """The core, the settings and the one Web API client."""
+    """The settings, the service (the only writer), Game Days and the one Web API client."""
 
-    core: Core
+    settings: Settings
+    service: IncidentService
+    gamedays: GameDays
     client: WebClient
 
     @property
-    def settings(self) -> Settings:
-        """The bot's settings."""
-        return self.core.settings
-
-    @property
-    def service(self) -> IncidentService:
-        """The incident service (the only writer)."""
-        return self.core.service
+    def factory(self) -> sessionmaker[Session]:
+        """Sessions for reading (writes go through the service)."""
+        return self.service.factory
 
     def card(self, incident: Incident) -> list[Block]:
         """The incident card as it should look now."""
-        return blocks.incident_card(incident, card_context(self.core, incident))
+        return incident_card(incident, card_context(self.service, self.settings, incident))

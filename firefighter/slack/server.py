@@ -1,49 +1,51 @@
-"""HTTP serving: `POST /slack/events` for Slack, `GET /healthz` for the orchestrator."""
+"""`POST /slack/events`: Bolt behind a guard that refuses what Bolt cannot read."""
 
 from __future__ import annotations
 
 import io
 import json
 import logging
-import threading
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
-from sqlalchemy import text
 
-from firefighter.bootstrap import Core
-from firefighter.observability import (
-    Metrics,
-    incident_id_var,
-    outbox_health,
-    request_id_var,
-    request_kind,
-)
+from firefighter.logs import incident_id_var, request_id_var
 from firefighter.slack.guard import readable, refusal
 
 log = logging.getLogger(__name__)
 
 StartResponse = Callable[..., Any]
 WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
+Observe = Callable[[str, int, float], None]
+"""Told (request kind, HTTP status, perf_counter at arrival) once a request is answered."""
+
+PATH = "/slack/events"
 
 
-def health(core: Core) -> tuple[int, dict[str, Any]]:
-    """200 with the outbox's state when the database answers, 503 otherwise."""
+def request_kind(body: str, content_type: str | None) -> tuple[str, str | None]:
+    """(kind, Slack's id for the request) from a raw body, without trusting its shape."""
     try:
-        with core.engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-        outbox = outbox_health(core)
-    except Exception as error:
-        return 503, {"status": "unavailable", "database": str(error).splitlines()[0][:200]}
-    return 200, {"status": "ok", "database": "ok", "outbox": outbox}
+        if content_type and "json" in content_type:
+            data = json.loads(body)
+            return str(data.get("type") or "event"), data.get("event_id")
+        from urllib.parse import parse_qs
+
+        form = parse_qs(body)
+        if "payload" in form:
+            payload = json.loads(form["payload"][0])
+            return str(payload.get("type") or "interactive"), payload.get("trigger_id")
+        if "command" in form:
+            return "command", form.get("trigger_id", [None])[0]
+    except (ValueError, AttributeError, TypeError):
+        pass
+    return "unknown", None
 
 
 def _plain(start_response: StartResponse, status: int, text: str) -> list[bytes]:
-    reasons = {400: "Bad Request", 401: "Unauthorized", 404: "Not Found"}
+    reasons = {400: "Bad Request", 401: "Unauthorized"}
     payload = text.encode()
     start_response(
         f"{status} {reasons.get(status, 'Error')}",
@@ -52,21 +54,9 @@ def _plain(start_response: StartResponse, status: int, text: str) -> list[bytes]
     return [payload]
 
 
-def _json(start_response: StartResponse, status: int, body: dict[str, Any]) -> list[bytes]:
-    payload = json.dumps(body).encode()
-    reason = "OK" if status == 200 else "Service Unavailable"
-    start_response(
-        f"{status} {reason}",
-        [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))],
-    )
-    return [payload]
-
-
-def wsgi_app(core: Core, bolt: App, metrics: Metrics | None = None) -> WSGIApp:
-    """The WSGI application: Bolt on /slack/events, /healthz, /metrics, 404 elsewhere."""
-    slack = SlackRequestHandler(bolt, path="/slack/events")
-    secret = core.settings.slack_signing_secret or ""
-    metrics = metrics or Metrics()
+def slack_endpoint(bolt: App, signing_secret: str, observe: Observe | None = None) -> WSGIApp:
+    """The WSGI application for Slack's requests (mounted at `PATH`)."""
+    slack = SlackRequestHandler(bolt, path=PATH)
 
     def from_slack(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         started = time.perf_counter()
@@ -80,7 +70,8 @@ def wsgi_app(core: Core, bolt: App, metrics: Metrics | None = None) -> WSGIApp:
         incident_id_var.set(None)
 
         def answered(status: str, headers: list[Any], *args: Any) -> Any:
-            metrics.observe(kind, int(status.split()[0]), started)
+            if observe is not None:
+                observe(kind, int(status.split()[0]), started)
             return start_response(status, headers, *args)
 
         if not readable(body, environ.get("CONTENT_TYPE")):
@@ -88,57 +79,9 @@ def wsgi_app(core: Core, bolt: App, metrics: Metrics | None = None) -> WSGIApp:
                 "x-slack-request-timestamp": environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP", ""),
                 "x-slack-signature": environ.get("HTTP_X_SLACK_SIGNATURE", ""),
             }
-            status, text_ = refusal(secret, body, headers)
+            status, text_ = refusal(signing_secret, body, headers)
             log.warning("refused an unreadable Slack request with %s", status)
             return _plain(answered, status, text_)
         return slack(environ, answered)  # type: ignore[no-any-return]
 
-    def application(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        path = environ.get("PATH_INFO", "")
-        method = environ.get("REQUEST_METHOD", "GET")
-        if path == "/slack/events" and method == "POST":
-            return from_slack(environ, start_response)
-        if path == "/healthz" and method in ("GET", "HEAD"):
-            status, body = health(core)
-            return _json(start_response, status, body)
-        if path == "/metrics" and method == "GET":
-            payload = generate_latest(metrics.registry)
-            start_response(
-                "200 OK",
-                [("Content-Type", CONTENT_TYPE_LATEST), ("Content-Length", str(len(payload)))],
-            )
-            return [payload]
-        return _plain(start_response, 404, "not found\n")
-
-    return application
-
-
-class BackgroundServer:
-    """A waitress server on a thread, for the demo, benchmarks and tests."""
-
-    def __init__(self, app: WSGIApp, *, host: str = "127.0.0.1", port: int = 0, threads: int = 4):
-        from waitress.server import create_server
-
-        self.server = create_server(app, host=host, port=port, threads=threads)
-        self.url = f"http://{host}:{self.server.effective_port}"
-        self._closing = False
-        self._thread = threading.Thread(target=self._run, name="http", daemon=True)
-
-    def _run(self) -> None:
-        try:
-            self.server.run()
-        except OSError:
-            # Closing the listening socket under a running select() ends the loop this way.
-            if not self._closing:
-                raise
-
-    def start(self) -> BackgroundServer:
-        """Start serving; returns self."""
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop serving and wait for the loop to end."""
-        self._closing = True
-        self.server.close()
-        self._thread.join(5)
+    return from_slack

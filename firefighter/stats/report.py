@@ -9,8 +9,8 @@ from rich.console import Group
 from rich.markup import escape
 from rich.table import Table
 
-from firefighter.slack.text import duration
 from firefighter.stats.metrics import ALL, METRIC_LABELS, METRICS, IncidentRef, Metrics, change
+from firefighter.text import duration
 
 
 def _ref_json(ref: IncidentRef) -> dict[str, Any]:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from firefighter.gameday.cli import app
+from firefighter.cli.gameday import app
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "gameday-payments.yaml"
 

@@ -22,7 +22,7 @@ def gamedays(core: Core, clock: FakeClock) -> GameDays:
     clock.tick = timedelta(0)
     core.settings.gameday_channel = "C0GAMEDAY"
     core.settings.gameday_board_seconds = 60
-    found = GameDays(core)
+    found = core.gamedays()
     found.load(two_teams(), source="test.yaml", actor=None)
     found.start("Test day", actor="U_DAVE")
     return found
@@ -44,7 +44,7 @@ def test_each_step_happens_once_with_several_workers(
     def work(other: Core) -> None:
         try:
             start.wait()
-            GameDays(other).tick()
+            other.gamedays().tick()
         except BaseException as error:
             errors.append(error)
 

@@ -11,9 +11,9 @@ import pytest
 from firefighter.bootstrap import Core
 from firefighter.gameday.chart import chart_filename, scores_chart
 from firefighter.gameday.engine import GameDays
-from firefighter.gameday.publish import publish_report
-from firefighter.gameday.report import build_report, render_storage
 from firefighter.postmortem.confluence import ConfluencePublisher
+from firefighter.postmortem.gameday_publish import publish_report
+from firefighter.postmortem.gameday_report import build_report, render_storage
 from firefighter.testing.confluence import ConfluenceEmulator
 from tests.conftest import FakeClock
 from tests.gameday.helpers import TWO_TEAMS, two_teams
@@ -29,7 +29,7 @@ def played(core: Core, clock: FakeClock) -> GameDays:
     """A Game Day whose first drill was played with hostile text, then stopped."""
     clock.tick = timedelta(0)
     core.settings.gameday_channel = "C0GAMEDAY"
-    gamedays = GameDays(core)
+    gamedays = core.gamedays()
     gamedays.load(
         two_teams(TWO_TEAMS.replace("title: Checkout answers 502", f"title: '{HOSTILE}'")),
         source="test.yaml",

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from firefighter.gameday.cli import app
+from firefighter.cli.gameday import app
 from firefighter.gameday.spec import (
     SpecError,
     format_duration,

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from firefighter.cli.postmortem import app
 from typer.testing import CliRunner
 
 from firefighter.bootstrap import Core
 from firefighter.incidents import effects
 from firefighter.outbox import Dispatcher
-from firefighter.postmortem.cli import app
 from firefighter.postmortem.handler import ExportFailed, export_now, register
 from firefighter.settings import Settings
 from tests.postmortem.conftest import (
@@ -73,10 +74,10 @@ def test_export_now_returns_the_url(core: Core) -> None:
     first = to_postmortem(core)
 
     def handlers(dispatcher: Dispatcher) -> None:
-        register(dispatcher, core)
+        register(dispatcher, core.settings, core.service)
         slack_stand_in(dispatcher)
 
-    url = export_now(core, first.id, register_handlers=handlers, timeout=20)
+    url = export_now(core.service, dispatcher_with(core, handlers), first.id, timeout=20)
 
     assert url == incident(core, first.id).postmortem_url
     assert Path(url.removeprefix("file://")).is_file()
@@ -87,7 +88,12 @@ def test_export_now_returns_the_url(core: Core) -> None:
 def test_export_now_leaves_other_effects_to_the_worker(core: Core) -> None:
     first = to_postmortem(core)
     with pytest.raises(ExportFailed) as failed:
-        export_now(core, first.id, register_handlers=lambda d: register(d, core), timeout=0.5)
+        export_now(
+            core.service,
+            dispatcher_with(core, lambda d: register(d, core.settings, core.service)),
+            first.id,
+            timeout=0.5,
+        )
 
     assert "that only `firefighter worker` delivers" in str(failed.value)
     assert effects.OPEN_CHANNEL in str(failed.value)
@@ -103,11 +109,11 @@ def test_export_now_reports_a_dead_letter(
     confluence.fail_next(403, times=5, method="POST")
 
     def handlers(dispatcher: Dispatcher) -> None:
-        register(dispatcher, core)
+        register(dispatcher, core.settings, core.service)
         slack_stand_in(dispatcher)
 
     with pytest.raises(ExportFailed) as failed:
-        export_now(core, first.id, register_handlers=handlers, timeout=20)
+        export_now(core.service, dispatcher_with(core, handlers), first.id, timeout=20)
     assert str(failed.value).startswith(f"the post-mortem of INC-{first.id} could not be published")
     assert "'Add page' permission in space ENG" in str(failed.value)
 
@@ -120,11 +126,11 @@ def test_export_now_times_out_with_the_last_error(
     confluence.fail_next(503, times=1000)
 
     def handlers(dispatcher: Dispatcher) -> None:
-        register(dispatcher, core)
+        register(dispatcher, core.settings, core.service)
         slack_stand_in(dispatcher)
 
     with pytest.raises(ExportFailed) as failed:
-        export_now(core, first.id, register_handlers=handlers, timeout=0.5)
+        export_now(core.service, dispatcher_with(core, handlers), first.id, timeout=0.5)
     message = str(failed.value)
     assert f"INC-{first.id} is not published after 0.5 s" in message
     assert "HTTP 503" in message
@@ -150,3 +156,10 @@ def test_cli_export_prints_the_url_or_one_clear_line(
     assert missing.exit_code == 1
     assert "There is no incident INC-999." in missing.stderr
     assert len(missing.stderr.strip().splitlines()) == 1
+
+
+def dispatcher_with(core: Core, handlers: Callable[[Dispatcher], None]) -> Dispatcher:
+    """A bare dispatcher with `handlers` registered, as `postmortem export` builds one."""
+    dispatcher = core.dispatcher()
+    handlers(dispatcher)
+    return dispatcher

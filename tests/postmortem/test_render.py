@@ -13,7 +13,7 @@ import pytest
 
 from firefighter.incidents.models import Incident, IncidentRole, TimelineEvent
 from firefighter.postmortem.chart import timeline_chart
-from firefighter.postmortem.document import PostmortemView, build_view, format_duration
+from firefighter.postmortem.document import PostmortemView, build_view
 from firefighter.postmortem.handler import template_path
 from firefighter.postmortem.render import (
     AuthorsSectionLost,
@@ -24,6 +24,7 @@ from firefighter.postmortem.render import (
     render_storage,
 )
 from firefighter.settings import DEFAULT_SEVERITIES, ConfigError
+from firefighter.text import format_duration
 
 AC = "{http://atlassian.com/content}"
 RI = "{http://atlassian.com/resource/identifier}"

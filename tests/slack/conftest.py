@@ -9,14 +9,12 @@ from typing import Any
 
 import pytest
 
-from firefighter.bootstrap import Core
+from firefighter.bootstrap import Core, build_app, build_dispatcher, wsgi_app
 from firefighter.incidents.models import Incident
 from firefighter.outbox import Dispatcher
-from firefighter.slack.app import build_app
 from firefighter.slack.client import make_client
-from firefighter.slack.server import BackgroundServer, wsgi_app
 from firefighter.testing.slack import BotResponse, Message, SlackDriver, SlackEmulator
-from firefighter.worker import build_dispatcher
+from firefighter.web import BackgroundServer
 
 SECRET = "test-signing-secret"
 PEOPLE = {"U_ALICE": "alice", "U_BOB": "bob", "U_CAROL": "carol", "U_DAVE": "dave"}

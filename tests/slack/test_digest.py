@@ -7,15 +7,15 @@ import struct
 
 from typer.testing import CliRunner
 
+from firefighter.bootstrap import register_digest, slack_context
+from firefighter.cli import app as cli_app
+from firefighter.cli.stats import post_digest_now
 from firefighter.db import transaction
 from firefighter.outbox import Message as OutboxMessage
 from firefighter.schedules import enqueue_digest
 from firefighter.slack.client import make_client
-from firefighter.slack.digest import DigestPoster
-from firefighter.slack.digest import register as register_digest
-from firefighter.stats import cli as stats_cli
-from firefighter.stats import slack_reply
-from firefighter.stats.cli import post_digest_now
+from firefighter.slack.handlers.digest import DigestPoster
+from firefighter.slack.listeners.commands.stats import stats_reply
 from firefighter.testing.slack import blocks_text, validate_blocks
 from tests.conftest import FakeClock
 from tests.slack.conftest import Bot
@@ -65,7 +65,7 @@ def test_weekly_digest_with_figures_links_and_a_chart(bot: Bot, clock: FakeClock
     assert png_size(chart.content) == (900, 520)
 
     # A redelivery (the worker died before recording success) posts nothing twice.
-    DigestPoster(bot.core, client)(
+    DigestPoster(bot.core.settings, bot.core.factory, bot.core.service.clock, client)(
         OutboxMessage(item_id, "digest.post", {"days": 7, "end": END.isoformat()}, None, 1)
     )
     assert len(bot.emulator.messages(bot.incidents_channel)) == before + len(posted)
@@ -85,11 +85,11 @@ def test_quiet_week_gets_a_short_digest_and_no_chart(bot: Bot) -> None:
 
 def test_incident_stats_reply(bot: Bot, clock: FakeClock) -> None:
     play(bot.core, clock)
-    text, blocks = slack_reply(bot.core, "30d")
+    text, blocks = stats_reply(slack_context(bot.core, make_client(bot.core.settings)), "30d")
     assert validate_blocks(blocks) == []
     assert text.startswith("Incidents, last 30 days · 14 Feb – 16 Mar 2026: 9 declared")
     assert SECRET_TITLE not in json.dumps(blocks)
-    warning, none = slack_reply(bot.core, "12d")
+    warning, none = stats_reply(slack_context(bot.core, make_client(bot.core.settings)), "12d")
     assert warning.startswith(":warning: Say which period: 7d, 30d, 90d") and none == []
 
 
@@ -104,7 +104,7 @@ def test_cli_stats_json_and_digest(bot: Bot, clock: FakeClock) -> None:
         "COLUMNS": "200",
     }
     runner = CliRunner()
-    result = runner.invoke(stats_cli.app, ["stats", "--days", "90", "--format", "json"], env=env)
+    result = runner.invoke(cli_app, ["stats", "--days", "90", "--format", "json"], env=env)
     assert result.exit_code == 0, result.stderr
     data = json.loads(result.stdout)
     # The CLI reads the real clock, long after this history; what is open is the same.
@@ -112,10 +112,10 @@ def test_cli_stats_json_and_digest(bot: Bot, clock: FakeClock) -> None:
     assert data["open_now"]["by_status"] == {"open": 1, "investigating": 1, "mitigated": 3}
     assert data["postmortems_overdue"]["total"] == 5  # A, B, C, D and L; never the drill
     assert SECRET_TITLE not in result.stdout
-    result = runner.invoke(stats_cli.app, ["stats", "--format", "xml"], env=env)
+    result = runner.invoke(cli_app, ["stats", "--format", "xml"], env=env)
     assert result.exit_code == 2 and "--format is table or json" in result.stderr
     before = len(bot.emulator.messages(bot.incidents_channel))
-    result = runner.invoke(stats_cli.app, ["digest", "--days", "30"], env=env)
+    result = runner.invoke(cli_app, ["digest", "--days", "30"], env=env)
     assert result.exit_code == 0, result.stderr
     assert f"posted to channel {bot.incidents_channel}" in result.stdout
     [posted] = bot.emulator.messages(bot.incidents_channel)[before:]

@@ -61,7 +61,9 @@ def test_a_drill_never_reaches_the_real_incidents_channel(bot: Bot) -> None:
     assert len(bot.emulator.messages(gameday)) == 1
 
     # The drill stays out of the real metrics and is counted on its own.
-    figures = measure(bot.core, days=7).current
+    figures = measure(
+        bot.core.factory, bot.core.settings, now=bot.core.service.clock(), days=7
+    ).current
     assert figures.declared_total == 1 and figures.drills == 1
 
 

@@ -9,10 +9,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from firefighter.gameday.engine import GameDays
-from firefighter.gameday.slack_effects import register
 from firefighter.incidents.models import Incident
-from firefighter.slack.client import make_client
 from firefighter.testing.slack import Message, blocks_text
 from tests.conftest import FakeClock
 from tests.gameday.helpers import two_teams
@@ -30,19 +27,18 @@ def game(bot: Bot, clock: FakeClock) -> Bot:
     clock.tick = timedelta(0)
     bot.core.settings.gameday_channel = bot.emulator.add_channel("gameday", members=list(PEOPLE))
     bot.emulator.add_usergroup("S_BLUE", "blue", ["U_CAROL"])
-    register(bot.dispatcher, bot.core, make_client(bot.core.settings))
     return bot
 
 
 def tick(bot: Bot) -> None:
     """One pass of the Game Day tick, then the worker delivers what it decided."""
-    GameDays(bot.core).tick()
+    bot.core.gamedays().tick()
     bot.settle()
 
 
 def drill(bot: Bot, number: int) -> Incident:
     """The drill injected for scenario `number` (1-based)."""
-    found = GameDays(bot.core).board(1).drills
+    found = bot.core.gamedays().board(1).drills
     return bot.incident(found[number - 1].incident_id)
 
 
@@ -58,7 +54,7 @@ def said(bot: Bot, channel: str) -> str:
 def test_a_game_day_with_two_teams(game: Bot, clock: FakeClock) -> None:
     bot = game
     gameday_channel = bot.core.settings.gameday_channel or ""
-    GameDays(bot.core).load(two_teams(), source="test.yaml", actor=None)
+    bot.core.gamedays().load(two_teams(), source="test.yaml", actor=None)
 
     refused = bot.command("gameday start Test day", "U_ALICE", gameday_channel)
     assert "Only the facilitators of this Game Day (<@U_DAVE>) may start it" in bot.reply_text(
@@ -119,7 +115,7 @@ def test_a_game_day_with_two_teams(game: Bot, clock: FakeClock) -> None:
     bot.in_channel(blue, "close", "U_CAROL")
     tick(bot)  # every drill is closed: the Game Day ends
 
-    board = GameDays(bot.core).board(1)
+    board = bot.core.gamedays().board(1)
     assert board.status == "ended"
     scores = {t.team: {d.reference: d.score.points for d in t.drills} for t in board.teams}
     assert scores == {
@@ -169,7 +165,7 @@ def test_a_game_day_with_two_teams(game: Bot, clock: FakeClock) -> None:
     # Drills never reach the real incidents channel.
     assert bot.emulator.messages(bot.incidents_channel) == []
 
-    report_url = GameDays(bot.core).get(1).report_url or ""
+    report_url = bot.core.gamedays().get(1).report_url or ""
     html = Path(urlparse(report_url).path)
     storage = html.with_name("GAMEDAY-1.storage.xml").read_text()
     root = ET.fromstring(f"<root {NAMESPACES}>{storage}</root>")
@@ -190,7 +186,7 @@ def test_stop_ends_a_game_day_early(game: Bot, clock: FakeClock) -> None:
     gameday_channel = bot.core.settings.gameday_channel or ""
     answer = bot.command("gameday stop", "U_DAVE", gameday_channel)
     assert bot.reply_text(answer) == ":warning: No Game Day is running."
-    GameDays(bot.core).load(two_teams(), source="test.yaml", actor=None)
+    bot.core.gamedays().load(two_teams(), source="test.yaml", actor=None)
     bot.command("gameday start test DAY", "U_DAVE", gameday_channel)
     tick(bot)
     again = bot.command("gameday start Test day", "U_DAVE", gameday_channel)
@@ -202,7 +198,7 @@ def test_stop_ends_a_game_day_early(game: Bot, clock: FakeClock) -> None:
     bot.settle()
     clock.advance(minutes=30)
     tick(bot)  # nothing more is injected once stopped
-    assert len(GameDays(bot.core).board(1).drills) == 1
+    assert len(bot.core.gamedays().board(1).drills) == 1
 
     assert "What really happened" in said(bot, red.channel_id or "")
     boards = board_messages(bot)

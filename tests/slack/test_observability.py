@@ -6,10 +6,11 @@ import json
 import logging
 import urllib.request
 
-from firefighter.observability import JsonFormatter, Metrics, incident_id_var, request_id_var
-from firefighter.slack.app import build_app
+from firefighter.bootstrap import build_app, wsgi_app
+from firefighter.logs import JsonFormatter, incident_id_var, request_id_var
+from firefighter.observability import Metrics
 from firefighter.slack.client import make_client
-from firefighter.slack.server import BackgroundServer, wsgi_app
+from firefighter.web import BackgroundServer
 from tests.slack.conftest import Bot, ImmediateExecutor
 
 
@@ -21,7 +22,7 @@ def scrape(url: str) -> str:
 
 def test_metrics_count_requests_latency_outbox_and_deliveries(bot: Bot) -> None:
     metrics = Metrics()
-    metrics.watch_outbox(bot.core)
+    metrics.watch_outbox(bot.core.factory, bot.core.service.clock)
     metrics.count_deliveries(bot.dispatcher)
     app = build_app(bot.core, make_client(bot.core.settings), executor=ImmediateExecutor())
     server = BackgroundServer(wsgi_app(bot.core, app, metrics)).start()

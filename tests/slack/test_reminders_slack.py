@@ -6,42 +6,23 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
-from slack_bolt import App
 
-import firefighter.slack.app as slack_app
-from firefighter.schedules import REMINDERS, Scheduler
-from firefighter.slack.client import make_client
-from firefighter.slack.context import SlackContext
-from firefighter.slack.listeners import reminders as reminder_listeners
-from firefighter.slack.reminders import register as register_reminders
+from firefighter.schedules import REMINDERS
 from firefighter.testing.slack import Message, blocks_text, validate_blocks
 from tests.conftest import FakeClock
 from tests.slack.conftest import Bot, buttons
 
 
-@pytest.fixture(autouse=True)
-def _reminder_listeners(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Serve the reminder listeners too (once wired in register_all, Bolt keeps the first)."""
-    original = slack_app.register_all
-
-    def register_all(app: App, ctx: SlackContext) -> None:
-        original(app, ctx)
-        reminder_listeners.register(app, ctx)
-
-    monkeypatch.setattr(slack_app, "register_all", register_all)
-
-
 @pytest.fixture
 def rbot(bot: Bot, clock: FakeClock) -> Iterator[Bot]:
     clock.tick = timedelta(0)
-    register_reminders(bot.dispatcher, bot.core, make_client(bot.core.settings))
     yield bot
 
 
 def remind(bot: Bot, clock: FakeClock, **after: float) -> list[Message]:
     """Move the clock, run the reminder pass as the worker would, deliver; new bot messages."""
     clock.advance(**after)
-    scheduler = Scheduler(bot.core)
+    scheduler = bot.core.scheduler()
     scheduler.jobs = [job for job in scheduler.jobs if job.name == REMINDERS]
     before = {m.ts for c in bot.emulator.channels for m in bot.emulator.messages(c.id)}
     scheduler.run_due()

@@ -78,11 +78,10 @@ def test_healthz(bot: Bot) -> None:
 
 
 def test_healthz_is_503_without_a_database(bot: Bot) -> None:
-    from firefighter.bootstrap import build_core
+    from firefighter.bootstrap import build_app, build_core, wsgi_app
     from firefighter.settings import Settings
-    from firefighter.slack.app import build_app
     from firefighter.slack.client import make_client
-    from firefighter.slack.server import BackgroundServer, wsgi_app
+    from firefighter.web import BackgroundServer
 
     broken = build_core(
         Settings(

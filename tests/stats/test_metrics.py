@@ -31,7 +31,7 @@ def history(core: Core, clock: FakeClock) -> dict[str, int]:
 def test_counts_durations_and_change_against_the_previous_period(
     core: Core, history: dict[str, int]
 ) -> None:
-    m = measure(core, days=7, end=END)
+    m = measure(core.factory, core.settings, now=core.service.clock(), days=7, end=END)
     cur, prev = m.current, m.previous
     assert (cur.start, cur.end) == (at(9, 0), END)
     # K declared exactly at the start counts; J exactly at the end does not; F is a drill.
@@ -63,7 +63,7 @@ def test_counts_durations_and_change_against_the_previous_period(
 
 
 def test_open_overdue_components_classes_and_worst(core: Core, history: dict[str, int]) -> None:
-    m = measure(core, days=7, end=END)
+    m = measure(core.factory, core.settings, now=core.service.clock(), days=7, end=END)
     assert m.open_by_status == {"open": 1, "investigating": 1, "mitigated": 3}
     assert m.open_by_age == {"<1d": 1, "1-7d": 2, ">7d": 2}
     # Five business days before Monday 16 Mar is Monday 9 Mar: only L is overdue.
@@ -118,7 +118,7 @@ def test_failure_class_is_validated_and_recorded(core: Core, clock: FakeClock) -
 
 
 def test_empty_database_and_a_single_sample(core: Core, clock: FakeClock) -> None:
-    m = measure(core, days=30, end=END)
+    m = measure(core.factory, core.settings, now=core.service.clock(), days=30, end=END)
     assert m.quiet and m.open_total == 0 and m.overdue_postmortems == 0
     assert m.current.duration("mitigate") == DurationStats()
     assert str(Change(None, None)) == "—" and str(Change(3, 0)) == "↑ new"
@@ -127,7 +127,7 @@ def test_empty_database_and_a_single_sample(core: Core, clock: FakeClock) -> Non
     one = core.service.declare(title="One", severity="SEV2", actor="U1")
     clock.now = END - timedelta(hours=4, minutes=30)
     core.service.transition(one.id, "mitigated", actor="U1")
-    m = measure(core, days=30, end=END)
+    m = measure(core.factory, core.settings, now=core.service.clock(), days=30, end=END)
     assert m.current.duration("mitigate", ALL) == DurationStats(1, 1800.0, 1800.0, 1800.0)
 
 

@@ -1,0 +1,57 @@
+"""What every command shares: the consoles, one-line failures, and a checked core."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import typer
+from rich.console import Console
+
+from firefighter.bootstrap import Core, build_core, safe_url
+from firefighter.db import DatabaseUnavailable, NotMigrated
+from firefighter.incidents.errors import IncidentError
+from firefighter.settings import ConfigError, Settings, load_settings
+
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    """Print one line on stderr and return the exit to raise."""
+    err.print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
+    return typer.Exit(code)
+
+
+def _settings_or_default() -> Settings:
+    try:
+        return load_settings()
+    except ConfigError:
+        return Settings.model_construct()
+
+
+@contextmanager
+def handled() -> Iterator[None]:
+    """Turn the errors a user can fix into one clear line and a non-zero exit."""
+    try:
+        yield
+    except ConfigError as error:
+        raise fail(f"configuration: {error}", 2) from None
+    except DatabaseUnavailable as error:
+        url = safe_url(_settings_or_default().database_url)
+        raise fail(f"cannot reach the database at {url}: {error}. Check DATABASE_URL.") from None
+    except NotMigrated as error:
+        raise fail(f"{error}; run `firefighter db upgrade` first.") from None
+    except IncidentError as error:
+        raise fail(str(error)) from None
+
+
+@contextmanager
+def core() -> Iterator[Core]:
+    """Settings and a checked database connection, released at the end; errors as `handled`."""
+    with handled():
+        opened = build_core(load_settings())
+        try:
+            yield opened
+        finally:
+            opened.close()

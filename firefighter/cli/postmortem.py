@@ -1,0 +1,40 @@
+"""`firefighter postmortem export`: render an incident's post-mortem and publish it now."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from firefighter.bootstrap import register_for_export
+from firefighter.cli.common import core, fail, handled
+from firefighter.incidents import queries
+from firefighter.postmortem.handler import ExportFailed, export_now
+
+app = typer.Typer(help="Post-mortems.", no_args_is_help=True)
+
+
+@app.callback()
+def postmortem() -> None:
+    """Post-mortems: render and publish them (Confluence, or files without it)."""
+
+
+@app.command("export")
+def export(
+    incident: Annotated[str, typer.Argument(help="12 or INC-12.")],
+    timeout: Annotated[
+        float, typer.Option(help="Seconds to wait for the page before giving up.", min=1)
+    ] = 120.0,
+) -> None:
+    """Render an incident's post-mortem, publish it now and print its URL."""
+    with handled():
+        incident_id = queries.parse_reference(incident)
+    with core() as opened:
+        dispatcher = opened.dispatcher()
+        register_for_export(dispatcher, opened)
+        try:
+            url = export_now(opened.service, dispatcher, incident_id, timeout=timeout)
+        except ExportFailed as error:
+            raise fail(str(error)) from None
+    sys.stdout.write(url + "\n")

@@ -1,0 +1,1 @@
+"""Offline runs on the emulators: `firefighter demo` and `gameday run --fast`."""

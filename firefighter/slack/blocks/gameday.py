@@ -1,0 +1,116 @@
+"""Block Kit and texts of Game Days, built by pure functions: board in, blocks out."""
+
+from __future__ import annotations
+
+from slack_sdk.models.blocks import (
+    Block,
+    ContextBlock,
+    DividerBlock,
+    HeaderBlock,
+    PlainTextObject,
+    SectionBlock,
+)
+
+from firefighter.gameday.engine import Board, DrillResult
+from firefighter.gameday.scoring import CATEGORIES, CATEGORY_LABELS
+from firefighter.slack.blocks.common import SECTION_MAX, md
+from firefighter.slack.mrkdwn import escape, slack_date
+from firefighter.text import truncate
+
+DRILL = "[DRILL]"
+MEDALS = (":first_place_medal:", ":second_place_medal:", ":third_place_medal:")
+
+
+def _drill_line(drill: DrillResult) -> str:
+    where = f"<#{drill.channel_id}>" if drill.channel_id else drill.reference
+    parts = " · ".join(f"{CATEGORY_LABELS[c].lower()} {drill.score.points[c]}" for c in CATEGORIES)
+    return (
+        f"• {where} {escape(drill.title)} ({drill.severity}, {drill.status}): "
+        f"*{drill.score.total} pts* — {parts}"
+    )
+
+
+def board_blocks(board: Board) -> list[Block]:
+    """The scoreboard: teams ranked with each drill's points, then the rules."""
+    ended = board.status == "ended"
+    heading = "final scores" if ended else "live scoreboard"
+    injected = len(board.drills)
+    facts = [
+        f"{DRILL} Game Day, {board.mode} mode",
+        f"{injected} of {board.scenarios_total} drills injected",
+    ]
+    if board.started_at is not None:
+        facts.append(f"started {slack_date(board.started_at)}")
+    facts.append(("ended " if ended else "as of ") + slack_date(board.as_of))
+    blocks: list[Block] = [
+        HeaderBlock(text=PlainTextObject(text=truncate(f"🏆 {board.name}: {heading}", 150))),
+        ContextBlock(elements=[md(" · ".join(facts))]),
+    ]
+    for rank, team in enumerate(board.teams):
+        medal = MEDALS[rank] if rank < len(MEDALS) and team.points else ":small_blue_diamond:"
+        lines = [f"{medal} *{escape(team.team)}* — *{team.points} pts*"]
+        lines += [_drill_line(drill) for drill in team.drills] or ["_no drill yet_"]
+        blocks.append(SectionBlock(text=md("\n".join(lines))))
+    blocks.append(DividerBlock())
+    rules = "\n".join(f"• {rule}" for rule in board.rules)
+    blocks.append(ContextBlock(elements=[md(f"*How points are counted, per drill*\n{rules}")]))
+    return blocks[:50]
+
+
+def board_text(board: Board) -> str:
+    """The notification text of the board."""
+    ranking = ", ".join(f"{t.team} {t.points}" for t in board.teams)
+    state = "final scores" if board.status == "ended" else "scoreboard"
+    return truncate(f"{DRILL} Game Day {board.name} {state}: {ranking}", SECTION_MAX)
+
+
+def theme_text(name: str, team: str, theme: str) -> str:
+    """Informed mode: what a team is told before the drills start."""
+    return truncate(
+        f":performing_arts: {DRILL} Game Day *{escape(name)}* is about to start. Your team "
+        f"*{escape(team)}* will face incidents around this theme: *{escape(theme)}*. You will "
+        "be invited to `drill-…` channels: take the commander role, post updates, mitigate, "
+        "and write the post-mortem.",
+        SECTION_MAX,
+    )
+
+
+def symptom_text(team: str, symptom: str) -> str:
+    """What the team sees when its drill is injected."""
+    return truncate(
+        f":rotating_light: {DRILL} *What you see:* {escape(symptom)}\n"
+        f"Team *{escape(team)}*, this drill is yours: take the commander role "
+        "(`/incident role commander @you`), post updates, mitigate it, then write its "
+        "post-mortem. It is scored on the Game Day board.",
+        SECTION_MAX,
+    )
+
+
+def hint_text(number: int, hint: str) -> str:
+    """A hint released in the drill's channel."""
+    return truncate(f":bulb: {DRILL} Hint {number}: {escape(hint)}", SECTION_MAX)
+
+
+def reveal_text(name: str, truth: str) -> str:
+    """At the end: what really happened in this drill."""
+    return truncate(
+        f":performing_arts: {DRILL} Game Day *{escape(name)}* is over. What really happened: "
+        f"{escape(truth)}",
+        SECTION_MAX,
+    )
+
+
+def report_text(board: Board, url: str) -> str:
+    """The link to the report, posted in the Game Day channel."""
+    if board.teams and board.teams[0].points:
+        best = board.teams[0].points
+        leaders = " and ".join(f"*{escape(t.team)}*" for t in board.teams if t.points == best)
+        winner = f"Winner: {leaders} with {best} pts."
+    else:
+        winner = "Nobody scored."
+    return truncate(
+        f":checkered_flag: {DRILL} Game Day *{escape(board.name)}* is over. {winner} "
+        f"The report, with each scenario's timeline and truth, is ready: <{url}|open it>. "
+        "Add your lessons learned to it.",
+        SECTION_MAX,
+    )

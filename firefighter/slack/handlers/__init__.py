@@ -1,0 +1,1 @@
+"""Outbox handlers that act on Slack, one module per feature."""

@@ -1,0 +1,88 @@
+"""The outbox handler that posts the managers' digest and uploads its chart.
+
+Figures are read in a short session that is closed before any Slack call. A redelivered
+item finishes what is missing (message, then chart) rather than posting twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from slack_sdk import WebClient
+from sqlalchemy.orm import Session, sessionmaker
+
+from firefighter.outbox import Message, PermanentFailure, idempotency
+from firefighter.settings import Settings
+from firefighter.slack.blocks.stats import digest_blocks, fallback_text
+from firefighter.slack.errors import slack_errors
+from firefighter.stats import measure
+from firefighter.stats.chart import chart_filename, weekly_chart
+from firefighter.stats.metrics import weekly
+
+log = logging.getLogger(__name__)
+
+CHART_WEEKS = 12
+
+
+class DigestPoster:
+    """Handles `effects.DIGEST_POST`: blocks in the digest channel, then the chart."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        factory: sessionmaker[Session],
+        clock: Callable[[], datetime],
+        client: WebClient,
+    ) -> None:
+        self.settings = settings
+        self.factory = factory
+        self.clock = clock
+        self.client = client
+
+    def __call__(self, message: Message) -> None:
+        """Post the digest described by the message's payload."""
+        settings = self.settings
+        channel = settings.announce_digest_channel
+        if not channel:
+            raise PermanentFailure(
+                "no digest channel: set FIREFIGHTER_DIGEST_CHANNEL or FIREFIGHTER_INCIDENTS_CHANNEL"
+            )
+        days = int(message.payload.get("days") or 7)
+        end_text = message.payload.get("end")
+        end = datetime.fromisoformat(str(end_text)) if end_text else self.clock()
+        zone = settings.zone
+        metrics = measure(self.factory, settings, now=self.clock(), days=days, end=end)
+
+        posted_key = f"digest:{message.id}:posted"
+        if not idempotency.seen(self.factory, posted_key):
+            with slack_errors("chat.postMessage (digest)"):
+                self.client.chat_postMessage(
+                    channel=channel,
+                    text=fallback_text(metrics, zone),
+                    blocks=[b.to_dict() for b in digest_blocks(metrics, zone)],
+                    unfurl_links=False,
+                )
+            idempotency.remember(self.factory, posted_key)
+
+        # A quiet week gets the short message only; there is nothing new to plot.
+        chart_key = f"digest:{message.id}:chart"
+        if metrics.quiet or idempotency.seen(self.factory, chart_key):
+            return
+        with self.factory() as session:
+            series = weekly(session, end=end, severities=settings.severities, weeks=CHART_WEEKS)
+        png = weekly_chart(series, zone)
+        with slack_errors("files.upload (digest chart)"):
+            self.client.files_upload_v2(
+                channel=channel,
+                file=png,
+                filename=chart_filename(end, zone),
+                title=f"Incidents per week, last {CHART_WEEKS} weeks",
+                alt_txt=(
+                    f"Stacked bars of incidents declared per week by severity over the last "
+                    f"{CHART_WEEKS} weeks ({series.total} in all), and the weekly median time "
+                    "to mitigate."
+                ),
+            )
+        idempotency.remember(self.factory, chart_key)

@@ -1,0 +1,194 @@
+"""Outbox handlers that play Game Days in Slack: board, themes, symptoms, hints, the end.
+
+Each handler reads the state it needs, then calls Slack with no transaction open. Posts are
+made once per outbox item (processed-requests keys), so a redelivery finishes the work
+instead of repeating it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from slack_sdk import WebClient
+
+from firefighter.gameday.chart import chart_filename, scores_chart
+from firefighter.gameday.engine import DrillContext, GameDays
+from firefighter.gameday.spec import from_stored
+from firefighter.incidents import effects
+from firefighter.incidents.models import Incident
+from firefighter.outbox import Dispatcher, Message, PermanentFailure, RetryLater, idempotency
+from firefighter.slack.blocks.common import as_dicts
+from firefighter.slack.blocks.gameday import (
+    DRILL,
+    board_blocks,
+    board_text,
+    hint_text,
+    report_text,
+    reveal_text,
+    symptom_text,
+    theme_text,
+)
+from firefighter.slack.errors import slack_errors
+
+log = logging.getLogger(__name__)
+
+
+class GameDayEffects:
+    """The Slack side of every Game Day effect."""
+
+    def __init__(
+        self,
+        gamedays: GameDays,
+        client: WebClient,
+        *,
+        publish_report: Callable[[int], tuple[str, str]],
+    ) -> None:
+        self.gamedays = gamedays
+        self.factory = gamedays.factory
+        self.client = client
+        # Publishing is the post-mortem adapter's job; the root hands us a function that does
+        # it and answers (page id, url).
+        self.publish_report = publish_report
+
+    def register(self, dispatcher: Dispatcher) -> None:
+        """Register a handler for each Game Day effect."""
+        handlers: dict[str, Callable[[Message], None]] = {
+            effects.GAMEDAY_BOARD: self.board,
+            effects.GAMEDAY_THEME: self.theme,
+            effects.GAMEDAY_SYMPTOM: self.symptom,
+            effects.GAMEDAY_HINT: self.hint,
+            effects.GAMEDAY_REVEAL: self.reveal,
+            effects.GAMEDAY_CHART: self.chart,
+            effects.GAMEDAY_REPORT: self.report,
+        }
+        for kind, handler in handlers.items():
+            dispatcher.register(kind, handler)
+
+    # ---- helpers -------------------------------------------------------------------
+
+    def _once(self, key: str, post: Callable[[], object]) -> None:
+        if idempotency.seen(self.factory, key):
+            return
+        post()
+        idempotency.remember(self.factory, key)
+
+    def _drill(self, message: Message) -> tuple[Incident, DrillContext]:
+        incident_id = int(message.payload["incident_id"])
+        with self.factory() as session:
+            incident = session.get(Incident, incident_id)
+        if incident is None:
+            raise PermanentFailure(f"drill {incident_id} no longer exists")
+        found = self.gamedays.context(incident_id)
+        if found is None:
+            raise PermanentFailure(f"{incident.reference} is not a Game Day drill")
+        if not incident.channel_id:
+            raise RetryLater(f"{incident.reference} has no channel yet")
+        return incident, found
+
+    def _post(self, key: str, channel: str, text: str) -> None:
+        def post() -> None:
+            with slack_errors("chat.postMessage (game day)"):
+                self.client.chat_postMessage(channel=channel, text=text, unfurl_links=False)
+
+        self._once(key, post)
+
+    # ---- handlers ------------------------------------------------------------------
+
+    def board(self, message: Message) -> None:
+        """Post the scoreboard once, then redraw that same message in place."""
+        gameday_id = int(message.payload["gameday_id"])
+        board = self.gamedays.board(gameday_id)
+        if not board.channel_id:
+            raise PermanentFailure(f"Game Day #{gameday_id} has no channel")
+        blocks = as_dicts(board_blocks(board))
+        text = board_text(board)
+        if board.board_ts:
+            with slack_errors("chat.update (game day board)"):
+                self.client.chat_update(
+                    channel=board.channel_id, ts=board.board_ts, text=text, blocks=blocks
+                )
+            return
+        if not message.payload.get("create"):
+            # Only the start posts the board: a redraw queued before that post waits for it.
+            raise RetryLater(f"the board of Game Day #{gameday_id} is not posted yet")
+        with slack_errors("chat.postMessage (game day board)"):
+            posted = self.client.chat_postMessage(
+                channel=board.channel_id, text=text, blocks=blocks
+            )
+        self.gamedays.record_board(gameday_id, str(posted["ts"]))
+
+    def theme(self, message: Message) -> None:
+        """Tell each member of a team its theme, in a direct message."""
+        gameday = self.gamedays.get(int(message.payload["gameday_id"]))
+        spec = from_stored(gameday.spec)
+        name = str(message.payload["team"])
+        team = spec.team(name)
+        members = list(team.members)
+        if team.usergroup:
+            with slack_errors("usergroups.users.list"):
+                listed = self.client.usergroups_users_list(usergroup=team.usergroup)
+            members = [str(user) for user in listed.get("users") or []]
+        text = theme_text(spec.name, name, team.theme or "")
+        for user in members:
+
+            def post(user: str = user) -> None:
+                with slack_errors("conversations.open (theme)"):
+                    opened = self.client.conversations_open(users=user)
+                channel = str((opened.get("channel") or {}).get("id") or "")
+                with slack_errors("chat.postMessage (theme)"):
+                    self.client.chat_postMessage(channel=channel, text=text)
+
+            self._once(f"gameday-theme:{message.id}:{user}", post)
+
+    def symptom(self, message: Message) -> None:
+        """Post what the team sees in the new drill's channel."""
+        incident, found = self._drill(message)
+        text = symptom_text(found.scenario.team, found.scenario.symptom)
+        self._post(f"slack-posted:{message.id}", incident.channel_id or "", text)
+
+    def hint(self, message: Message) -> None:
+        """Release a hint in the drill's channel."""
+        incident, found = self._drill(message)
+        number = int(message.payload["hint"])
+        text = hint_text(number + 1, found.scenario.hints[number].text)
+        self._post(f"slack-posted:{message.id}", incident.channel_id or "", text)
+
+    def reveal(self, message: Message) -> None:
+        """Reveal the truth of the scenario in the drill's channel."""
+        incident, found = self._drill(message)
+        text = reveal_text(found.spec.name, found.scenario.truth)
+        self._post(f"slack-posted:{message.id}", incident.channel_id or "", text)
+
+    def chart(self, message: Message) -> None:
+        """Upload the final chart of the scores to the Game Day channel."""
+        board = self.gamedays.board(int(message.payload["gameday_id"]))
+        if not board.channel_id:
+            raise PermanentFailure(f"Game Day #{board.gameday_id} has no channel")
+        png = scores_chart(board)
+        ranking = ", ".join(f"{t.team} {t.points} points" for t in board.teams)
+
+        def upload() -> None:
+            with slack_errors("files.upload (game day chart)"):
+                self.client.files_upload_v2(
+                    channel=board.channel_id,
+                    file=png,
+                    filename=chart_filename(board),
+                    title=f"{DRILL} Game Day {board.name}: final scores",
+                    alt_txt=f"Bars of each team's points by scoring category: {ranking}.",
+                )
+
+        self._once(f"slack-posted:{message.id}", upload)
+
+    def report(self, message: Message) -> None:
+        """Publish the report (Confluence or files) and link it in the Game Day channel."""
+        gameday_id = int(message.payload["gameday_id"])
+        board = self.gamedays.board(gameday_id)
+        page_id, url = self.publish_report(gameday_id)
+        self.gamedays.record_report(gameday_id, page_id=page_id, url=url)
+        if board.channel_id:
+            self._post(
+                f"gameday-report-link:{gameday_id}",
+                board.channel_id,
+                report_text(board, url),
+            )

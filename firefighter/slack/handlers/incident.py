@@ -1,0 +1,337 @@
+"""Outbox handlers for incidents in Slack: channels, cards, announcements, posts, invites.
+
+Each handler reads the incident's current state, does its Slack calls with no database
+transaction open, and records what it made (channel id, message ts) so that a redelivery
+finishes the work instead of repeating it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from firefighter.incidents import effects
+from firefighter.incidents.models import Incident, TimelineEvent
+from firefighter.incidents.service import IncidentService
+from firefighter.outbox import Dispatcher, Message, PermanentFailure, RetryLater, idempotency
+from firefighter.settings import Settings
+from firefighter.slack import posting
+from firefighter.slack.blocks.common import as_dicts
+from firefighter.slack.blocks.incident import (
+    announcement,
+    drill_label,
+    event_text,
+    fallback_text,
+    incident_card,
+    postmortem_link,
+    topic,
+)
+from firefighter.slack.channel_names import channel_name, with_suffix
+from firefighter.slack.context import card_context
+from firefighter.slack.errors import slack_errors
+
+log = logging.getLogger(__name__)
+
+
+class SlackEffects:
+    """The Slack side of every outbox effect."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        service: IncidentService,
+        client: WebClient,
+        *,
+        drill_invitees: Callable[[int], list[str]],
+    ) -> None:
+        self.settings = settings
+        self.service = service
+        self.client = client
+        # Who a drill invites is the Game Day's business; the root hands us its answer.
+        self.drill_invitees = drill_invitees
+        self._bot_user: str | None = None
+
+    def register(self, dispatcher: Dispatcher) -> None:
+        """Register a handler for each Slack effect."""
+        handlers: dict[str, Callable[[Message], None]] = {
+            effects.OPEN_CHANNEL: self.open_channel,
+            effects.REFRESH: self.refresh,
+            effects.POST_EVENT: self.post_event,
+            effects.INVITE: self.invite,
+            effects.NOTIFY: self.notify,
+            effects.WELCOME: self.welcome,
+            effects.POSTMORTEM_PUBLISHED: self.postmortem_published,
+        }
+        for kind, handler in handlers.items():
+            dispatcher.register(kind, handler)
+
+    # ---- reading state -------------------------------------------------------------
+
+    def _incident(self, incident_id: int) -> Incident:
+        with self.service.factory() as session:
+            incident = session.get(Incident, incident_id)
+            if incident is None:
+                raise PermanentFailure(f"incident {incident_id} no longer exists")
+            return incident
+
+    def _with_channel(self, message: Message) -> Incident:
+        incident = self._incident(int(message.payload["incident_id"]))
+        if not incident.channel_id:
+            # The channel effect comes first for each incident; if it is not done yet, wait.
+            raise RetryLater(f"{incident.reference} has no channel yet")
+        return incident
+
+    def bot_user(self) -> str | None:
+        """The bot's own user id (never invited: Slack refuses that)."""
+        if self._bot_user is None:
+            with slack_errors("auth.test"):
+                self._bot_user = str(self.client.auth_test().get("user_id") or "")
+        return self._bot_user or None
+
+    # ---- handlers ------------------------------------------------------------------
+
+    def open_channel(self, message: Message) -> None:
+        """Create the channel, invite people, set the topic, post and pin the card, announce."""
+        incident = self._incident(int(message.payload["incident_id"]))
+        if not incident.channel_id:
+            self._create_channel(incident)
+            incident = self._incident(incident.id)
+        assert incident.channel_id is not None
+        self._invite(incident, self._first_invitees(incident))
+        with slack_errors("conversations.setTopic"):
+            self.client.conversations_setTopic(channel=incident.channel_id, topic=topic(incident))
+        poster = posting.OncePoster(self.service.factory, self.client)
+        card_ts = incident.card_ts
+        if not card_ts:
+            context = card_context(self.service, self.settings, incident)
+            with slack_errors("chat.postMessage (card)"):
+                # Keyed by incident: a delivery that died after posting the card but before
+                # recording it gets that card back instead of posting a second one.
+                card_ts = poster.post(
+                    f"card:{incident.id}",
+                    channel=incident.channel_id,
+                    text=fallback_text(incident),
+                    blocks=as_dicts(incident_card(incident, context)),
+                )
+            self.service.record_slack(incident.id, card_ts=card_ts)
+        # Pinned on every delivery, not only the one that posted the card: a pin refused
+        # with a 429 after the card was recorded must still happen on the retry.
+        with slack_errors("pins.add"):
+            try:
+                self.client.pins_add(channel=incident.channel_id, timestamp=card_ts)
+            except SlackApiError as error:
+                if error.response.get("error") != "already_pinned":
+                    raise
+        channel = self._announce_in(incident)
+        if channel and not incident.announcement_ts:
+            context = card_context(self.service, self.settings, incident)
+            with slack_errors("chat.postMessage (announcement)"):
+                announcement_ts = poster.post(
+                    f"announcement:{incident.id}",
+                    channel=channel,
+                    text=":fire: " + fallback_text(incident),
+                    blocks=as_dicts(announcement(incident, context)),
+                    unfurl_links=False,
+                )
+            self.service.record_slack(
+                incident.id, announcement_channel=channel, announcement_ts=announcement_ts
+            )
+
+    def _announce_in(self, incident: Incident) -> str | None:
+        # Private incidents are never announced; drills only in the Game Day channel, so
+        # that nobody watching the real incidents channel mistakes an exercise for a fire.
+        if incident.private:
+            return None
+        if incident.drill:
+            return self.settings.gameday_channel
+        return self.settings.incidents_channel
+
+    def _create_channel(self, incident: Incident) -> None:
+        prefix = "drill" if incident.drill else "inc"
+        base = channel_name(incident.id, incident.declared_at, incident.title, prefix=prefix)
+        candidate = base
+        for attempt in range(2, 30):
+            with slack_errors("conversations.create"):
+                try:
+                    created = self.client.conversations_create(
+                        name=candidate, is_private=incident.private
+                    )
+                    channel = dict(created["channel"])
+                except SlackApiError as error:
+                    if error.response.get("error") != "name_taken":
+                        raise
+                    # A delivery that died after creating the channel, before recording it,
+                    # left it behind: take it back instead of opening `-2` next to it.
+                    reclaimed = posting.reclaim_channel(
+                        self.client, candidate, self.bot_user(), not_before=incident.declared_at
+                    )
+                    if reclaimed is None:
+                        candidate = with_suffix(base, attempt)
+                        continue
+                    channel = reclaimed
+            self.service.record_slack(
+                incident.id, channel_id=str(channel["id"]), channel_name=str(channel["name"])
+            )
+            return
+        raise PermanentFailure(f"no free channel name near {base!r}")
+
+    def _first_invitees(self, incident: Incident) -> list[str]:
+        wanted = [incident.declarer] if incident.declarer else []
+        wanted += [r.user_id for r in incident.roles]
+        ids = self.settings.responders_for(incident.severity, incident.component)
+        if incident.drill:
+            # A drill pages nobody outside the game: only its Game Day team, if any.
+            ids = self.drill_invitees(incident.id)
+        for ident in ids:
+            if ident.startswith("S"):
+                with slack_errors("usergroups.users.list"):
+                    members = self.client.usergroups_users_list(usergroup=ident)
+                wanted += [str(member) for member in members.get("users") or []]
+            else:
+                wanted.append(ident)
+        return list(dict.fromkeys(wanted))
+
+    def _invite(self, incident: Incident, users: list[str]) -> None:
+        bot = self.bot_user()
+        invited = []
+        for user_id in users:
+            if not user_id or user_id == bot:
+                continue
+            try:
+                with slack_errors("conversations.invite"):
+                    try:
+                        self.client.conversations_invite(
+                            channel=incident.channel_id or "", users=user_id
+                        )
+                    except SlackApiError as error:
+                        code = error.response.get("error")
+                        if code not in ("already_in_channel", "cant_invite_self"):
+                            raise
+            except PermanentFailure as error:
+                # One unknown or deactivated user must not keep the others out.
+                log.warning("could not invite %s to %s: %s", user_id, incident.reference, error)
+                continue
+            invited.append(user_id)
+        self.service.add_members(incident.id, invited)
+
+    def invite(self, message: Message) -> None:
+        """Invite users (a new role holder) into the channel."""
+        incident = self._with_channel(message)
+        self._invite(incident, [str(u) for u in message.payload.get("users", [])])
+
+    def refresh(self, message: Message) -> None:
+        """Redraw the card and the announcement in place; refresh the topic when it changed."""
+        incident = self._incident(int(message.payload["incident_id"]))
+        context = card_context(self.service, self.settings, incident)
+        if incident.channel_id and incident.card_ts:
+            with slack_errors("chat.update (card)"):
+                self.client.chat_update(
+                    channel=incident.channel_id,
+                    ts=incident.card_ts,
+                    text=fallback_text(incident),
+                    blocks=as_dicts(incident_card(incident, context)),
+                )
+        if incident.announcement_channel and incident.announcement_ts:
+            with slack_errors("chat.update (announcement)"):
+                self.client.chat_update(
+                    channel=incident.announcement_channel,
+                    ts=incident.announcement_ts,
+                    text=":fire: " + fallback_text(incident),
+                    blocks=as_dicts(announcement(incident, context)),
+                )
+        if incident.channel_id and message.payload.get("what") in ("status", "severity", "role"):
+            with slack_errors("conversations.setTopic"):
+                self.client.conversations_setTopic(
+                    channel=incident.channel_id, topic=topic(incident)
+                )
+
+    def _once(self, message: Message, post: Callable[[], Any]) -> None:
+        # For ephemeral posts only: Slack keeps no trace of them that a redelivery could find,
+        # so the item is marked after posting. A worker that dies in between shows one person
+        # the same ephemeral twice, the lesser harm next to never showing it. Channel posts
+        # go through posting.OncePoster, which finds what a dead delivery posted.
+        key = f"slack-posted:{message.id}"
+        if idempotency.seen(self.service.factory, key):
+            return
+        post()
+        idempotency.remember(self.service.factory, key)
+
+    def post_event(self, message: Message) -> None:
+        """Post a timeline event in the channel; updates also go to the announcement thread."""
+        incident = self._with_channel(message)
+        with self.service.factory() as session:
+            event = session.get(TimelineEvent, int(message.payload["event_id"]))
+        if event is None:
+            raise PermanentFailure("timeline event vanished")
+        text = event_text(event, incident)
+        poster = posting.OncePoster(self.service.factory, self.client)
+        # One key per post: when the thread post fails, the retry must not repeat the
+        # channel post that went through.
+        with slack_errors("chat.postMessage (event)"):
+            poster.post_and_mark(
+                f"event:{event.id}:channel", channel=incident.channel_id or "", text=text
+            )
+        if event.kind == "update" and incident.announcement_ts:
+            with slack_errors("chat.postMessage (event in thread)"):
+                poster.post_and_mark(
+                    f"event:{event.id}:thread",
+                    channel=incident.announcement_channel or "",
+                    thread_ts=incident.announcement_ts,
+                    text=text,
+                )
+
+    def welcome(self, message: Message) -> None:
+        """Show the card, only to someone who just joined the channel."""
+        incident = self._with_channel(message)
+        user_id = str(message.payload["user"])
+        if user_id == self.bot_user():
+            return
+        context = card_context(self.service, self.settings, incident)
+        card = incident_card(incident, context)
+
+        def post() -> None:
+            with slack_errors("chat.postEphemeral (welcome)"):
+                self.client.chat_postEphemeral(
+                    channel=incident.channel_id or "",
+                    user=user_id,
+                    text=f"{drill_label(incident)}Welcome to {incident.reference}. "
+                    "Here is where it stands.",
+                    blocks=as_dicts(card),
+                )
+
+        self._once(message, post)
+
+    def notify(self, message: Message) -> None:
+        """Post a one-off notice in the incident channel."""
+        incident = self._with_channel(message)
+        text = drill_label(incident) + str(message.payload.get("text", ""))
+        with slack_errors("chat.postMessage (notice)"):
+            posting.OncePoster(self.service.factory, self.client).post_and_mark(
+                f"notice:{message.id}", channel=incident.channel_id or "", text=text
+            )
+
+    def postmortem_published(self, message: Message) -> None:
+        """Link the post-mortem in the channel and bookmark it."""
+        incident = self._with_channel(message)
+        url = str(message.payload["url"])
+        first = bool(message.payload.get("first", True))
+        channel = incident.channel_id or ""
+        with slack_errors("chat.postMessage (post-mortem)"):
+            posting.OncePoster(self.service.factory, self.client).post_and_mark(
+                f"postmortem:{message.id}",
+                channel=channel,
+                text=drill_label(incident) + postmortem_link(url, first),
+            )
+        if first and url.startswith("http"):
+            with slack_errors("bookmarks.list / bookmarks.add"):
+                # Bookmarks carry no metadata; the link itself says whether a delivery
+                # that died after adding it already did.
+                listed = self.client.bookmarks_list(channel_id=channel)
+                if not any(b.get("link") == url for b in listed.get("bookmarks") or []):
+                    self.client.bookmarks_add(
+                        channel_id=channel, title="Post-mortem", type="link", link=url
+                    )

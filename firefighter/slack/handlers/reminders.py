@@ -1,0 +1,161 @@
+"""The outbox handlers that post the nudges.
+
+Which incident needs a nudge is decided in `firefighter.incidents.reminders`; here we only
+draw and deliver, after checking that the nudge still makes sense.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from datetime import datetime
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.models.blocks import (
+    Block,
+    ContextBlock,
+    MarkdownTextObject,
+)
+
+from firefighter.incidents import effects, reminders
+from firefighter.incidents.models import Incident
+from firefighter.incidents.service import IncidentService
+from firefighter.outbox import Dispatcher, Message, PermanentFailure, RetryLater
+from firefighter.settings import Settings
+from firefighter.slack import posting
+from firefighter.slack.blocks.reminders import (
+    failure_class_prompt,
+    postmortem_dm_text,
+    roles_nudge_text,
+    update_nudge,
+)
+from firefighter.slack.errors import slack_errors
+
+log = logging.getLogger(__name__)
+
+
+# Slack answers these when a channel is gone; a nudge for it can only be dropped.
+GONE = {"is_archived", "channel_not_found", "not_in_channel"}
+
+
+class ReminderEffects:
+    """Outbox handlers for the nudges."""
+
+    def __init__(self, settings: Settings, service: IncidentService, client: WebClient) -> None:
+        self.settings = settings
+        self.service = service
+        self.client = client
+
+    def register(self, dispatcher: Dispatcher) -> None:
+        """Register a handler for each reminder effect."""
+        handlers: dict[str, Callable[[Message], None]] = {
+            effects.REMIND_UPDATE: self.update,
+            effects.REMIND_ROLES: self.roles,
+            effects.REMIND_POSTMORTEM: self.postmortem,
+            effects.ASK_FAILURE_CLASS: self.failure_class,
+        }
+        for kind, handler in handlers.items():
+            dispatcher.register(kind, handler)
+
+    def _due(self, message: Message, kind: str) -> Incident | None:
+        """The incident, if the nudge still makes sense; None to drop it quietly."""
+        with self.service.factory() as session:
+            incident = session.get(Incident, int(message.payload["incident_id"]))
+            if incident is None:
+                raise PermanentFailure("the incident no longer exists")
+            decided_at = datetime.fromisoformat(str(message.payload["decided_at"]))
+            if not reminders.still_due(kind, incident, decided_at):
+                log.info("%s nudge for %s no longer due", kind, incident.reference)
+                return None
+            return incident
+
+    def _post(
+        self,
+        message: Message,
+        incident: Incident,
+        text: str,
+        blocks: Sequence[Block] | None = None,
+    ) -> None:
+        if not incident.channel_id:
+            raise RetryLater(f"{incident.reference} has no channel yet")
+        if incident.drill:
+            # Every message a drill posts says so, nudges included.
+            text = "[DRILL] " + text
+            label = ContextBlock(elements=[MarkdownTextObject(text=":performing_arts: *DRILL*")])
+            blocks = [label, *(blocks or [])]
+        with slack_errors(f"chat.postMessage ({message.kind})"):
+            try:
+                posting.OncePoster(self.service.factory, self.client).post_and_mark(
+                    f"reminder:{message.id}",
+                    channel=incident.channel_id,
+                    text=text,
+                    blocks=[b.to_dict() for b in blocks] if blocks else None,
+                )
+            except SlackApiError as error:
+                if error.response.get("error") not in GONE:
+                    raise
+                log.info("%s: channel gone, nudge dropped", incident.reference)
+
+    def update(self, message: Message) -> None:
+        """Nudge the commander in the channel, with "Post an update" and "Snooze"."""
+        incident = self._due(message, reminders.UPDATE)
+        if incident is None:
+            return
+        blocks = update_nudge(
+            incident,
+            minutes=int(message.payload.get("minutes") or 0),
+            snooze_minutes=self.settings.snooze_minutes,
+        )
+        self._post(
+            message,
+            incident,
+            text=f"{incident.reference} needs an update.",
+            blocks=blocks,
+        )
+
+    def roles(self, message: Message) -> None:
+        """Nudge the channel about the empty communications lead and scribe roles."""
+        incident = self._due(message, reminders.ROLES)
+        if incident is None:
+            return
+        missing = reminders.missing_roles({r.role for r in incident.roles})
+        self._post(message, incident, roles_nudge_text(incident, missing, self.settings.command))
+
+    def postmortem(self, message: Message) -> None:
+        """Tell the commander, in a direct message, that the post-mortem is overdue."""
+        incident = self._due(message, reminders.POSTMORTEM_DUE)
+        if incident is None:
+            return
+        user_id = str(message.payload.get("user") or "")
+        if not user_id:
+            raise PermanentFailure(f"{incident.reference} has no commander to tell")
+        poster = posting.OncePoster(self.service.factory, self.client)
+        key = f"reminder:{message.id}"
+        if poster.posted(key):
+            return
+        mitigated_at = datetime.fromisoformat(str(message.payload["mitigated_at"]))
+        with slack_errors("conversations.open"):
+            opened = self.client.conversations_open(users=user_id)
+        channel = str((opened.get("channel") or {}).get("id") or "")
+        with slack_errors("chat.postMessage (post-mortem reminder)"):
+            poster.post_and_mark(
+                key,
+                channel=channel,
+                text=postmortem_dm_text(
+                    incident, mitigated_at, int(message.payload.get("due_days") or 5)
+                ),
+            )
+
+    def failure_class(self, message: Message) -> None:
+        """Ask the channel for the failure class, with a menu."""
+        incident = self._due(message, reminders.FAILURE_CLASS)
+        if incident is None:
+            return
+        blocks = failure_class_prompt(incident, self.service.failure_classes)
+        self._post(
+            message,
+            incident,
+            text=f"Which class of failure was {incident.reference}?",
+            blocks=blocks,
+        )

@@ -1,0 +1,15 @@
+"""Buttons and menus: the incident card's and announcement's, and the nudges'."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from firefighter.slack.context import SlackContext
+from firefighter.slack.listeners.actions.incident import register as register_incident
+from firefighter.slack.listeners.actions.reminders import register as register_reminders
+
+
+def register(app: App, ctx: SlackContext) -> None:
+    """Attach this surface's listeners to `app`."""
+    register_incident(app, ctx)
+    register_reminders(app, ctx)

@@ -1,0 +1,175 @@
+"""`/incident` subcommands about incidents: declare, list, and those that act in a channel."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from firefighter.incidents import lifecycle, queries
+from firefighter.incidents.errors import InvalidInput
+from firefighter.incidents.models import Incident
+from firefighter.incidents.service import ROLES, normalise_role
+from firefighter.slack.blocks.common import as_dicts
+from firefighter.slack.blocks.incident import fallback_text, incident_list
+from firefighter.slack.blocks.modals import close_modal, declare_modal
+from firefighter.slack.context import SlackContext
+from firefighter.slack.listeners.common import Reply
+from firefighter.slack.mrkdwn import mentioned_users
+
+log = logging.getLogger(__name__)
+
+MOVES = ("investigating", "mitigating", "mitigated")
+IN_CHANNEL = {
+    "status",
+    "update",
+    "severity",
+    "sev",
+    "role",
+    "close",
+    "reopen",
+    "postmortem",
+    *MOVES,
+}
+
+
+def open_declare(
+    ctx: SlackContext,
+    client: WebClient,
+    command: dict[str, Any],
+    title: str,
+    *,
+    drill: bool = False,
+) -> Reply | None:
+    """Open the declare modal in this request, while the trigger id is valid."""
+    view = declare_modal(
+        title=title,
+        severities=ctx.settings.severities,
+        components=ctx.settings.components,
+        channel_id=str(command.get("channel_id") or ""),
+        drill=drill,
+    )
+    try:
+        client.views_open(trigger_id=str(command.get("trigger_id") or ""), view=view)
+    except SlackApiError as error:
+        log.warning("views.open failed: %s", error.response.get("error"))
+        # The title typed after `declare` still only prefills the form; nothing else to offer.
+        return Reply("Slack did not open the form in time; run the command again.")
+    return None
+
+
+def list_open(ctx: SlackContext, user_id: str) -> Reply:
+    """Open incidents, most severe first; private ones only for their members."""
+    with ctx.factory() as session:
+        incidents = queries.list_incidents(
+            session, active_only=True, severity_order=ctx.settings.severity_names
+        )
+        incidents = queries.visible_to(session, incidents, user_id)
+    rendered = as_dicts(incident_list(incidents))
+    return Reply(f"{len(incidents)} open incident(s)", rendered)
+
+
+def in_channel(
+    ctx: SlackContext,
+    client: WebClient,
+    command: dict[str, Any],
+    incident: Incident,
+    sub: str,
+    rest: str,
+    user_id: str,
+) -> Reply | None:
+    """The subcommands that act on the channel's incident."""
+    service = ctx.service
+    ref = incident.reference
+    if sub == "status":
+        card = as_dicts(ctx.card(incident))
+        return Reply(fallback_text(incident), card)
+    if sub == "update":
+        service.add_update(incident.id, rest, actor=user_id)
+        return Reply(f"Update posted to {ref}.")
+    if sub in ("severity", "sev"):
+        if not rest:
+            names = ", ".join(ctx.settings.severity_names)
+            raise InvalidInput(f"Say which severity: `severity SEV2`. Choices: {names}.")
+        changed = service.set_severity(incident.id, rest.split()[0], actor=user_id)
+        return Reply(f"{ref} is now {changed.severity}.")
+    if sub == "role":
+        return assign_role(ctx, incident, rest, user_id)
+    if sub in MOVES:
+        moved = service.transition(incident.id, sub, actor=user_id)
+        return Reply(f"{ref} is now {moved.status}.")
+    if sub == "close":
+        return close(ctx, client, command, incident, rest, user_id)
+    if sub == "reopen":
+        target, reason = _reopen_args(rest)
+        reopened = service.reopen(incident.id, reason=reason, actor=user_id, target=target)
+        return Reply(f"{ref} is reopened and {reopened.status}.")
+    if sub == "postmortem":
+        return postmortem(ctx, incident, user_id)
+    raise InvalidInput(f"Unknown subcommand {sub!r}.")
+
+
+def assign_role(ctx: SlackContext, incident: Incident, rest: str, user_id: str) -> Reply:
+    """`role commander|comms|scribe @user`."""
+    role, _, who = rest.partition(" ")
+    if not role:
+        raise InvalidInput("Say which role and who: `role commander @someone`.")
+    users = mentioned_users(who)
+    if not users:
+        if who.strip().startswith("@"):
+            raise InvalidInput(
+                "Pick the person from Slack's @ suggestions so that Slack sends their id."
+            )
+        raise InvalidInput(f"Say who takes the role: `role {role} @someone`.")
+    changed = ctx.service.assign_role(incident.id, role, users[0], actor=user_id)
+    label = ROLES[normalise_role(role)].lower()
+    return Reply(f"<@{users[0]}> is now the {label} of {changed.reference}.")
+
+
+def close(
+    ctx: SlackContext,
+    client: WebClient,
+    command: dict[str, Any],
+    incident: Incident,
+    rest: str,
+    user_id: str,
+) -> Reply | None:
+    """Close now, or ask for the reason in a modal when the lifecycle needs one."""
+    if not rest and lifecycle.can_close_early(incident.status):
+        try:
+            client.views_open(
+                trigger_id=str(command.get("trigger_id") or ""),
+                view=close_modal(incident, ctx.service.failure_classes),
+            )
+        except SlackApiError:
+            return Reply(
+                f"{incident.reference} is {incident.status}; closing it now needs a reason: "
+                "`close duplicate` (or resolved, false_positive, superseded, external, cancelled)."
+            )
+        return None
+    closed = ctx.service.close(incident.id, actor=user_id, reason=rest or None)
+    return Reply(f"{closed.reference} is closed ({closed.closure_reason}).")
+
+
+def _reopen_args(rest: str) -> tuple[str, str]:
+    match = re.match(r"(investigating|mitigating)\b\s*(.*)", rest, flags=re.IGNORECASE | re.S)
+    if match:
+        return match.group(1).lower(), match.group(2)
+    return lifecycle.INVESTIGATING, rest
+
+
+def postmortem(ctx: SlackContext, incident: Incident, user_id: str) -> Reply:
+    """Move a mitigated incident to postmortem; otherwise export (again) the post-mortem."""
+    if incident.status == lifecycle.MITIGATED:
+        ctx.service.transition(incident.id, lifecycle.POSTMORTEM, actor=user_id)
+        return Reply(f"{incident.reference} is now in post-mortem; the page is being written.")
+    if lifecycle.is_active(incident.status):
+        raise InvalidInput(
+            f"{incident.reference} is {incident.status}; write the post-mortem once it is "
+            "mitigated."
+        )
+    ctx.service.request_postmortem(incident.id, actor=user_id)
+    return Reply(f"The post-mortem of {incident.reference} is being exported again.")

@@ -1,0 +1,15 @@
+"""Modal submissions: declare, close, reopen, and the update form."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from firefighter.slack.context import SlackContext
+from firefighter.slack.listeners.views.incident import register as register_incident
+from firefighter.slack.listeners.views.reminders import register as register_reminders
+
+
+def register(app: App, ctx: SlackContext) -> None:
+    """Attach this surface's listeners to `app`."""
+    register_incident(app, ctx)
+    register_reminders(app, ctx)

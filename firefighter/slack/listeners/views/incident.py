@@ -1,0 +1,130 @@
+"""Modal submissions: declare, close with a reason, reopen with a reason."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from slack_bolt import Ack, App
+
+from firefighter.incidents.errors import AlreadyProcessed, IncidentError, InvalidInput
+from firefighter.slack.blocks.incident import parse_action_value
+from firefighter.slack.blocks.modals import CLOSE_CALLBACK, DECLARE_CALLBACK, REOPEN_CALLBACK
+from firefighter.slack.context import SlackContext
+from firefighter.slack.listeners.common import form_errors, user_of
+
+
+def values_of(view: dict[str, Any]) -> dict[str, Any]:
+    """Flatten `state.values` into {action_id: plain value}."""
+    flat: dict[str, Any] = {}
+    for actions in ((view.get("state") or {}).get("values") or {}).values():
+        for action_id, state in (actions or {}).items():
+            kind = state.get("type")
+            if kind == "static_select":
+                flat[action_id] = (state.get("selected_option") or {}).get("value")
+            elif kind == "checkboxes":
+                flat[action_id] = [o.get("value") for o in state.get("selected_options") or []]
+            elif kind == "datetimepicker":
+                flat[action_id] = state.get("selected_date_time")
+            else:
+                flat[action_id] = state.get("value")
+    return flat
+
+
+def register(app: App, ctx: SlackContext) -> None:
+    """Listen to the modals' submissions."""
+
+    @app.view(DECLARE_CALLBACK)
+    def declare(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        ack(**declare_submission(ctx, body, view))
+
+    @app.view(CLOSE_CALLBACK)
+    def close(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        values = values_of(view)
+        ack(
+            **_dialog(
+                lambda incident_id, drawn: ctx.service.close(
+                    incident_id,
+                    actor=user_of(body),
+                    reason=values.get("reason"),
+                    failure_class=values.get("failure_class"),
+                    expected_status=drawn,
+                    request_key=f"view:{view.get('id')}",
+                ),
+                view,
+                "reason",
+            )
+        )
+
+    @app.view(REOPEN_CALLBACK)
+    def reopen(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        values = values_of(view)
+        ack(
+            **_dialog(
+                lambda incident_id, drawn: ctx.service.reopen(
+                    incident_id,
+                    reason=str(values.get("reason") or ""),
+                    target=str(values.get("target") or "investigating"),
+                    actor=user_of(body),
+                    expected_status=drawn,
+                    request_key=f"view:{view.get('id')}",
+                ),
+                view,
+                "reason",
+            )
+        )
+
+
+def _dialog(command: Any, view: dict[str, Any], block_id: str) -> dict[str, Any]:
+    try:
+        incident_id, drawn = parse_action_value(str(view.get("private_metadata") or ""))
+        command(incident_id, drawn)
+    except AlreadyProcessed:
+        return {}
+    except (ValueError, IncidentError) as error:
+        return form_errors(block_id, str(error))
+    return {}
+
+
+def declare_submission(
+    ctx: SlackContext, body: dict[str, Any], view: dict[str, Any]
+) -> dict[str, Any]:
+    """Validate the declare form and declare; errors go back into the modal."""
+    values = values_of(view)
+    title = str(values.get("title") or "").strip()
+    if not title:
+        return form_errors("title", "Give the incident a title: one line saying what is broken.")
+    severity = values.get("severity")
+    if not severity:
+        return form_errors("severity", "Pick a severity.")
+    started_at = None
+    if values.get("started_at"):
+        try:
+            started_at = datetime.fromtimestamp(int(values["started_at"]), tz=UTC)
+        except (TypeError, ValueError, OverflowError):
+            return form_errors("started_at", "Pick a date and a time.")
+    options = values.get("options") or []
+    component = values.get("component")
+    if component and component not in ctx.settings.components:
+        return form_errors("component", "Pick one of the listed components.")
+    try:
+        ctx.service.declare(
+            title=title,
+            severity=str(severity),
+            description=str(values.get("description") or ""),
+            component=component,
+            private="private" in options,
+            drill="drill" in options,
+            started_at=started_at,
+            actor=user_of(body),
+            request_key=f"view:{view.get('id')}",
+        )
+    except AlreadyProcessed:
+        return {}
+    except InvalidInput as error:
+        message = str(error)
+        block = "started_at" if "time" in message or "start" in message else "title"
+        return form_errors(block, message)
+    except IncidentError as error:  # e.g. not allowed to declare
+        return form_errors("title", str(error))
+    return {}
