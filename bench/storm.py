@@ -41,6 +41,7 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from firefighter.bootstrap import Core, build_core
 from firefighter.db import upgrade, utcnow
+from firefighter.emulators.slack import Message, SlackDriver, SlackEmulator, blocks_text
 from firefighter.incidents import effects
 from firefighter.incidents.models import Incident, TimelineEvent
 from firefighter.outbox.models import OutboxItem
@@ -54,7 +55,6 @@ from firefighter.slack.blocks.incident import (
     postmortem_link,
 )
 from firefighter.slack.context import card_context
-from firefighter.testing.slack import Message, SlackDriver, SlackEmulator, blocks_text
 
 SECRET = "storm-signing-secret"
 ROOT = Path(__file__).resolve().parent.parent

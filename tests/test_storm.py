@@ -30,6 +30,7 @@ from bench.storm import (
 )
 from firefighter.bootstrap import Core, build_app, build_core, build_dispatcher, wsgi_app
 from firefighter.db import utcnow
+from firefighter.emulators.slack import SlackDriver, SlackEmulator
 from firefighter.incidents import effects
 from firefighter.incidents.models import Incident
 from firefighter.outbox import Backoff, Dispatcher, Message
@@ -37,7 +38,6 @@ from firefighter.settings import Settings
 from firefighter.slack import posting
 from firefighter.slack.client import make_client
 from firefighter.slack.handlers.incident import SlackEffects
-from firefighter.testing.slack import SlackDriver, SlackEmulator
 from firefighter.web import BackgroundServer
 
 SECRET = "storm-test-secret"

@@ -1,1 +1,2 @@
-"""Test doubles for FireFighter: a Slack Web API emulator and a signed request driver."""
+"""Kept for compatibility: the README once promised `firefighter.testing`; use
+`firefighter.emulators`."""

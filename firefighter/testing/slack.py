@@ -1,44 +1,4 @@
-"""Slack Web API emulator and signed request driver for FireFighter's tests and demo."""
+"""Kept for compatibility: the Slack emulator and driver are `firefighter.emulators.slack`."""
 
-from firefighter.testing.slack_driver import BotResponse, SlackDriver
-from firefighter.testing.slack_emulator import (
-    Call,
-    Channel,
-    FaultConfig,
-    Message,
-    MessageVersion,
-    ResponsePost,
-    SlackEmulator,
-    SlackError,
-    TranscriptEntry,
-    UploadedFile,
-    User,
-    Usergroup,
-    View,
-    blocks_text,
-    channel_name_error,
-    validate_blocks,
-    validate_view,
-)
-
-__all__ = [
-    "BotResponse",
-    "Call",
-    "Channel",
-    "FaultConfig",
-    "Message",
-    "MessageVersion",
-    "ResponsePost",
-    "SlackDriver",
-    "SlackEmulator",
-    "SlackError",
-    "TranscriptEntry",
-    "UploadedFile",
-    "User",
-    "Usergroup",
-    "View",
-    "blocks_text",
-    "channel_name_error",
-    "validate_blocks",
-    "validate_view",
-]
+from firefighter.emulators.slack import *  # noqa: F403
+from firefighter.emulators.slack import __all__ as __all__

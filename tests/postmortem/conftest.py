@@ -10,13 +10,13 @@ import pytest
 from sqlalchemy import select
 
 from firefighter.bootstrap import Core
+from firefighter.emulators.confluence import ConfluenceEmulator
 from firefighter.incidents import effects
 from firefighter.incidents.models import Incident
 from firefighter.outbox import Dispatcher, Message
 from firefighter.outbox.models import OutboxItem
 from firefighter.postmortem.handler import register
 from firefighter.settings import Settings
-from firefighter.testing.confluence import ConfluenceEmulator
 from tests.conftest import FakeClock
 
 USER = "firefighter@example.com"

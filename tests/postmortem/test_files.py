@@ -7,10 +7,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from firefighter.cli.postmortem import app
 from typer.testing import CliRunner
 
 from firefighter.bootstrap import Core
+from firefighter.cli.postmortem import app
 from firefighter.incidents import effects
 from firefighter.outbox import Dispatcher
 from firefighter.postmortem.handler import ExportFailed, export_now, register

@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 
 from firefighter.bootstrap import Core, build_app, build_dispatcher, wsgi_app
+from firefighter.emulators.slack import BotResponse, Message, SlackDriver, SlackEmulator
 from firefighter.incidents.models import Incident
 from firefighter.outbox import Dispatcher
 from firefighter.slack.client import make_client
-from firefighter.testing.slack import BotResponse, Message, SlackDriver, SlackEmulator
 from firefighter.web import BackgroundServer
 
 SECRET = "test-signing-secret"

@@ -11,12 +11,12 @@ from firefighter.bootstrap import register_digest, slack_context
 from firefighter.cli import app as cli_app
 from firefighter.cli.stats import post_digest_now
 from firefighter.db import transaction
+from firefighter.emulators.slack import blocks_text, validate_blocks
 from firefighter.outbox import Message as OutboxMessage
 from firefighter.schedules import enqueue_digest
 from firefighter.slack.client import make_client
 from firefighter.slack.handlers.digest import DigestPoster
 from firefighter.slack.listeners.commands.stats import stats_reply
-from firefighter.testing.slack import blocks_text, validate_blocks
 from tests.conftest import FakeClock
 from tests.slack.conftest import Bot
 from tests.stats.history import END, SECRET_TITLE, play

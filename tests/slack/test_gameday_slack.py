@@ -9,8 +9,8 @@ from urllib.parse import urlparse
 
 import pytest
 
+from firefighter.emulators.slack import Message, blocks_text
 from firefighter.incidents.models import Incident
-from firefighter.testing.slack import Message, blocks_text
 from tests.conftest import FakeClock
 from tests.gameday.helpers import two_teams
 from tests.slack.conftest import PEOPLE, Bot

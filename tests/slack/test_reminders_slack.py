@@ -7,8 +7,8 @@ from datetime import timedelta
 
 import pytest
 
+from firefighter.emulators.slack import Message, blocks_text, validate_blocks
 from firefighter.schedules import REMINDERS
-from firefighter.testing.slack import Message, blocks_text, validate_blocks
 from tests.conftest import FakeClock
 from tests.slack.conftest import Bot, buttons
 
