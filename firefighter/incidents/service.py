@@ -12,14 +12,15 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
-from firefighter.db import transaction, utcnow, writing
+from firefighter.db import utcnow, writing
 from firefighter.incidents import effects, lifecycle
 from firefighter.incidents.access import AccessPolicy
+from firefighter.incidents.adapter_facts import AdapterFacts
 from firefighter.incidents.errors import (
     AlreadyProcessed,
     Conflict,
@@ -86,6 +87,7 @@ class IncidentService:
         self.clock = clock
         self.failure_classes = failure_classes or list(DEFAULT_FAILURE_CLASSES)
         self.policy = policy or AccessPolicy()
+        self.facts = AdapterFacts(factory, clock)
 
     # ---- helpers -------------------------------------------------------------------
 
@@ -747,32 +749,6 @@ class IncidentService:
             )
             return until
 
-    # ---- facts recorded by adapters ---------------------------------------------------
-
-    def record_slack(self, incident_id: int, **refs: str | None) -> None:
-        """Remember what the Slack adapter made (channel, card, announcement).
-
-        These are not user changes, so they do not bump the version: a button drawn
-        before the channel existed stays valid.
-        """
-        allowed = {
-            "channel_id",
-            "channel_name",
-            "announcement_channel",
-            "announcement_ts",
-            "card_ts",
-        }
-        values = {k: v for k, v in refs.items() if k in allowed}
-        if not values:
-            return
-        with transaction(self.factory) as session:
-            session.execute(
-                update(Incident)
-                .where(Incident.id == incident_id)
-                .values(**values)
-                .execution_options(synchronize_session=False)
-            )
-
     def record_postmortem(
         self,
         incident_id: int,
@@ -851,35 +827,20 @@ class IncidentService:
         except AlreadyProcessed:
             return
 
+    # ---- facts recorded by adapters: see adapter_facts ----------------------------------
+
+    def record_slack(self, incident_id: int, **refs: str | None) -> None:
+        """Remember what the Slack adapter made (channel, card, announcement); no version bump."""
+        self.facts.record_slack(incident_id, **refs)
+
     def add_members(self, incident_id: int, user_ids: list[str]) -> None:
         """Remember people who are in the incident (invited or joined); no version bump."""
-        if not user_ids:
-            return
-        with transaction(self.factory) as session:
-            for user_id in dict.fromkeys(user_ids):
-                if session.get(IncidentMember, (incident_id, user_id)) is None:
-                    session.add(
-                        IncidentMember(
-                            incident_id=incident_id, user_id=user_id, added_at=self.clock()
-                        )
-                    )
+        self.facts.add_members(incident_id, user_ids)
 
     def joined(self, incident_id: int, user_id: str) -> None:
         """Someone joined the channel: a member now, and shown where the incident stands."""
-        with transaction(self.factory) as session:
-            if session.get(IncidentMember, (incident_id, user_id)) is None:
-                session.add(
-                    IncidentMember(incident_id=incident_id, user_id=user_id, added_at=self.clock())
-                )
-            enqueue(
-                session,
-                effects.WELCOME,
-                {"incident_id": incident_id, "user": user_id},
-                incident_id=incident_id,
-                now=self.clock(),
-            )
+        self.facts.joined(incident_id, user_id)
 
     def find_by_channel(self, channel_id: str) -> Incident | None:
         """The incident whose channel is `channel_id`."""
-        with self.factory() as session:
-            return session.scalar(select(Incident).where(Incident.channel_id == channel_id))
+        return self.facts.find_by_channel(channel_id)
