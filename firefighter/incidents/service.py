@@ -6,7 +6,6 @@ appends timeline events and enqueues the side effects. Nothing here talks to Sla
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
@@ -18,56 +17,37 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from firefighter.db import utcnow, writing
-from firefighter.incidents import effects, lifecycle
+from firefighter.incidents import effects, lifecycle, rules
 from firefighter.incidents.access import AccessPolicy
 from firefighter.incidents.adapter_facts import AdapterFacts
-from firefighter.incidents.errors import (
-    AlreadyProcessed,
-    Conflict,
-    InvalidInput,
-    NotFound,
-    TransitionRefused,
-)
-from firefighter.incidents.lifecycle import CLOSED, MITIGATED, ClosureReason, MoveContext
-from firefighter.incidents.models import (
-    TITLE_MAX,
-    UPDATE_MAX,
-    Incident,
-    IncidentMember,
-    IncidentRole,
-    TimelineEvent,
+from firefighter.incidents.errors import AlreadyProcessed, Conflict, InvalidInput, NotFound
+from firefighter.incidents.lifecycle import CLOSED, MITIGATED
+from firefighter.incidents.models import Incident, IncidentMember, IncidentRole, TimelineEvent
+from firefighter.incidents.rules import (
+    CLOSURE_REASONS,
+    MILESTONES,
+    ROLE_ALIASES,
+    ROLES,
+    Rules,
+    clean,
+    normalise_role,
 )
 from firefighter.outbox import enqueue
 from firefighter.outbox.models import ProcessedRequest
-from firefighter.settings import DEFAULT_FAILURE_CLASSES, DEFAULT_SEVERITIES, Severity
+from firefighter.settings import Severity
+
+__all__ = [
+    "CLOSURE_REASONS",
+    "MILESTONES",
+    "ROLES",
+    "ROLE_ALIASES",
+    "Clock",
+    "IncidentService",
+    "clean",
+    "normalise_role",
+]
 
 Clock = Callable[[], datetime]
-
-ROLES: dict[str, str] = {
-    "commander": "Incident commander",
-    "communications": "Communications lead",
-    "scribe": "Scribe",
-}
-ROLE_ALIASES = {"comms": "communications", "ic": "commander", "lead": "commander"}
-MILESTONES = ("started", "detected")
-CLOSURE_REASONS = [r.value for r in ClosureReason]
-
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-def clean(text: str | None) -> str:
-    """User text without control characters (PostgreSQL refuses NUL; none is ever meant)."""
-    return _CONTROL.sub("", text or "")
-
-
-def normalise_role(role: str) -> str:
-    """The canonical role name for what a user typed, or InvalidInput."""
-    key = role.strip().lower()
-    key = ROLE_ALIASES.get(key, key)
-    if key not in ROLES:
-        raise InvalidInput(f"Unknown role {role!r}. Roles are: commander, comms, scribe.")
-    return key
 
 
 class IncidentService:
@@ -83,52 +63,42 @@ class IncidentService:
         policy: AccessPolicy | None = None,
     ) -> None:
         self.factory = factory
-        self.severities = severities or list(DEFAULT_SEVERITIES)
         self.clock = clock
-        self.failure_classes = failure_classes or list(DEFAULT_FAILURE_CLASSES)
+        self.rules = Rules(severities, failure_classes)
         self.policy = policy or AccessPolicy()
         self.facts = AdapterFacts(factory, clock)
 
-    # ---- helpers -------------------------------------------------------------------
+    # ---- rules, as callers have always asked the service ----------------------------
+
+    @property
+    def severities(self) -> list[Severity]:
+        """The configured severities, most severe first."""
+        return self.rules.severities
+
+    @property
+    def failure_classes(self) -> list[str]:
+        """The configured failure classes."""
+        return self.rules.failure_classes
 
     def severity(self, name: str) -> Severity:
         """The configured severity called `name`, or InvalidInput listing the choices."""
-        wanted = (name or "").strip().upper()
-        for severity in self.severities:
-            if severity.name == wanted:
-                return severity
-        names = ", ".join(s.name for s in self.severities)
-        raise InvalidInput(f"Unknown severity {name!r}. Choose one of {names}.")
+        return self.rules.severity(name)
 
     def failure_class(self, name: str) -> str:
         """The configured failure class matching `name` (case-insensitive), or InvalidInput."""
-        wanted = " ".join((name or "").split()).lower()
-        for known in self.failure_classes:
-            if known.lower() == wanted:
-                return known
-        choices = ", ".join(self.failure_classes)
-        raise InvalidInput(f"Unknown failure class {name!r}. Choose one of: {choices}.")
+        return self.rules.failure_class(name)
 
-    def _rank(self, severity: str) -> int:
-        names = [s.name for s in self.severities]
-        return names.index(severity) if severity in names else len(names)
+    def postmortem_required(self, severity: str) -> bool:
+        """Whether an incident of `severity` must go through `postmortem` before `closed`."""
+        return self.rules.postmortem_required(severity)
+
+    def next_states(self, incident: Incident) -> list[str]:
+        """The states this incident can move to now without extra input."""
+        return self.rules.next_states(incident.status, incident.severity)
 
     @staticmethod
     def _holders(incident: Incident) -> list[str]:
         return list(dict.fromkeys(role.user_id for role in incident.roles))
-
-    def postmortem_required(self, severity: str) -> bool:
-        """Whether an incident of `severity` must go through `postmortem` before `closed`."""
-        try:
-            return self.severity(severity).postmortem_required
-        except InvalidInput:
-            return False
-
-    def next_states(self, incident: Incident) -> list[str]:
-        """The states this incident can move to now without extra input."""
-        return lifecycle.next_states(
-            incident.status, postmortem_required=self.postmortem_required(incident.severity)
-        )
 
     @contextmanager
     def _unit(self, request_key: str | None = None) -> Iterator[Session]:
@@ -215,32 +185,6 @@ class IncidentService:
             now=self.clock(),
         )
 
-    def _refusal(self, incident: Incident, target: str, reason: str | None) -> TransitionRefused:
-        status = incident.status
-        allowed = self.next_states(incident)
-        ref = incident.reference
-        if target == CLOSED and status == MITIGATED and self.postmortem_required(incident.severity):
-            message = (
-                f"{ref} is mitigated; a {incident.severity} incident needs its post-mortem "
-                "before it closes: move it to postmortem first."
-            )
-        elif target == CLOSED and lifecycle.can_close_early(status):
-            message = (
-                f"{ref} is {status}; to close it before it is mitigated, give a closure "
-                f"reason: {', '.join(CLOSURE_REASONS)}."
-            )
-        elif status == CLOSED:
-            message = f"{ref} is closed; it cannot change any more."
-        else:
-            options = " or ".join(allowed) if allowed else "nothing else"
-            message = f"{ref} is {status}; it can move to {options}"
-            if lifecycle.can_close_early(status):
-                message += ", or be closed early with a reason"
-            if lifecycle.reopen_targets(status):
-                message += ", or be reopened with a written reason"
-            message += "."
-        return TransitionRefused(message, status=status, allowed=allowed)
-
     # ---- commands ------------------------------------------------------------------
 
     def declare(
@@ -262,32 +206,20 @@ class IncidentService:
 
         `link(session, incident)` runs in the same transaction (a Game Day records its drill).
         """
-        title = " ".join(clean(title).split())
-        description = clean(description)
+        title = rules.title(title)
+        description = rules.description(description)
         component = clean(component) or None
-        if not title:
-            raise InvalidInput("Give the incident a title: one line saying what is broken.")
-        if len(title) > TITLE_MAX:
-            raise InvalidInput(f"The title is {len(title)} characters; keep it under {TITLE_MAX}.")
-        if len(description) > 10_000:
-            raise InvalidInput("The description is over 10,000 characters; shorten it.")
-        sev = self.severity(severity)
+        sev = self.rules.severity(severity)
         self.policy.check_declare(actor)
         now = self.clock()
-        for label, value in (("impact start", started_at), ("detection", detected_at)):
-            if value is not None and value > now + timedelta(minutes=1):
-                raise InvalidInput(f"The {label} time is in the future; give a past time.")
-        detected = detected_at or now
-        started = started_at or detected
-        if started > detected:
-            raise InvalidInput("The impact cannot start after it was detected; check both times.")
+        started, detected = rules.impact_times(started_at, detected_at, now)
         with self._unit(request_key) as session:
             incident = Incident(
                 title=title,
-                description=description.strip(),
+                description=description,
                 status=lifecycle.OPEN,
                 severity=sev.name,
-                component=component or None,
+                component=component,
                 private=private,
                 drill=drill,
                 declarer=actor,
@@ -368,7 +300,7 @@ class IncidentService:
 
         A `failure_class` given here is recorded in the same transaction.
         """
-        known = self.failure_class(failure_class) if failure_class else None
+        known = self.rules.failure_class(failure_class) if failure_class else None
         return self._move(
             incident_id,
             CLOSED,
@@ -392,11 +324,7 @@ class IncidentService:
         expected_status: str | None = None,
     ) -> Incident:
         """Reopen a mitigated incident to investigating or mitigating, with a written reason."""
-        reason = clean(reason)
-        if not reason.strip():
-            raise InvalidInput("Say why you reopen it: `reopen <reason>`.")
-        if target not in (lifecycle.INVESTIGATING, lifecycle.MITIGATING):
-            raise InvalidInput("An incident reopens to investigating or mitigating.")
+        reason = rules.reopen_reason(reason, target)
         return self._move(
             incident_id,
             target,
@@ -421,10 +349,7 @@ class IncidentService:
         reopen: bool = False,
         failure_class: str | None = None,
     ) -> Incident:
-        target = (target or "").strip().lower()
-        if not lifecycle.is_known(target):
-            states = ", ".join(s.value for s in lifecycle.Status)
-            raise InvalidInput(f"Unknown status {target!r}. Statuses are: {states}.")
+        target = rules.status(target)
         free = self.policy.unrestricted(actor)  # may look up user groups: before the transaction
         with self._unit(request_key) as session:
             incident = self._load(session, incident_id, expected_version, expected_status)
@@ -434,31 +359,9 @@ class IncidentService:
                 self.policy.check_responder(
                     actor, self._holders(incident), what, incident.reference, free
                 )
-            if reopen and previous != MITIGATED:
-                raise TransitionRefused(
-                    f"{incident.reference} is {previous}; only a mitigated incident "
-                    "can be reopened.",
-                    status=previous,
-                    allowed=self.next_states(incident),
-                )
-            reopening = previous == MITIGATED and target in lifecycle.reopen_targets(previous)
-            closure = None
-            if target == CLOSED:
-                closure = (reason or "").strip().lower().replace(" ", "_") or None
-                if closure is not None and closure not in CLOSURE_REASONS:
-                    raise InvalidInput(
-                        f"Unknown closure reason {reason!r}. Reasons are: "
-                        f"{', '.join(CLOSURE_REASONS)}."
-                    )
-                if closure is None and not lifecycle.can_close_early(previous):
-                    closure = ClosureReason.RESOLVED.value
-            context = MoveContext(
-                postmortem_required=self.postmortem_required(incident.severity),
-                closure_reason=closure,
-                reopen_reason=reason if reopening else None,
+            closure, reopening = self.rules.check_move(
+                incident.reference, previous, incident.severity, target, reason, reopen=reopen
             )
-            if previous == target or not lifecycle.attempt(previous, target, context):
-                raise self._refusal(incident, target, reason)
             now = self.clock()
             incident.status = target
             self._touch(incident)
@@ -519,14 +422,14 @@ class IncidentService:
         expected_status: str | None = None,
     ) -> Incident:
         """Change the severity."""
-        sev = self.severity(severity)
+        sev = self.rules.severity(severity)
         free = self.policy.unrestricted(actor)  # may look up user groups: before the transaction
         with self._unit(request_key) as session:
             incident = self._load(session, incident_id, expected_version, expected_status)
             if incident.status == CLOSED:
                 raise InvalidInput(f"{incident.reference} is closed; its severity is final.")
             previous = incident.severity
-            if self._rank(sev.name) > self._rank(previous):
+            if self.rules.downgrades(previous, sev.name):
                 self.policy.check_responder(
                     actor, self._holders(incident), "downgrade", incident.reference, free
                 )
@@ -556,21 +459,13 @@ class IncidentService:
         expected_version: int | None = None,
     ) -> Incident:
         """Correct when the impact started or when it was detected."""
-        milestone = milestone.strip().lower()
-        if milestone not in MILESTONES:
-            raise InvalidInput("Only the started and detected milestones can be edited.")
-        if at.tzinfo is None:
-            raise InvalidInput("Give the time with a time zone.")
-        if at > self.clock() + timedelta(minutes=1):
-            raise InvalidInput(f"The {milestone} time is in the future; give a past time.")
+        milestone = rules.milestone(milestone, at)
+        rules.not_in_future(milestone, at, self.clock())
         with self._unit() as session:
             incident = self._load(session, incident_id, expected_version)
             started = at if milestone == "started" else incident.started_at
             detected = at if milestone == "detected" else incident.detected_at
-            if started and detected and started > detected:
-                raise InvalidInput("The impact cannot start after it was detected.")
-            if detected and detected > incident.declared_at:
-                raise InvalidInput("Detection cannot come after the incident was declared.")
+            rules.milestones_in_order(started, detected, incident.declared_at)
             setattr(incident, f"{milestone}_at", at)
             self._touch(incident)
             event = self._event(
@@ -653,11 +548,7 @@ class IncidentService:
         request_key: str | None = None,
     ) -> Incident:
         """Post a status update to the timeline."""
-        text = clean(text).strip()
-        if not text:
-            raise InvalidInput("Write the update after the command: `update <what changed>`.")
-        if len(text) > UPDATE_MAX:
-            raise InvalidInput(f"The update is {len(text)} characters; keep it under {UPDATE_MAX}.")
+        text = rules.update_text(text)
         with self._unit(request_key) as session:
             incident = self._load(session, incident_id, expected_version)
             if incident.status == CLOSED:
@@ -700,7 +591,7 @@ class IncidentService:
         request_key: str | None = None,
     ) -> Incident:
         """Record where the failure came from (one of FIREFIGHTER_FAILURE_CLASSES)."""
-        known = self.failure_class(failure_class)
+        known = self.rules.failure_class(failure_class)
         with self._unit(request_key) as session:
             incident = self._load(session, incident_id, expected_version)
             if incident.failure_class == known:
