@@ -6,18 +6,14 @@ before the channel existed, or before someone joined, stays valid.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime
-
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from firefighter.db import transaction, utcnow
 from firefighter.incidents import effects
 from firefighter.incidents.models import Incident, IncidentMember
+from firefighter.incidents.unit_of_work import Clock, write_unversioned
 from firefighter.outbox import enqueue
-
-Clock = Callable[[], datetime]
 
 SLACK_REFS = frozenset(
     {"channel_id", "channel_name", "announcement_channel", "announcement_ts", "card_ts"}
@@ -42,14 +38,7 @@ class AdapterFacts:
         if not values:
             return
         with transaction(self.factory) as session:
-            # A bulk UPDATE leaves any loaded object clean, and only ORM flushes of a changed
-            # object move the version counter.
-            session.execute(
-                update(Incident)
-                .where(Incident.id == incident_id)
-                .values(**values)
-                .execution_options(synchronize_session=False)
-            )
+            write_unversioned(session, incident_id, **values)
 
     def add_members(self, incident_id: int, user_ids: list[str]) -> None:
         """Remember people who are in the incident (invited or joined); no version bump."""

@@ -2,27 +2,26 @@
 
 Every command is one transaction that checks the lifecycle, bumps the incident's version,
 appends timeline events and enqueues the side effects. Nothing here talks to Slack.
+
+The rules it checks live in `rules`, the transaction and what a change records in
+`unit_of_work`, and what adapters remember (no user change) in `adapter_facts`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.orm.exc import StaleDataError
 
-from firefighter.db import utcnow, writing
+from firefighter.db import utcnow
 from firefighter.incidents import effects, lifecycle, rules
 from firefighter.incidents.access import AccessPolicy
 from firefighter.incidents.adapter_facts import AdapterFacts
-from firefighter.incidents.errors import AlreadyProcessed, Conflict, InvalidInput, NotFound
+from firefighter.incidents.errors import AlreadyProcessed, InvalidInput
 from firefighter.incidents.lifecycle import CLOSED, MITIGATED
-from firefighter.incidents.models import Incident, IncidentMember, IncidentRole, TimelineEvent
+from firefighter.incidents.models import Incident, IncidentMember, IncidentRole
 from firefighter.incidents.rules import (
     CLOSURE_REASONS,
     MILESTONES,
@@ -32,8 +31,8 @@ from firefighter.incidents.rules import (
     clean,
     normalise_role,
 )
+from firefighter.incidents.unit_of_work import Clock, UnitOfWork, write_unversioned
 from firefighter.outbox import enqueue
-from firefighter.outbox.models import ProcessedRequest
 from firefighter.settings import Severity
 
 __all__ = [
@@ -46,8 +45,6 @@ __all__ = [
     "clean",
     "normalise_role",
 ]
-
-Clock = Callable[[], datetime]
 
 
 class IncidentService:
@@ -66,6 +63,7 @@ class IncidentService:
         self.clock = clock
         self.rules = Rules(severities, failure_classes)
         self.policy = policy or AccessPolicy()
+        self.work = UnitOfWork(factory, clock)
         self.facts = AdapterFacts(factory, clock)
 
     # ---- rules, as callers have always asked the service ----------------------------
@@ -96,31 +94,6 @@ class IncidentService:
         """The states this incident can move to now without extra input."""
         return self.rules.next_states(incident.status, incident.severity)
 
-    @staticmethod
-    def _holders(incident: Incident) -> list[str]:
-        return list(dict.fromkeys(role.user_id for role in incident.roles))
-
-    @contextmanager
-    def _unit(self, request_key: str | None = None) -> Iterator[Session]:
-        try:
-            with self.factory() as session, writing(session), session.begin():
-                if request_key is not None:
-                    session.add(ProcessedRequest(key=request_key[:200], created_at=self.clock()))
-                    try:
-                        session.flush()
-                    except IntegrityError:
-                        raise AlreadyProcessed("That request was already handled.") from None
-                yield session
-        except StaleDataError:
-            raise Conflict(
-                "Someone else changed this incident at the same moment; nothing was changed. "
-                "Look at its current state and try again."
-            ) from None
-        except IntegrityError as error:
-            if request_key is not None and "processed_requests" in str(error.orig):
-                raise AlreadyProcessed("That request was already handled.") from None
-            raise
-
     def _load(
         self,
         session: Session,
@@ -128,62 +101,12 @@ class IncidentService:
         expected_version: int | None,
         expected_status: str | None = None,
     ) -> Incident:
-        incident = session.get(Incident, incident_id)
-        if incident is None:
-            raise NotFound(f"There is no incident INC-{incident_id}.")
-        stale_version = expected_version is not None and incident.version != expected_version
-        stale_status = expected_status is not None and incident.status != expected_status
-        if stale_version or stale_status:
-            raise Conflict(
-                f"{incident.reference} changed since you looked at it: it is now "
-                f"{incident.status} ({incident.severity}). Nothing was changed."
-            )
-        return incident
+        # A method of its own so tests can hold a command between reading and writing.
+        return self.work.load(session, incident_id, expected_version, expected_status)
 
-    def _event(
-        self,
-        session: Session,
-        incident: Incident,
-        kind: str,
-        actor: str | None,
-        text: str,
-        data: dict[str, Any] | None = None,
-        at: datetime | None = None,
-    ) -> TimelineEvent:
-        event = TimelineEvent(
-            incident_id=incident.id,
-            at=at or self.clock(),
-            kind=kind,
-            actor=actor,
-            text=text,
-            data=data or {},
-        )
-        session.add(event)
-        return event
-
-    def _touch(self, incident: Incident) -> None:
-        # Always writing updated_at makes every command an UPDATE of the incident row,
-        # so every command bumps the version and takes part in optimistic locking.
-        incident.updated_at = self.clock()
-
-    def _changed(self, session: Session, incident: Incident, what: str) -> None:
-        enqueue(
-            session,
-            effects.REFRESH,
-            {"incident_id": incident.id, "what": what},
-            incident_id=incident.id,
-            now=self.clock(),
-        )
-
-    def _announce_event(self, session: Session, incident: Incident, event: TimelineEvent) -> None:
-        session.flush()
-        enqueue(
-            session,
-            effects.POST_EVENT,
-            {"incident_id": incident.id, "event_id": event.id},
-            incident_id=incident.id,
-            now=self.clock(),
-        )
+    @staticmethod
+    def _holders(incident: Incident) -> list[str]:
+        return list(dict.fromkeys(role.user_id for role in incident.roles))
 
     # ---- commands ------------------------------------------------------------------
 
@@ -213,7 +136,7 @@ class IncidentService:
         self.policy.check_declare(actor)
         now = self.clock()
         started, detected = rules.impact_times(started_at, detected_at, now)
-        with self._unit(request_key) as session:
+        with self.work.begin(request_key) as session:
             incident = Incident(
                 title=title,
                 description=description,
@@ -244,21 +167,19 @@ class IncidentService:
                 )
                 session.add(IncidentMember(incident_id=incident.id, user_id=actor, added_at=now))
             label = "Drill declared" if drill else "Incident declared"
-            self._event(
+            # Nothing to post or redraw yet: opening the channel posts the card.
+            self.work.record(
                 session,
                 incident,
                 "declared",
                 actor,
                 f"{label}: {title} ({sev.name})",
                 {"severity": sev.name, "private": private, "drill": drill},
+                touch=False,
+                announce=False,
+                redraw=None,
             )
-            enqueue(
-                session,
-                effects.OPEN_CHANNEL,
-                {"incident_id": incident.id},
-                incident_id=incident.id,
-                now=now,
-            )
+            self.work.enqueue(session, effects.OPEN_CHANNEL, incident, now=now)
             if link is not None:
                 link(session, incident)
             session.flush()
@@ -351,7 +272,7 @@ class IncidentService:
     ) -> Incident:
         target = rules.status(target)
         free = self.policy.unrestricted(actor)  # may look up user groups: before the transaction
-        with self._unit(request_key) as session:
+        with self.work.begin(request_key) as session:
             incident = self._load(session, incident_id, expected_version, expected_status)
             previous = incident.status
             if target == CLOSED or (previous == MITIGATED and target in lifecycle.ACTIVE):
@@ -364,51 +285,32 @@ class IncidentService:
             )
             now = self.clock()
             incident.status = target
-            self._touch(incident)
+            data: dict[str, Any] = {"from": previous, "to": target}
             if reopening:
                 incident.mitigated_at = None
-                event = self._event(
-                    session,
-                    incident,
-                    "reopened",
-                    actor,
-                    f"Reopened to {target}: {(reason or '').strip()}",
-                    {"from": previous, "to": target, "reason": (reason or "").strip()},
-                )
+                data["reason"] = (reason or "").strip()
+                kind, text = "reopened", f"Reopened to {target}: {data['reason']}"
             elif target == CLOSED:
-                incident.closed_at = now
-                incident.closure_reason = closure
-                event = self._event(
-                    session,
-                    incident,
-                    "closed",
-                    actor,
-                    f"Closed ({closure})",
-                    {"from": previous, "to": target, "reason": closure},
-                )
-                if failure_class and failure_class != incident.failure_class:
-                    self._classify(session, incident, failure_class, actor)
+                incident.closed_at, incident.closure_reason = now, closure
+                data["reason"] = closure
+                kind, text = "closed", f"Closed ({closure})"
             else:
                 if target == MITIGATED:
                     incident.mitigated_at = now
-                event = self._event(
-                    session,
-                    incident,
-                    "status_changed",
-                    actor,
-                    f"Status changed from {previous} to {target}",
-                    {"from": previous, "to": target},
+                kind, text = "status_changed", f"Status changed from {previous} to {target}"
+            if target == CLOSED and failure_class and failure_class != incident.failure_class:
+                # The class is set before the close is posted (posting flushes), so the row
+                # is written once: one version bump for the close and its classification.
+                event = self.work.record(
+                    session, incident, kind, actor, text, data, announce=False, redraw=None
                 )
-            self._announce_event(session, incident, event)
-            self._changed(session, incident, "status")
+                self._classify(session, incident, failure_class, actor, touch=False, redraw=None)
+                self.work.announce(session, incident, event)
+                self.work.redraw(session, incident, "status")
+            else:
+                self.work.record(session, incident, kind, actor, text, data, redraw="status")
             if target == lifecycle.POSTMORTEM:
-                enqueue(
-                    session,
-                    effects.EXPORT_POSTMORTEM,
-                    {"incident_id": incident.id},
-                    incident_id=incident.id,
-                    now=now,
-                )
+                self.work.enqueue(session, effects.EXPORT_POSTMORTEM, incident, now=now)
             return incident
 
     def set_severity(
@@ -424,7 +326,7 @@ class IncidentService:
         """Change the severity."""
         sev = self.rules.severity(severity)
         free = self.policy.unrestricted(actor)  # may look up user groups: before the transaction
-        with self._unit(request_key) as session:
+        with self.work.begin(request_key) as session:
             incident = self._load(session, incident_id, expected_version, expected_status)
             if incident.status == CLOSED:
                 raise InvalidInput(f"{incident.reference} is closed; its severity is final.")
@@ -436,17 +338,15 @@ class IncidentService:
             if previous == sev.name:
                 raise InvalidInput(f"{incident.reference} is already {sev.name}.")
             incident.severity = sev.name
-            self._touch(incident)
-            event = self._event(
+            self.work.record(
                 session,
                 incident,
                 "severity_changed",
                 actor,
                 f"Severity changed from {previous} to {sev.name}",
                 {"from": previous, "to": sev.name},
+                redraw="severity",
             )
-            self._announce_event(session, incident, event)
-            self._changed(session, incident, "severity")
             return incident
 
     def set_milestone(
@@ -461,23 +361,21 @@ class IncidentService:
         """Correct when the impact started or when it was detected."""
         milestone = rules.milestone(milestone, at)
         rules.not_in_future(milestone, at, self.clock())
-        with self._unit() as session:
+        with self.work.begin() as session:
             incident = self._load(session, incident_id, expected_version)
             started = at if milestone == "started" else incident.started_at
             detected = at if milestone == "detected" else incident.detected_at
             rules.milestones_in_order(started, detected, incident.declared_at)
             setattr(incident, f"{milestone}_at", at)
-            self._touch(incident)
-            event = self._event(
+            self.work.record(
                 session,
                 incident,
                 "milestone_set",
                 actor,
                 f"{milestone.capitalize()} at {at.isoformat()}",
                 {"milestone": milestone, "at": at.isoformat()},
+                redraw="milestone",
             )
-            self._announce_event(session, incident, event)
-            self._changed(session, incident, "milestone")
             return incident
 
     def assign_role(
@@ -495,7 +393,7 @@ class IncidentService:
         user_id = (user_id or "").strip()
         if not user_id:
             raise InvalidInput("Name the person: `role commander @someone`.")
-        with self._unit(request_key) as session:
+        with self.work.begin(request_key) as session:
             incident = self._load(session, incident_id, expected_version)
             if incident.status == CLOSED:
                 raise InvalidInput(f"{incident.reference} is closed; its roles are final.")
@@ -518,24 +416,18 @@ class IncidentService:
                 incident.acknowledged_at = now
             if session.get(IncidentMember, (incident.id, user_id)) is None:
                 session.add(IncidentMember(incident_id=incident.id, user_id=user_id, added_at=now))
-            self._touch(incident)
-            event = self._event(
+            self.work.record(
                 session,
                 incident,
                 "role_assigned",
                 actor,
                 f"{ROLES[role]}: <@{user_id}>",
                 {"role": role, "user": user_id, "previous": previous},
+                redraw=None,
             )
-            self._announce_event(session, incident, event)
-            enqueue(
-                session,
-                effects.INVITE,
-                {"incident_id": incident.id, "users": [user_id]},
-                incident_id=incident.id,
-                now=now,
-            )
-            self._changed(session, incident, "role")
+            # Invited before the redraw, so the card is drawn with the new holder in the channel.
+            self.work.enqueue(session, effects.INVITE, incident, {"users": [user_id]}, now=now)
+            self.work.redraw(session, incident, "role")
             return incident
 
     def add_update(
@@ -549,7 +441,7 @@ class IncidentService:
     ) -> Incident:
         """Post a status update to the timeline."""
         text = rules.update_text(text)
-        with self._unit(request_key) as session:
+        with self.work.begin(request_key) as session:
             incident = self._load(session, incident_id, expected_version)
             if incident.status == CLOSED:
                 raise InvalidInput(
@@ -560,26 +452,32 @@ class IncidentService:
             if incident.acknowledged_at is None:
                 incident.acknowledged_at = now
             incident.last_update_at = now
-            self._touch(incident)
-            event = self._event(session, incident, "update", actor, text)
             # The card shows no updates, so nothing to redraw: the event post is enough.
-            self._announce_event(session, incident, event)
+            self.work.record(session, incident, "update", actor, text, redraw=None)
             return incident
 
     def _classify(
-        self, session: Session, incident: Incident, failure_class: str, actor: str | None
+        self,
+        session: Session,
+        incident: Incident,
+        failure_class: str,
+        actor: str | None,
+        *,
+        touch: bool,
+        redraw: str | None,
     ) -> None:
         previous = incident.failure_class
         incident.failure_class = failure_class
-        event = self._event(
+        self.work.record(
             session,
             incident,
             "failure_class_set",
             actor,
             f"Failure class: {failure_class}",
             {"failure_class": failure_class, "previous": previous},
+            touch=touch,
+            redraw=redraw,
         )
-        self._announce_event(session, incident, event)
 
     def set_failure_class(
         self,
@@ -592,13 +490,11 @@ class IncidentService:
     ) -> Incident:
         """Record where the failure came from (one of FIREFIGHTER_FAILURE_CLASSES)."""
         known = self.rules.failure_class(failure_class)
-        with self._unit(request_key) as session:
+        with self.work.begin(request_key) as session:
             incident = self._load(session, incident_id, expected_version)
             if incident.failure_class == known:
                 raise InvalidInput(f"{incident.reference} is already classed as {known}.")
-            self._touch(incident)
-            self._classify(session, incident, known, actor)
-            self._changed(session, incident, "failure_class")
+            self._classify(session, incident, known, actor, touch=True, redraw="failure_class")
             return incident
 
     def snooze_reminders(
@@ -616,7 +512,7 @@ class IncidentService:
         """
         if minutes <= 0:
             raise InvalidInput("Snooze for a positive number of minutes.")
-        with self._unit(request_key) as session:
+        with self.work.begin(request_key) as session:
             incident = self._load(session, incident_id, None)
             if not lifecycle.is_active(incident.status):
                 raise InvalidInput(
@@ -624,19 +520,17 @@ class IncidentService:
                     "any more."
                 )
             until = self.clock() + timedelta(minutes=minutes)
-            session.execute(
-                update(Incident)
-                .where(Incident.id == incident.id)
-                .values(reminders_snoozed_until=until)
-                .execution_options(synchronize_session=False)
-            )
-            self._event(
+            write_unversioned(session, incident.id, reminders_snoozed_until=until)
+            self.work.record(
                 session,
                 incident,
                 "reminders_snoozed",
                 actor,
                 f"Update reminders snoozed for {minutes} min",
                 {"minutes": minutes, "until": until.isoformat()},
+                touch=False,
+                announce=False,
+                redraw=None,
             )
             return until
 
@@ -656,50 +550,41 @@ class IncidentService:
         try:
             return self._record_postmortem(incident_id, page_id, url, actor, key)
         except AlreadyProcessed:
-            with self.factory() as session:
-                incident = session.get(Incident, incident_id)
-                if incident is None:
-                    raise NotFound(f"There is no incident INC-{incident_id}.") from None
-                return incident
+            pass
+        with self.factory() as session:
+            return self.work.load(session, incident_id, None)
 
     def _record_postmortem(
         self, incident_id: int, page_id: str, url: str, actor: str | None, key: str | None
     ) -> Incident:
-        with self._unit(f"postmortem-recorded:{key}" if key else None) as session:
+        with self.work.begin(f"postmortem-recorded:{key}" if key else None) as session:
             incident = self._load(session, incident_id, None)
             first = incident.postmortem_page_id is None
             incident.postmortem_page_id = page_id
             incident.postmortem_url = url
-            self._touch(incident)
             verb = "published" if first else "updated"
-            self._event(
+            # Not posted as an event: POSTMORTEM_PUBLISHED links it back in the channel.
+            self.work.record(
                 session,
                 incident,
                 "postmortem_published",
                 actor,
                 f"Post-mortem {verb}: {url}",
                 {"page_id": page_id, "url": url, "first": first},
+                announce=False,
+                redraw="postmortem",
             )
-            self._changed(session, incident, "postmortem")
-            enqueue(
-                session,
-                effects.POSTMORTEM_PUBLISHED,
-                {"incident_id": incident.id, "url": url, "first": first},
-                incident_id=incident.id,
-                now=self.clock(),
+            self.work.enqueue(
+                session, effects.POSTMORTEM_PUBLISHED, incident, {"url": url, "first": first}
             )
             return incident
 
     def request_postmortem(self, incident_id: int, *, actor: str | None) -> int:
         """Enqueue a post-mortem export; returns the outbox item id to wait for."""
-        with self._unit() as session:
+        with self.work.begin() as session:
             incident = self._load(session, incident_id, None)
-            item = enqueue(
-                session,
-                effects.EXPORT_POSTMORTEM,
-                {"incident_id": incident.id, "requested_by": actor},
-                incident_id=incident.id,
-                now=self.clock(),
+            item = self.work.enqueue(
+                session, effects.EXPORT_POSTMORTEM, incident, {"requested_by": actor}
             )
             session.flush()
             return item.id
@@ -707,7 +592,8 @@ class IncidentService:
     def notify(self, incident_id: int, text: str, *, key: str) -> None:
         """Enqueue a one-off notice for the incident channel, deduplicated by `key`."""
         try:
-            with self._unit(f"notify:{key}") as session:
+            with self.work.begin(f"notify:{key}") as session:
+                # No incident_id on the row: see effects.NOTIFY.
                 enqueue(
                     session,
                     effects.NOTIFY,
