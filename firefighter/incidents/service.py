@@ -2,71 +2,49 @@
 
 Every command is one transaction that checks the lifecycle, bumps the incident's version,
 appends timeline events and enqueues the side effects. Nothing here talks to Slack.
+
+The rules it checks live in `rules`, the transaction and what a change records in
+`unit_of_work`, and what adapters remember (no user change) in `adapter_facts`.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.orm.exc import StaleDataError
 
-from firefighter.db import transaction, utcnow, writing
-from firefighter.incidents import effects, lifecycle
+from firefighter.db import utcnow
+from firefighter.incidents import effects, lifecycle, rules
 from firefighter.incidents.access import AccessPolicy
-from firefighter.incidents.errors import (
-    AlreadyProcessed,
-    Conflict,
-    InvalidInput,
-    NotFound,
-    TransitionRefused,
+from firefighter.incidents.adapter_facts import AdapterFacts
+from firefighter.incidents.errors import AlreadyProcessed, InvalidInput
+from firefighter.incidents.lifecycle import CLOSED, MITIGATED
+from firefighter.incidents.models import Incident, IncidentMember, IncidentRole
+from firefighter.incidents.rules import (
+    CLOSURE_REASONS,
+    MILESTONES,
+    ROLE_ALIASES,
+    ROLES,
+    Rules,
+    clean,
+    normalise_role,
 )
-from firefighter.incidents.lifecycle import CLOSED, MITIGATED, ClosureReason, MoveContext
-from firefighter.incidents.models import (
-    TITLE_MAX,
-    UPDATE_MAX,
-    Incident,
-    IncidentMember,
-    IncidentRole,
-    TimelineEvent,
-)
+from firefighter.incidents.unit_of_work import Clock, UnitOfWork, write_unversioned
 from firefighter.outbox import enqueue
-from firefighter.outbox.models import ProcessedRequest
-from firefighter.settings import DEFAULT_FAILURE_CLASSES, DEFAULT_SEVERITIES, Severity
+from firefighter.settings import Severity
 
-Clock = Callable[[], datetime]
-
-ROLES: dict[str, str] = {
-    "commander": "Incident commander",
-    "communications": "Communications lead",
-    "scribe": "Scribe",
-}
-ROLE_ALIASES = {"comms": "communications", "ic": "commander", "lead": "commander"}
-MILESTONES = ("started", "detected")
-CLOSURE_REASONS = [r.value for r in ClosureReason]
-
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-def clean(text: str | None) -> str:
-    """User text without control characters (PostgreSQL refuses NUL; none is ever meant)."""
-    return _CONTROL.sub("", text or "")
-
-
-def normalise_role(role: str) -> str:
-    """The canonical role name for what a user typed, or InvalidInput."""
-    key = role.strip().lower()
-    key = ROLE_ALIASES.get(key, key)
-    if key not in ROLES:
-        raise InvalidInput(f"Unknown role {role!r}. Roles are: commander, comms, scribe.")
-    return key
+__all__ = [
+    "CLOSURE_REASONS",
+    "MILESTONES",
+    "ROLES",
+    "ROLE_ALIASES",
+    "Clock",
+    "IncidentService",
+    "clean",
+    "normalise_role",
+]
 
 
 class IncidentService:
@@ -82,72 +60,39 @@ class IncidentService:
         policy: AccessPolicy | None = None,
     ) -> None:
         self.factory = factory
-        self.severities = severities or list(DEFAULT_SEVERITIES)
         self.clock = clock
-        self.failure_classes = failure_classes or list(DEFAULT_FAILURE_CLASSES)
+        self.rules = Rules(severities, failure_classes)
         self.policy = policy or AccessPolicy()
+        self.work = UnitOfWork(factory, clock)
+        self.facts = AdapterFacts(factory, clock)
 
-    # ---- helpers -------------------------------------------------------------------
+    # ---- rules, as callers have always asked the service ----------------------------
+
+    @property
+    def severities(self) -> list[Severity]:
+        """The configured severities, most severe first."""
+        return self.rules.severities
+
+    @property
+    def failure_classes(self) -> list[str]:
+        """The configured failure classes."""
+        return self.rules.failure_classes
 
     def severity(self, name: str) -> Severity:
         """The configured severity called `name`, or InvalidInput listing the choices."""
-        wanted = (name or "").strip().upper()
-        for severity in self.severities:
-            if severity.name == wanted:
-                return severity
-        names = ", ".join(s.name for s in self.severities)
-        raise InvalidInput(f"Unknown severity {name!r}. Choose one of {names}.")
+        return self.rules.severity(name)
 
     def failure_class(self, name: str) -> str:
         """The configured failure class matching `name` (case-insensitive), or InvalidInput."""
-        wanted = " ".join((name or "").split()).lower()
-        for known in self.failure_classes:
-            if known.lower() == wanted:
-                return known
-        choices = ", ".join(self.failure_classes)
-        raise InvalidInput(f"Unknown failure class {name!r}. Choose one of: {choices}.")
-
-    def _rank(self, severity: str) -> int:
-        names = [s.name for s in self.severities]
-        return names.index(severity) if severity in names else len(names)
-
-    @staticmethod
-    def _holders(incident: Incident) -> list[str]:
-        return list(dict.fromkeys(role.user_id for role in incident.roles))
+        return self.rules.failure_class(name)
 
     def postmortem_required(self, severity: str) -> bool:
         """Whether an incident of `severity` must go through `postmortem` before `closed`."""
-        try:
-            return self.severity(severity).postmortem_required
-        except InvalidInput:
-            return False
+        return self.rules.postmortem_required(severity)
 
     def next_states(self, incident: Incident) -> list[str]:
         """The states this incident can move to now without extra input."""
-        return lifecycle.next_states(
-            incident.status, postmortem_required=self.postmortem_required(incident.severity)
-        )
-
-    @contextmanager
-    def _unit(self, request_key: str | None = None) -> Iterator[Session]:
-        try:
-            with self.factory() as session, writing(session), session.begin():
-                if request_key is not None:
-                    session.add(ProcessedRequest(key=request_key[:200], created_at=self.clock()))
-                    try:
-                        session.flush()
-                    except IntegrityError:
-                        raise AlreadyProcessed("That request was already handled.") from None
-                yield session
-        except StaleDataError:
-            raise Conflict(
-                "Someone else changed this incident at the same moment; nothing was changed. "
-                "Look at its current state and try again."
-            ) from None
-        except IntegrityError as error:
-            if request_key is not None and "processed_requests" in str(error.orig):
-                raise AlreadyProcessed("That request was already handled.") from None
-            raise
+        return self.rules.next_states(incident.status, incident.severity)
 
     def _load(
         self,
@@ -156,88 +101,12 @@ class IncidentService:
         expected_version: int | None,
         expected_status: str | None = None,
     ) -> Incident:
-        incident = session.get(Incident, incident_id)
-        if incident is None:
-            raise NotFound(f"There is no incident INC-{incident_id}.")
-        stale_version = expected_version is not None and incident.version != expected_version
-        stale_status = expected_status is not None and incident.status != expected_status
-        if stale_version or stale_status:
-            raise Conflict(
-                f"{incident.reference} changed since you looked at it: it is now "
-                f"{incident.status} ({incident.severity}). Nothing was changed."
-            )
-        return incident
+        # A method of its own so tests can hold a command between reading and writing.
+        return self.work.load(session, incident_id, expected_version, expected_status)
 
-    def _event(
-        self,
-        session: Session,
-        incident: Incident,
-        kind: str,
-        actor: str | None,
-        text: str,
-        data: dict[str, Any] | None = None,
-        at: datetime | None = None,
-    ) -> TimelineEvent:
-        event = TimelineEvent(
-            incident_id=incident.id,
-            at=at or self.clock(),
-            kind=kind,
-            actor=actor,
-            text=text,
-            data=data or {},
-        )
-        session.add(event)
-        return event
-
-    def _touch(self, incident: Incident) -> None:
-        # Always writing updated_at makes every command an UPDATE of the incident row,
-        # so every command bumps the version and takes part in optimistic locking.
-        incident.updated_at = self.clock()
-
-    def _changed(self, session: Session, incident: Incident, what: str) -> None:
-        enqueue(
-            session,
-            effects.REFRESH,
-            {"incident_id": incident.id, "what": what},
-            incident_id=incident.id,
-            now=self.clock(),
-        )
-
-    def _announce_event(self, session: Session, incident: Incident, event: TimelineEvent) -> None:
-        session.flush()
-        enqueue(
-            session,
-            effects.POST_EVENT,
-            {"incident_id": incident.id, "event_id": event.id},
-            incident_id=incident.id,
-            now=self.clock(),
-        )
-
-    def _refusal(self, incident: Incident, target: str, reason: str | None) -> TransitionRefused:
-        status = incident.status
-        allowed = self.next_states(incident)
-        ref = incident.reference
-        if target == CLOSED and status == MITIGATED and self.postmortem_required(incident.severity):
-            message = (
-                f"{ref} is mitigated; a {incident.severity} incident needs its post-mortem "
-                "before it closes: move it to postmortem first."
-            )
-        elif target == CLOSED and lifecycle.can_close_early(status):
-            message = (
-                f"{ref} is {status}; to close it before it is mitigated, give a closure "
-                f"reason: {', '.join(CLOSURE_REASONS)}."
-            )
-        elif status == CLOSED:
-            message = f"{ref} is closed; it cannot change any more."
-        else:
-            options = " or ".join(allowed) if allowed else "nothing else"
-            message = f"{ref} is {status}; it can move to {options}"
-            if lifecycle.can_close_early(status):
-                message += ", or be closed early with a reason"
-            if lifecycle.reopen_targets(status):
-                message += ", or be reopened with a written reason"
-            message += "."
-        return TransitionRefused(message, status=status, allowed=allowed)
+    @staticmethod
+    def _holders(incident: Incident) -> list[str]:
+        return list(dict.fromkeys(role.user_id for role in incident.roles))
 
     # ---- commands ------------------------------------------------------------------
 
@@ -260,32 +129,20 @@ class IncidentService:
 
         `link(session, incident)` runs in the same transaction (a Game Day records its drill).
         """
-        title = " ".join(clean(title).split())
-        description = clean(description)
+        title = rules.title(title)
+        description = rules.description(description)
         component = clean(component) or None
-        if not title:
-            raise InvalidInput("Give the incident a title: one line saying what is broken.")
-        if len(title) > TITLE_MAX:
-            raise InvalidInput(f"The title is {len(title)} characters; keep it under {TITLE_MAX}.")
-        if len(description) > 10_000:
-            raise InvalidInput("The description is over 10,000 characters; shorten it.")
-        sev = self.severity(severity)
+        sev = self.rules.severity(severity)
         self.policy.check_declare(actor)
         now = self.clock()
-        for label, value in (("impact start", started_at), ("detection", detected_at)):
-            if value is not None and value > now + timedelta(minutes=1):
-                raise InvalidInput(f"The {label} time is in the future; give a past time.")
-        detected = detected_at or now
-        started = started_at or detected
-        if started > detected:
-            raise InvalidInput("The impact cannot start after it was detected; check both times.")
-        with self._unit(request_key) as session:
+        started, detected = rules.impact_times(started_at, detected_at, now)
+        with self.work.begin(request_key) as session:
             incident = Incident(
                 title=title,
-                description=description.strip(),
+                description=description,
                 status=lifecycle.OPEN,
                 severity=sev.name,
-                component=component or None,
+                component=component,
                 private=private,
                 drill=drill,
                 declarer=actor,
@@ -310,21 +167,19 @@ class IncidentService:
                 )
                 session.add(IncidentMember(incident_id=incident.id, user_id=actor, added_at=now))
             label = "Drill declared" if drill else "Incident declared"
-            self._event(
+            # Nothing to post or redraw yet: opening the channel posts the card.
+            self.work.record(
                 session,
                 incident,
                 "declared",
                 actor,
                 f"{label}: {title} ({sev.name})",
                 {"severity": sev.name, "private": private, "drill": drill},
+                touch=False,
+                announce=False,
+                redraw=None,
             )
-            enqueue(
-                session,
-                effects.OPEN_CHANNEL,
-                {"incident_id": incident.id},
-                incident_id=incident.id,
-                now=now,
-            )
+            self.work.enqueue(session, effects.OPEN_CHANNEL, incident, now=now)
             if link is not None:
                 link(session, incident)
             session.flush()
@@ -366,7 +221,7 @@ class IncidentService:
 
         A `failure_class` given here is recorded in the same transaction.
         """
-        known = self.failure_class(failure_class) if failure_class else None
+        known = self.rules.failure_class(failure_class) if failure_class else None
         return self._move(
             incident_id,
             CLOSED,
@@ -390,11 +245,7 @@ class IncidentService:
         expected_status: str | None = None,
     ) -> Incident:
         """Reopen a mitigated incident to investigating or mitigating, with a written reason."""
-        reason = clean(reason)
-        if not reason.strip():
-            raise InvalidInput("Say why you reopen it: `reopen <reason>`.")
-        if target not in (lifecycle.INVESTIGATING, lifecycle.MITIGATING):
-            raise InvalidInput("An incident reopens to investigating or mitigating.")
+        reason = rules.reopen_reason(reason, target)
         return self._move(
             incident_id,
             target,
@@ -419,12 +270,9 @@ class IncidentService:
         reopen: bool = False,
         failure_class: str | None = None,
     ) -> Incident:
-        target = (target or "").strip().lower()
-        if not lifecycle.is_known(target):
-            states = ", ".join(s.value for s in lifecycle.Status)
-            raise InvalidInput(f"Unknown status {target!r}. Statuses are: {states}.")
+        target = rules.status(target)
         free = self.policy.unrestricted(actor)  # may look up user groups: before the transaction
-        with self._unit(request_key) as session:
+        with self.work.begin(request_key) as session:
             incident = self._load(session, incident_id, expected_version, expected_status)
             previous = incident.status
             if target == CLOSED or (previous == MITIGATED and target in lifecycle.ACTIVE):
@@ -432,78 +280,37 @@ class IncidentService:
                 self.policy.check_responder(
                     actor, self._holders(incident), what, incident.reference, free
                 )
-            if reopen and previous != MITIGATED:
-                raise TransitionRefused(
-                    f"{incident.reference} is {previous}; only a mitigated incident "
-                    "can be reopened.",
-                    status=previous,
-                    allowed=self.next_states(incident),
-                )
-            reopening = previous == MITIGATED and target in lifecycle.reopen_targets(previous)
-            closure = None
-            if target == CLOSED:
-                closure = (reason or "").strip().lower().replace(" ", "_") or None
-                if closure is not None and closure not in CLOSURE_REASONS:
-                    raise InvalidInput(
-                        f"Unknown closure reason {reason!r}. Reasons are: "
-                        f"{', '.join(CLOSURE_REASONS)}."
-                    )
-                if closure is None and not lifecycle.can_close_early(previous):
-                    closure = ClosureReason.RESOLVED.value
-            context = MoveContext(
-                postmortem_required=self.postmortem_required(incident.severity),
-                closure_reason=closure,
-                reopen_reason=reason if reopening else None,
+            closure, reopening = self.rules.check_move(
+                incident.reference, previous, incident.severity, target, reason, reopen=reopen
             )
-            if previous == target or not lifecycle.attempt(previous, target, context):
-                raise self._refusal(incident, target, reason)
             now = self.clock()
             incident.status = target
-            self._touch(incident)
+            data: dict[str, Any] = {"from": previous, "to": target}
             if reopening:
                 incident.mitigated_at = None
-                event = self._event(
-                    session,
-                    incident,
-                    "reopened",
-                    actor,
-                    f"Reopened to {target}: {(reason or '').strip()}",
-                    {"from": previous, "to": target, "reason": (reason or "").strip()},
-                )
+                data["reason"] = (reason or "").strip()
+                kind, text = "reopened", f"Reopened to {target}: {data['reason']}"
             elif target == CLOSED:
-                incident.closed_at = now
-                incident.closure_reason = closure
-                event = self._event(
-                    session,
-                    incident,
-                    "closed",
-                    actor,
-                    f"Closed ({closure})",
-                    {"from": previous, "to": target, "reason": closure},
-                )
-                if failure_class and failure_class != incident.failure_class:
-                    self._classify(session, incident, failure_class, actor)
+                incident.closed_at, incident.closure_reason = now, closure
+                data["reason"] = closure
+                kind, text = "closed", f"Closed ({closure})"
             else:
                 if target == MITIGATED:
                     incident.mitigated_at = now
-                event = self._event(
-                    session,
-                    incident,
-                    "status_changed",
-                    actor,
-                    f"Status changed from {previous} to {target}",
-                    {"from": previous, "to": target},
+                kind, text = "status_changed", f"Status changed from {previous} to {target}"
+            if target == CLOSED and failure_class and failure_class != incident.failure_class:
+                # The class is set before the close is posted (posting flushes), so the row
+                # is written once: one version bump for the close and its classification.
+                event = self.work.record(
+                    session, incident, kind, actor, text, data, announce=False, redraw=None
                 )
-            self._announce_event(session, incident, event)
-            self._changed(session, incident, "status")
+                self._classify(session, incident, failure_class, actor, touch=False, redraw=None)
+                self.work.announce(session, incident, event)
+                self.work.redraw(session, incident, "status")
+            else:
+                self.work.record(session, incident, kind, actor, text, data, redraw="status")
             if target == lifecycle.POSTMORTEM:
-                enqueue(
-                    session,
-                    effects.EXPORT_POSTMORTEM,
-                    {"incident_id": incident.id},
-                    incident_id=incident.id,
-                    now=now,
-                )
+                self.work.enqueue(session, effects.EXPORT_POSTMORTEM, incident, now=now)
             return incident
 
     def set_severity(
@@ -517,31 +324,29 @@ class IncidentService:
         expected_status: str | None = None,
     ) -> Incident:
         """Change the severity."""
-        sev = self.severity(severity)
+        sev = self.rules.severity(severity)
         free = self.policy.unrestricted(actor)  # may look up user groups: before the transaction
-        with self._unit(request_key) as session:
+        with self.work.begin(request_key) as session:
             incident = self._load(session, incident_id, expected_version, expected_status)
             if incident.status == CLOSED:
                 raise InvalidInput(f"{incident.reference} is closed; its severity is final.")
             previous = incident.severity
-            if self._rank(sev.name) > self._rank(previous):
+            if self.rules.downgrades(previous, sev.name):
                 self.policy.check_responder(
                     actor, self._holders(incident), "downgrade", incident.reference, free
                 )
             if previous == sev.name:
                 raise InvalidInput(f"{incident.reference} is already {sev.name}.")
             incident.severity = sev.name
-            self._touch(incident)
-            event = self._event(
+            self.work.record(
                 session,
                 incident,
                 "severity_changed",
                 actor,
                 f"Severity changed from {previous} to {sev.name}",
                 {"from": previous, "to": sev.name},
+                redraw="severity",
             )
-            self._announce_event(session, incident, event)
-            self._changed(session, incident, "severity")
             return incident
 
     def set_milestone(
@@ -554,33 +359,23 @@ class IncidentService:
         expected_version: int | None = None,
     ) -> Incident:
         """Correct when the impact started or when it was detected."""
-        milestone = milestone.strip().lower()
-        if milestone not in MILESTONES:
-            raise InvalidInput("Only the started and detected milestones can be edited.")
-        if at.tzinfo is None:
-            raise InvalidInput("Give the time with a time zone.")
-        if at > self.clock() + timedelta(minutes=1):
-            raise InvalidInput(f"The {milestone} time is in the future; give a past time.")
-        with self._unit() as session:
+        milestone = rules.milestone(milestone, at)
+        rules.not_in_future(milestone, at, self.clock())
+        with self.work.begin() as session:
             incident = self._load(session, incident_id, expected_version)
             started = at if milestone == "started" else incident.started_at
             detected = at if milestone == "detected" else incident.detected_at
-            if started and detected and started > detected:
-                raise InvalidInput("The impact cannot start after it was detected.")
-            if detected and detected > incident.declared_at:
-                raise InvalidInput("Detection cannot come after the incident was declared.")
+            rules.milestones_in_order(started, detected, incident.declared_at)
             setattr(incident, f"{milestone}_at", at)
-            self._touch(incident)
-            event = self._event(
+            self.work.record(
                 session,
                 incident,
                 "milestone_set",
                 actor,
                 f"{milestone.capitalize()} at {at.isoformat()}",
                 {"milestone": milestone, "at": at.isoformat()},
+                redraw="milestone",
             )
-            self._announce_event(session, incident, event)
-            self._changed(session, incident, "milestone")
             return incident
 
     def assign_role(
@@ -598,7 +393,7 @@ class IncidentService:
         user_id = (user_id or "").strip()
         if not user_id:
             raise InvalidInput("Name the person: `role commander @someone`.")
-        with self._unit(request_key) as session:
+        with self.work.begin(request_key) as session:
             incident = self._load(session, incident_id, expected_version)
             if incident.status == CLOSED:
                 raise InvalidInput(f"{incident.reference} is closed; its roles are final.")
@@ -621,24 +416,18 @@ class IncidentService:
                 incident.acknowledged_at = now
             if session.get(IncidentMember, (incident.id, user_id)) is None:
                 session.add(IncidentMember(incident_id=incident.id, user_id=user_id, added_at=now))
-            self._touch(incident)
-            event = self._event(
+            self.work.record(
                 session,
                 incident,
                 "role_assigned",
                 actor,
                 f"{ROLES[role]}: <@{user_id}>",
                 {"role": role, "user": user_id, "previous": previous},
+                redraw=None,
             )
-            self._announce_event(session, incident, event)
-            enqueue(
-                session,
-                effects.INVITE,
-                {"incident_id": incident.id, "users": [user_id]},
-                incident_id=incident.id,
-                now=now,
-            )
-            self._changed(session, incident, "role")
+            # Invited before the redraw, so the card is drawn with the new holder in the channel.
+            self.work.enqueue(session, effects.INVITE, incident, {"users": [user_id]}, now=now)
+            self.work.redraw(session, incident, "role")
             return incident
 
     def add_update(
@@ -651,12 +440,8 @@ class IncidentService:
         request_key: str | None = None,
     ) -> Incident:
         """Post a status update to the timeline."""
-        text = clean(text).strip()
-        if not text:
-            raise InvalidInput("Write the update after the command: `update <what changed>`.")
-        if len(text) > UPDATE_MAX:
-            raise InvalidInput(f"The update is {len(text)} characters; keep it under {UPDATE_MAX}.")
-        with self._unit(request_key) as session:
+        text = rules.update_text(text)
+        with self.work.begin(request_key) as session:
             incident = self._load(session, incident_id, expected_version)
             if incident.status == CLOSED:
                 raise InvalidInput(
@@ -667,26 +452,32 @@ class IncidentService:
             if incident.acknowledged_at is None:
                 incident.acknowledged_at = now
             incident.last_update_at = now
-            self._touch(incident)
-            event = self._event(session, incident, "update", actor, text)
             # The card shows no updates, so nothing to redraw: the event post is enough.
-            self._announce_event(session, incident, event)
+            self.work.record(session, incident, "update", actor, text, redraw=None)
             return incident
 
     def _classify(
-        self, session: Session, incident: Incident, failure_class: str, actor: str | None
+        self,
+        session: Session,
+        incident: Incident,
+        failure_class: str,
+        actor: str | None,
+        *,
+        touch: bool,
+        redraw: str | None,
     ) -> None:
         previous = incident.failure_class
         incident.failure_class = failure_class
-        event = self._event(
+        self.work.record(
             session,
             incident,
             "failure_class_set",
             actor,
             f"Failure class: {failure_class}",
             {"failure_class": failure_class, "previous": previous},
+            touch=touch,
+            redraw=redraw,
         )
-        self._announce_event(session, incident, event)
 
     def set_failure_class(
         self,
@@ -698,14 +489,12 @@ class IncidentService:
         request_key: str | None = None,
     ) -> Incident:
         """Record where the failure came from (one of FIREFIGHTER_FAILURE_CLASSES)."""
-        known = self.failure_class(failure_class)
-        with self._unit(request_key) as session:
+        known = self.rules.failure_class(failure_class)
+        with self.work.begin(request_key) as session:
             incident = self._load(session, incident_id, expected_version)
             if incident.failure_class == known:
                 raise InvalidInput(f"{incident.reference} is already classed as {known}.")
-            self._touch(incident)
-            self._classify(session, incident, known, actor)
-            self._changed(session, incident, "failure_class")
+            self._classify(session, incident, known, actor, touch=True, redraw="failure_class")
             return incident
 
     def snooze_reminders(
@@ -723,7 +512,7 @@ class IncidentService:
         """
         if minutes <= 0:
             raise InvalidInput("Snooze for a positive number of minutes.")
-        with self._unit(request_key) as session:
+        with self.work.begin(request_key) as session:
             incident = self._load(session, incident_id, None)
             if not lifecycle.is_active(incident.status):
                 raise InvalidInput(
@@ -731,47 +520,19 @@ class IncidentService:
                     "any more."
                 )
             until = self.clock() + timedelta(minutes=minutes)
-            session.execute(
-                update(Incident)
-                .where(Incident.id == incident.id)
-                .values(reminders_snoozed_until=until)
-                .execution_options(synchronize_session=False)
-            )
-            self._event(
+            write_unversioned(session, incident.id, reminders_snoozed_until=until)
+            self.work.record(
                 session,
                 incident,
                 "reminders_snoozed",
                 actor,
                 f"Update reminders snoozed for {minutes} min",
                 {"minutes": minutes, "until": until.isoformat()},
+                touch=False,
+                announce=False,
+                redraw=None,
             )
             return until
-
-    # ---- facts recorded by adapters ---------------------------------------------------
-
-    def record_slack(self, incident_id: int, **refs: str | None) -> None:
-        """Remember what the Slack adapter made (channel, card, announcement).
-
-        These are not user changes, so they do not bump the version: a button drawn
-        before the channel existed stays valid.
-        """
-        allowed = {
-            "channel_id",
-            "channel_name",
-            "announcement_channel",
-            "announcement_ts",
-            "card_ts",
-        }
-        values = {k: v for k, v in refs.items() if k in allowed}
-        if not values:
-            return
-        with transaction(self.factory) as session:
-            session.execute(
-                update(Incident)
-                .where(Incident.id == incident_id)
-                .values(**values)
-                .execution_options(synchronize_session=False)
-            )
 
     def record_postmortem(
         self,
@@ -789,50 +550,41 @@ class IncidentService:
         try:
             return self._record_postmortem(incident_id, page_id, url, actor, key)
         except AlreadyProcessed:
-            with self.factory() as session:
-                incident = session.get(Incident, incident_id)
-                if incident is None:
-                    raise NotFound(f"There is no incident INC-{incident_id}.") from None
-                return incident
+            pass
+        with self.factory() as session:
+            return self.work.load(session, incident_id, None)
 
     def _record_postmortem(
         self, incident_id: int, page_id: str, url: str, actor: str | None, key: str | None
     ) -> Incident:
-        with self._unit(f"postmortem-recorded:{key}" if key else None) as session:
+        with self.work.begin(f"postmortem-recorded:{key}" if key else None) as session:
             incident = self._load(session, incident_id, None)
             first = incident.postmortem_page_id is None
             incident.postmortem_page_id = page_id
             incident.postmortem_url = url
-            self._touch(incident)
             verb = "published" if first else "updated"
-            self._event(
+            # Not posted as an event: POSTMORTEM_PUBLISHED links it back in the channel.
+            self.work.record(
                 session,
                 incident,
                 "postmortem_published",
                 actor,
                 f"Post-mortem {verb}: {url}",
                 {"page_id": page_id, "url": url, "first": first},
+                announce=False,
+                redraw="postmortem",
             )
-            self._changed(session, incident, "postmortem")
-            enqueue(
-                session,
-                effects.POSTMORTEM_PUBLISHED,
-                {"incident_id": incident.id, "url": url, "first": first},
-                incident_id=incident.id,
-                now=self.clock(),
+            self.work.enqueue(
+                session, effects.POSTMORTEM_PUBLISHED, incident, {"url": url, "first": first}
             )
             return incident
 
     def request_postmortem(self, incident_id: int, *, actor: str | None) -> int:
         """Enqueue a post-mortem export; returns the outbox item id to wait for."""
-        with self._unit() as session:
+        with self.work.begin() as session:
             incident = self._load(session, incident_id, None)
-            item = enqueue(
-                session,
-                effects.EXPORT_POSTMORTEM,
-                {"incident_id": incident.id, "requested_by": actor},
-                incident_id=incident.id,
-                now=self.clock(),
+            item = self.work.enqueue(
+                session, effects.EXPORT_POSTMORTEM, incident, {"requested_by": actor}
             )
             session.flush()
             return item.id
@@ -840,7 +592,8 @@ class IncidentService:
     def notify(self, incident_id: int, text: str, *, key: str) -> None:
         """Enqueue a one-off notice for the incident channel, deduplicated by `key`."""
         try:
-            with self._unit(f"notify:{key}") as session:
+            with self.work.begin(f"notify:{key}") as session:
+                # No incident_id on the row: see effects.NOTIFY.
                 enqueue(
                     session,
                     effects.NOTIFY,
@@ -851,35 +604,20 @@ class IncidentService:
         except AlreadyProcessed:
             return
 
+    # ---- facts recorded by adapters: see adapter_facts ----------------------------------
+
+    def record_slack(self, incident_id: int, **refs: str | None) -> None:
+        """Remember what the Slack adapter made (channel, card, announcement); no version bump."""
+        self.facts.record_slack(incident_id, **refs)
+
     def add_members(self, incident_id: int, user_ids: list[str]) -> None:
         """Remember people who are in the incident (invited or joined); no version bump."""
-        if not user_ids:
-            return
-        with transaction(self.factory) as session:
-            for user_id in dict.fromkeys(user_ids):
-                if session.get(IncidentMember, (incident_id, user_id)) is None:
-                    session.add(
-                        IncidentMember(
-                            incident_id=incident_id, user_id=user_id, added_at=self.clock()
-                        )
-                    )
+        self.facts.add_members(incident_id, user_ids)
 
     def joined(self, incident_id: int, user_id: str) -> None:
         """Someone joined the channel: a member now, and shown where the incident stands."""
-        with transaction(self.factory) as session:
-            if session.get(IncidentMember, (incident_id, user_id)) is None:
-                session.add(
-                    IncidentMember(incident_id=incident_id, user_id=user_id, added_at=self.clock())
-                )
-            enqueue(
-                session,
-                effects.WELCOME,
-                {"incident_id": incident_id, "user": user_id},
-                incident_id=incident_id,
-                now=self.clock(),
-            )
+        self.facts.joined(incident_id, user_id)
 
     def find_by_channel(self, channel_id: str) -> Incident | None:
         """The incident whose channel is `channel_id`."""
-        with self.factory() as session:
-            return session.scalar(select(Incident).where(Incident.channel_id == channel_id))
+        return self.facts.find_by_channel(channel_id)
