@@ -40,8 +40,26 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(line, ensure_ascii=False)
 
 
+class _DropBoltTokenNotice(logging.Filter):
+    """Bolt reads SLACK_BOT_TOKEN from the environment even when handed a client built from
+    it, and then warns that the token is unused: true of every deployment, so no news."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()
+
+
+def quiet_libraries() -> None:
+    """Keep the libraries' chatter out of the operators' log."""
+    # transitions logs two INFO lines per state change ("Finished processing state …").
+    logging.getLogger("transitions").setLevel(logging.WARNING)
+    bolt = logging.getLogger("slack_bolt.App")
+    if not any(isinstance(f, _DropBoltTokenNotice) for f in bolt.filters):
+        bolt.addFilter(_DropBoltTokenNotice())
+
+
 def configure_logging(level: int = logging.INFO) -> None:
     """Log JSON lines to stderr (idempotent)."""
+    quiet_libraries()
     root = logging.getLogger()
     if any(isinstance(h.formatter, JsonFormatter) for h in root.handlers):
         return

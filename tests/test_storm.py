@@ -346,13 +346,14 @@ def test_only_an_answer_that_proves_nothing_was_posted_spares_the_lookup(
         core = build_core(settings)
         try:
             poster = posting.OncePoster(core.factory, client)
-            emulator.faults(rate_429=1.0, methods=["chat.postMessage"], limit=1)
+            # Each post is tried POST_ATTEMPTS times in place before the error comes back.
+            emulator.faults(rate_429=1.0, methods=["chat.postMessage"], limit=posting.POST_ATTEMPTS)
             with pytest.raises(Exception, match="ratelimited"):
                 poster.post("event:1:channel", channel=channel, text="update")
             emulator.fail_next("chat.postMessage", "channel_not_found")
             with pytest.raises(Exception, match="channel_not_found"):
                 poster.post("event:2:channel", channel=channel, text="other")
-            emulator.fail_next("chat.postMessage", "internal_error")
+            emulator.fail_next("chat.postMessage", "internal_error", times=posting.POST_ATTEMPTS)
             with pytest.raises(Exception, match="internal_error"):
                 poster.post("event:3:channel", channel=channel, text="third")
             emulator.clear_calls()

@@ -6,11 +6,12 @@ import sys
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from firefighter.bootstrap import register_for_export
-from firefighter.cli.common import core, fail, handled
+from firefighter.cli.common import core, err, fail, handled
 from firefighter.incidents import queries
-from firefighter.postmortem.handler import ExportFailed, export_now
+from firefighter.postmortem.handler import ExportFailed, export_now, export_warning
 
 app = typer.Typer(help="Post-mortems.", no_args_is_help=True)
 
@@ -37,4 +38,7 @@ def export(
             url = export_now(opened.service, dispatcher, incident_id, timeout=timeout)
         except ExportFailed as error:
             raise fail(str(error)) from None
+        warning = export_warning(opened.service, incident_id)
     sys.stdout.write(url + "\n")
+    if warning:
+        err.print(f"[bold yellow]warning:[/] {escape(warning)}", highlight=False)

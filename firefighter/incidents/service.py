@@ -542,20 +542,28 @@ class IncidentService:
         url: str,
         actor: str | None = None,
         key: str | None = None,
+        warning: str | None = None,
     ) -> Incident:
         """Store the published post-mortem and note it in the timeline.
 
         `key` names the export: a redelivered export records (and links back) only once.
+        `warning` says what the page went out without (kept on the timeline event).
         """
         try:
-            return self._record_postmortem(incident_id, page_id, url, actor, key)
+            return self._record_postmortem(incident_id, page_id, url, actor, key, warning)
         except AlreadyProcessed:
             pass
         with self.factory() as session:
             return self.work.load(session, incident_id, None)
 
     def _record_postmortem(
-        self, incident_id: int, page_id: str, url: str, actor: str | None, key: str | None
+        self,
+        incident_id: int,
+        page_id: str,
+        url: str,
+        actor: str | None,
+        key: str | None,
+        warning: str | None,
     ) -> Incident:
         with self.work.begin(f"postmortem-recorded:{key}" if key else None) as session:
             incident = self._load(session, incident_id, None)
@@ -570,7 +578,7 @@ class IncidentService:
                 "postmortem_published",
                 actor,
                 f"Post-mortem {verb}: {url}",
-                {"page_id": page_id, "url": url, "first": first},
+                {"page_id": page_id, "url": url, "first": first, "warning": warning},
                 announce=False,
                 redraw="postmortem",
             )

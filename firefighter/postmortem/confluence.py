@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import inspect
 import logging
+import time
 from collections.abc import Iterator
 from typing import Any, NoReturn
 from urllib.parse import urlparse
@@ -37,6 +38,7 @@ PAGE_EXPAND = "body.storage,version,space"
 MAX_SUFFIX = 20
 VERSION_MESSAGE = "Exported by FireFighter"
 CHART_COMMENT = "FireFighter timeline chart"
+ATTACH_ATTEMPTS = 3
 
 
 class ConfluenceUnavailable(RetryLater):
@@ -188,9 +190,28 @@ class ConfluencePublisher:
                 f"the page of {page.view.reference} kept changing while we wrote it"
             )
         page_id = str(existing["id"])
+        warning = None
         if page.chart_png is not None and page.chart_name:
-            self._attach(page_id, page.chart_name, page.chart_png)
-        return Published(page_id=page_id, url=self._url(existing), changed=changed)
+            try:
+                self._attach_with_retries(page_id, page.chart_name, page.chart_png)
+            except (ConfluenceRefused, ConfluenceUnavailable) as error:
+                # The page matters, the chart does not: publish without it rather than fail.
+                warning = f"the timeline chart could not be attached: {error}"
+                log.warning("%s: %s", page.view.reference, warning)
+                if page.storage_without_chart is not None:
+                    bare = RenderedPage(page.view, page.storage_without_chart, None, None)
+                    existing, _ = self._update(self._get(page_id), bare)
+        return Published(page_id=page_id, url=self._url(existing), changed=changed, warning=warning)
+
+    def _attach_with_retries(self, page_id: str, name: str, data: bytes) -> None:
+        for attempt in range(1, ATTACH_ATTEMPTS + 1):
+            try:
+                self._attach(page_id, name, data)
+                return
+            except ConfluenceUnavailable:
+                if attempt == ATTACH_ATTEMPTS:
+                    raise
+                time.sleep(0.5 * attempt)
 
     def _discover(self, view: PostmortemView) -> tuple[dict[str, Any] | None, str]:
         """Our page if it exists (adopt it), else the first title nobody uses."""
@@ -328,7 +349,9 @@ class ConfluencePublisher:
                     path,
                     data={"comment": comment, "minorEdit": "true"},
                     files={"file": (name, data, "image/png")},
-                    headers={"X-Atlassian-Token": "nocheck", "Accept": "application/json"},
+                    # Atlassian documents `no-check`; the older `nocheck` is deprecated and
+                    # refused (403) by some Data Center installs.
+                    headers={"X-Atlassian-Token": "no-check", "Accept": "application/json"},
                 )
                 return
             except _BadRequest as error:

@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from firefighter.incidents import effects, queries
 from firefighter.incidents.errors import NotFound
+from firefighter.incidents.models import TimelineEvent
 from firefighter.incidents.service import IncidentService
 from firefighter.outbox import Dispatcher, Message, PermanentFailure, RetryLater
 from firefighter.outbox.models import OutboxItem
@@ -60,7 +61,10 @@ def render_page(view: PostmortemView, *, template: Path | None = None) -> Render
         log.exception("timeline chart of %s failed; publishing without it", view.reference)
         chart, name = None, None
     storage = render_storage(view, chart_filename=name, template=template)
-    return RenderedPage(view=view, storage=storage, chart_png=chart, chart_name=name)
+    bare = render_storage(view, chart_filename=None, template=template) if name else None
+    return RenderedPage(
+        view=view, storage=storage, chart_png=chart, chart_name=name, storage_without_chart=bare
+    )
 
 
 class Exporter:
@@ -110,7 +114,15 @@ class Exporter:
             url=published.url,
             actor=message.payload.get("requested_by"),
             key=f"outbox:{message.id}",
+            warning=published.warning,
         )
+        if published.warning:
+            self.service.notify(
+                view.id,
+                f":warning: The post-mortem of {view.reference} is published without its "
+                f"chart: {published.warning}.",
+                key=f"postmortem-chart:{view.id}:{message.id}",
+            )
 
     def _delayed(self, message: Message, view: PostmortemView, error: RetryLater) -> None:
         last = message.attempts + 1 >= self.settings.outbox_max_attempts
@@ -214,3 +226,19 @@ def export_now(
             "that only `firefighter worker` delivers"
         )
     raise ExportFailed("; ".join(parts) + ". The export stays queued for the worker.")
+
+
+def export_warning(service: IncidentService, incident_id: int) -> str | None:
+    """What the latest export of the incident went out without (the chart), or None."""
+    with service.factory() as session:
+        data = session.scalar(
+            select(TimelineEvent.data)
+            .where(
+                TimelineEvent.incident_id == incident_id,
+                TimelineEvent.kind == "postmortem_published",
+            )
+            .order_by(TimelineEvent.id.desc())
+            .limit(1)
+        )
+    warning = (data or {}).get("warning")
+    return str(warning) if warning else None

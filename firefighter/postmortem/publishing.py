@@ -16,6 +16,9 @@ class RenderedPage:
     storage: str
     chart_png: bytes | None
     chart_name: str | None
+    # The same page without the chart, for a destination that will not take the image:
+    # a page that names a missing attachment would show a broken image.
+    storage_without_chart: str | None = None
 
     @property
     def title(self) -> str:
@@ -30,6 +33,8 @@ class Published:
     page_id: str
     url: str
     changed: bool
+    # Set when the page went out without something (the chart): one line saying why.
+    warning: str | None = None
 
 
 class Publisher(Protocol):

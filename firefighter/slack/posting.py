@@ -21,6 +21,8 @@ created but never recorded, so the retry does not open `-2` next to it.
 from __future__ import annotations
 
 import logging
+import random
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -28,7 +30,16 @@ from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryIntervalCalculator
+from slack_sdk.http_retry.jitter import RandomJitter
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
 from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -55,16 +66,64 @@ _POSTED = "slack-posted:"
 def delivery_client(settings: Settings, *, timeout: int = 10) -> WebClient:
     """The Web API client for outbox handlers.
 
-    Unlike the request-serving client it never waits in place: a 429 or a 5xx comes back at
-    once, so the handler hands it to the outbox (Retry-After becomes the item's delay) and the
-    thread goes on with other incidents. Retrying a 5xx in place would also repeat a post that
-    Slack may have made, without the lookup that the outbox retry does.
+    Unlike the request-serving client it never retries by itself: a 429 or a 5xx comes back
+    at once, and the caller decides. `OncePoster` tries a post again in place only after
+    looking for it (a 5xx may come after Slack stored the message); idempotent calls go
+    through `in_place_client`; anything longer is handed to the outbox.
     """
     return WebClient(
         token=settings.slack_bot_token,
         base_url=settings.slack_api_url,
         timeout=timeout,
         retry_handlers=[ConnectionErrorRetryHandler(max_retry_count=2)],
+    )
+
+
+IN_PLACE_WAIT_MAX = 3.0
+"""Longest Retry-After (seconds) a delivery thread waits out in place; longer goes to the
+outbox, so one rate-limited channel does not hold the thread from other incidents."""
+
+
+class ShortRateLimitRetryHandler(RateLimitErrorRetryHandler):
+    """slack_sdk's Retry-After handler, for short waits only."""
+
+    def _can_retry(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        if not super()._can_retry(state=state, request=request, response=response, error=error):
+            return False
+        assert response is not None  # the parent retries 429 answers only
+        values = response.headers.get("retry-after") or response.headers.get("Retry-After")
+        wait = values[0] if isinstance(values, list) and values else values
+        try:
+            return float(str(wait or 1)) <= IN_PLACE_WAIT_MAX
+        except (TypeError, ValueError):
+            return False
+
+
+def in_place_client(client: WebClient) -> WebClient:
+    """`client` with a few short in-place retries, for calls that are safe to repeat.
+
+    `conversations.invite`, `setTopic`, `pins.add`, `bookmarks.*`, `chat.update` and
+    `views.publish` do the same thing when sent twice, so a 5xx or a short rate limit is
+    retried here, at once, instead of rescheduling the whole effect behind the outbox's
+    backoff. Posts never use it: a repeated `chat.postMessage` is a second message.
+    """
+    quick = BackoffRetryIntervalCalculator(backoff_factor=0.2, jitter=RandomJitter())
+    return WebClient(
+        token=client.token,
+        base_url=client.base_url,
+        timeout=client.timeout,
+        retry_handlers=[
+            ConnectionErrorRetryHandler(max_retry_count=2, interval_calculator=quick),
+            ShortRateLimitRetryHandler(max_retry_count=2),
+            ServerErrorRetryHandler(max_retry_count=3, interval_calculator=quick),
+        ],
     )
 
 
@@ -104,6 +163,26 @@ def nothing_posted(error: SlackApiError) -> bool:
         and response.get("ok") is False
         and str(response.get("error")) not in UNCERTAIN
     )
+
+
+POST_ATTEMPTS = 3
+"""Tries of one post within one delivery (each after looking for the previous one)."""
+
+
+def _in_place_wait(error: SlackApiError, attempt: int) -> float | None:
+    """Seconds to wait before trying a failed post again in place, or None to give up."""
+    response = error.response
+    if attempt >= POST_ATTEMPTS or response is None:
+        return None
+    if response.status_code == 429:
+        try:
+            wait = float(response.headers.get("Retry-After") or 1)
+        except (TypeError, ValueError):
+            return None
+        return wait if wait <= IN_PLACE_WAIT_MAX else None
+    if response.status_code >= 500 or str(response.get("error")) in UNCERTAIN:
+        return float(random.uniform(0.1, 0.4) * attempt)
+    return None
 
 
 @dataclass
@@ -159,25 +238,32 @@ class OncePoster:
         The caller records the ts (or calls `mark_posted`) once this returns: that record is
         what makes later deliveries skip the call altogether.
         """
-        intent = self._created_at(_INTENT + key)
-        if intent is not None:
-            found = self.find(key, channel=channel, thread_ts=thread_ts, since=intent)
-            if found is not None:
-                log.info("post %s was made by an earlier delivery (ts %s)", key, found)
-                return found
-        else:
-            self._insert(_INTENT + key)
         if thread_ts is not None:
             arguments["thread_ts"] = thread_ts
-        try:
-            posted = self.client.chat_postMessage(
-                channel=channel, metadata=metadata(key), **arguments
-            )
-        except SlackApiError as error:
-            if nothing_posted(error):
-                self._delete(_INTENT + key)
-            raise
-        return str(posted["ts"])
+        for attempt in range(1, POST_ATTEMPTS + 1):
+            intent = self._created_at(_INTENT + key)
+            if intent is not None:
+                found = self.find(key, channel=channel, thread_ts=thread_ts, since=intent)
+                if found is not None:
+                    log.info("post %s was made by an earlier delivery (ts %s)", key, found)
+                    return found
+            else:
+                self._insert(_INTENT + key)
+            try:
+                posted = self.client.chat_postMessage(
+                    channel=channel, metadata=metadata(key), **arguments
+                )
+            except SlackApiError as error:
+                if nothing_posted(error):
+                    self._delete(_INTENT + key)
+                wait = _in_place_wait(error, attempt)
+                if wait is None:
+                    raise
+                # Next round looks for the message first: a 5xx may come after Slack stored it.
+                time.sleep(wait)
+                continue
+            return str(posted["ts"])
+        raise AssertionError("unreachable: the last attempt returns or raises")
 
     def post_and_mark(
         self, key: str, *, channel: str, thread_ts: str | None = None, **arguments: Any

@@ -51,6 +51,7 @@ class SlackEffects:
         self.settings = settings
         self.service = service
         self.client = client
+        self.idempotent = posting.in_place_client(client)
         # Who a drill invites is the Game Day's business; the root hands us its answer.
         self.drill_invitees = drill_invitees
         self._bot_user: str | None = None
@@ -95,51 +96,80 @@ class SlackEffects:
     # ---- handlers ------------------------------------------------------------------
 
     def open_channel(self, message: Message) -> None:
-        """Create the channel, invite people, set the topic, post and pin the card, announce."""
+        """Create the channel, announce it, post and pin the card, invite people, set the topic.
+
+        Each step is recorded when done, so a retry resumes at the step that failed. The
+        announcement comes right after the channel: people watching the incidents channel
+        learn of the fire first, and it waits for no invitation or pin.
+        """
         incident = self._incident(int(message.payload["incident_id"]))
         if not incident.channel_id:
             self._create_channel(incident)
             incident = self._incident(incident.id)
         assert incident.channel_id is not None
-        self._invite(incident, self._first_invitees(incident))
-        with slack_errors("conversations.setTopic"):
-            self.client.conversations_setTopic(channel=incident.channel_id, topic=topic(incident))
+        self._announce(incident)
+        card_ts = self._post_card(incident)
+        self._step(incident, "pinned", lambda: self._pin(incident, card_ts))
+        self._step(
+            incident, "invited", lambda: self._invite(incident, self._first_invitees(incident))
+        )
+        self._step(
+            incident,
+            "topic",
+            lambda: self.idempotent.conversations_setTopic(
+                channel=incident.channel_id or "", topic=topic(incident)
+            ),
+        )
+
+    def _step(self, incident: Incident, name: str, run: Callable[[], object]) -> None:
+        key = f"open-channel:{incident.id}:{name}"
+        if idempotency.seen(self.service.factory, key):
+            return
+        with slack_errors(f"open channel ({name})"):
+            run()
+        idempotency.remember(self.service.factory, key)
+
+    def _post_card(self, incident: Incident) -> str:
+        if incident.card_ts:
+            return incident.card_ts
+        context = card_context(self.service, self.settings, incident)
         poster = posting.OncePoster(self.service.factory, self.client)
-        card_ts = incident.card_ts
-        if not card_ts:
-            context = card_context(self.service, self.settings, incident)
-            with slack_errors("chat.postMessage (card)"):
-                # Keyed by incident: a delivery that died after posting the card but before
-                # recording it gets that card back instead of posting a second one.
-                card_ts = poster.post(
-                    f"card:{incident.id}",
-                    channel=incident.channel_id,
-                    text=fallback_text(incident),
-                    blocks=as_dicts(incident_card(incident, context)),
-                )
-            self.service.record_slack(incident.id, card_ts=card_ts)
-        # Pinned on every delivery, not only the one that posted the card: a pin refused
-        # with a 429 after the card was recorded must still happen on the retry.
-        with slack_errors("pins.add"):
-            try:
-                self.client.pins_add(channel=incident.channel_id, timestamp=card_ts)
-            except SlackApiError as error:
-                if error.response.get("error") != "already_pinned":
-                    raise
-        channel = self._announce_in(incident)
-        if channel and not incident.announcement_ts:
-            context = card_context(self.service, self.settings, incident)
-            with slack_errors("chat.postMessage (announcement)"):
-                announcement_ts = poster.post(
-                    f"announcement:{incident.id}",
-                    channel=channel,
-                    text=":fire: " + fallback_text(incident),
-                    blocks=as_dicts(announcement(incident, context)),
-                    unfurl_links=False,
-                )
-            self.service.record_slack(
-                incident.id, announcement_channel=channel, announcement_ts=announcement_ts
+        with slack_errors("chat.postMessage (card)"):
+            # Keyed by incident: a delivery that died after posting the card but before
+            # recording it gets that card back instead of posting a second one.
+            card_ts = poster.post(
+                f"card:{incident.id}",
+                channel=incident.channel_id or "",
+                text=fallback_text(incident),
+                blocks=as_dicts(incident_card(incident, context)),
             )
+        self.service.record_slack(incident.id, card_ts=card_ts)
+        return card_ts
+
+    def _pin(self, incident: Incident, card_ts: str) -> None:
+        try:
+            self.idempotent.pins_add(channel=incident.channel_id or "", timestamp=card_ts)
+        except SlackApiError as error:
+            if error.response.get("error") != "already_pinned":
+                raise
+
+    def _announce(self, incident: Incident) -> None:
+        channel = self._announce_in(incident)
+        if not channel or incident.announcement_ts:
+            return
+        context = card_context(self.service, self.settings, incident)
+        poster = posting.OncePoster(self.service.factory, self.client)
+        with slack_errors("chat.postMessage (announcement)"):
+            announcement_ts = poster.post(
+                f"announcement:{incident.id}",
+                channel=channel,
+                text=":fire: " + fallback_text(incident),
+                blocks=as_dicts(announcement(incident, context)),
+                unfurl_links=False,
+            )
+        self.service.record_slack(
+            incident.id, announcement_channel=channel, announcement_ts=announcement_ts
+        )
 
     def _announce_in(self, incident: Incident) -> str | None:
         # Private incidents are never announced; drills only in the Game Day channel, so
@@ -204,7 +234,7 @@ class SlackEffects:
             try:
                 with slack_errors("conversations.invite"):
                     try:
-                        self.client.conversations_invite(
+                        self.idempotent.conversations_invite(
                             channel=incident.channel_id or "", users=user_id
                         )
                     except SlackApiError as error:
@@ -229,7 +259,7 @@ class SlackEffects:
         context = card_context(self.service, self.settings, incident)
         if incident.channel_id and incident.card_ts:
             with slack_errors("chat.update (card)"):
-                self.client.chat_update(
+                self.idempotent.chat_update(
                     channel=incident.channel_id,
                     ts=incident.card_ts,
                     text=fallback_text(incident),
@@ -237,7 +267,7 @@ class SlackEffects:
                 )
         if incident.announcement_channel and incident.announcement_ts:
             with slack_errors("chat.update (announcement)"):
-                self.client.chat_update(
+                self.idempotent.chat_update(
                     channel=incident.announcement_channel,
                     ts=incident.announcement_ts,
                     text=":fire: " + fallback_text(incident),
@@ -245,7 +275,7 @@ class SlackEffects:
                 )
         if incident.channel_id and message.payload.get("what") in ("status", "severity", "role"):
             with slack_errors("conversations.setTopic"):
-                self.client.conversations_setTopic(
+                self.idempotent.conversations_setTopic(
                     channel=incident.channel_id, topic=topic(incident)
                 )
 
@@ -330,8 +360,8 @@ class SlackEffects:
             with slack_errors("bookmarks.list / bookmarks.add"):
                 # Bookmarks carry no metadata; the link itself says whether a delivery
                 # that died after adding it already did.
-                listed = self.client.bookmarks_list(channel_id=channel)
+                listed = self.idempotent.bookmarks_list(channel_id=channel)
                 if not any(b.get("link") == url for b in listed.get("bookmarks") or []):
-                    self.client.bookmarks_add(
+                    self.idempotent.bookmarks_add(
                         channel_id=channel, title="Post-mortem", type="link", link=url
                     )
