@@ -1,0 +1,324 @@
+"""Effects that finish while Slack flaps: time from declaring to a usable incident.
+
+Two runs against the Slack emulator, one bot (HTTP + delivery threads) on a fresh database:
+
+1. *20 % faults*: every Web API call answers 429 (Retry-After: 1) one time in ten and 500 one
+   time in ten. N responders declare an incident each (at once), then post updates. For each
+   incident: seconds from the modal's submission until its channel, pinned card and
+   announcement all exist; for each update, seconds until it shows in the channel.
+2. *50 % faults for a while, then none*: the same, with half the calls failing until
+   `--outage` seconds have passed; then how long after the recovery everything is there.
+
+Both runs end with the storm bench's audit (one channel, card and announcement per incident,
+every event posted once, no dead letters). Targets: p99 ready ≤ 30 s under 20 %, converged
+within 60 s of the recovery, no duplicates, no dead letter. The last line is
+`p99_announce_s=… duplicates=… dead=…`.
+
+    .venv/bin/python bench/flaky_slack.py [--incidents 100] [--updates 3] [--outage 120]
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import select
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # run as a script: `bench.storm` lives beside this file
+    sys.path.insert(0, str(ROOT))
+
+from bench.storm import Audit, ChannelWatch, add_responders, audit, responder  # noqa: E402
+from firefighter.bootstrap import Core, build_app, build_core, build_dispatcher, wsgi_app  # noqa: E402
+from firefighter.db import upgrade  # noqa: E402
+from firefighter.emulators.slack import SlackDriver, SlackEmulator  # noqa: E402
+from firefighter.incidents.models import Incident  # noqa: E402
+from firefighter.settings import Settings  # noqa: E402
+from firefighter.slack.client import make_client  # noqa: E402
+from firefighter.slack.posting import delivery_client  # noqa: E402
+from firefighter.web import BackgroundServer  # noqa: E402
+
+SECRET = "flaky-signing-secret"
+
+
+@dataclass
+class FlakyResult:
+    """What one run measured."""
+
+    ready_s: list[float] = field(default_factory=list)
+    update_s: list[float] = field(default_factory=list)
+    not_ready: int = 0
+    updates_missing: int = 0
+    converged_after_recovery_s: float | None = None
+    audit: Audit = field(default_factory=Audit)
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def duplicates(self) -> int:
+        """Messages or channels Slack shows more than once."""
+        return len(self.audit.duplicates)
+
+    @property
+    def dead(self) -> int:
+        """Effects given up on."""
+        return self.audit.dead
+
+
+def percentile(values: Sequence[float], share: float) -> float:
+    """Nearest-rank percentile (0 when there is nothing)."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    rank = max(1, min(len(ordered), round(share * len(ordered) + 0.5)))
+    return ordered[rank - 1]
+
+
+class Tracker:
+    """Watches the database and the emulator; records when each incident becomes usable."""
+
+    def __init__(self, core: Core, emulator: SlackEmulator, interval: float = 0.2) -> None:
+        self.core = core
+        self.emulator = emulator
+        self.interval = interval
+        self.ready_at: dict[str, float] = {}
+        self.stop = threading.Event()
+        self._thread = threading.Thread(target=self._poll, name="ready-watch", daemon=True)
+
+    def __enter__(self) -> Tracker:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        self._thread.join(5)
+
+    def _poll(self) -> None:
+        while not self.stop.wait(self.interval):
+            with self.core.factory() as session:
+                rows = session.execute(
+                    select(Incident.title, Incident.channel_id, Incident.card_ts).where(
+                        Incident.channel_id.is_not(None),
+                        Incident.card_ts.is_not(None),
+                        Incident.announcement_ts.is_not(None),
+                    )
+                ).all()
+            now = time.monotonic()
+            for title, channel_id, card_ts in rows:
+                if title in self.ready_at:
+                    continue
+                try:
+                    pins = self.emulator.channel(str(channel_id)).pins
+                except Exception:  # the channel is being made right now
+                    continue
+                if card_ts in pins:
+                    self.ready_at[str(title)] = now
+
+
+def _declare(
+    driver: SlackDriver, emulator: SlackEmulator, user: str, title: str, channel: str
+) -> float | None:
+    """Declare through the modal; the monotonic time the submission was answered, or None."""
+    for _ in range(20):
+        opened = driver.slash_command(f"declare {title}", user, channel)
+        view = emulator.current_view(user)
+        if opened.status == 200 and not opened.body.strip() and view is not None:
+            answer = driver.submit_view(user, {"severity": "SEV3"})
+            if answer.status == 200 and not answer.body.strip():
+                return time.monotonic()
+            return None
+        time.sleep(0.3)  # "Slack did not open the form in time": the responder tries again
+    return None
+
+
+def run_flaky(
+    settings: Settings,
+    *,
+    incidents: int,
+    updates: int,
+    rate: float,
+    outage_s: float = 0.0,
+    threads: int = 4,
+    deadline_s: float = 240.0,
+    seed: int = 7,
+) -> FlakyResult:
+    """Declare `incidents` incidents with `rate` of Slack calls failing (for `outage_s`
+    seconds then none, when given); measure and audit. `settings` names a migrated database."""
+    result = FlakyResult()
+    with SlackEmulator() as emulator:
+        add_responders(emulator, incidents)
+        channel = emulator.add_channel(
+            "incidents", members=[responder(i) for i in range(incidents)]
+        )
+        settings = settings.model_copy(
+            update={
+                "slack_bot_token": emulator.bot_token,
+                "slack_api_url": emulator.api_url,
+                "slack_signing_secret": SECRET,
+                "incidents_channel": channel,
+            }
+        )
+        core = build_core(settings)
+        server = BackgroundServer(wsgi_app(core, build_app(core, make_client(settings))), threads=8)
+        server.start()
+        stop = threading.Event()
+        dispatcher = build_dispatcher(core, delivery_client(settings))
+        workers = [
+            threading.Thread(
+                target=dispatcher.run_forever, args=(stop,), kwargs={"limit": 2}, daemon=True
+            )
+            for _ in range(threads)
+        ]
+        for worker in workers:
+            worker.start()
+        driver = SlackDriver(emulator, f"{server.url}/slack/events", SECRET)
+        started = time.monotonic()
+        emulator.faults(rate_429=rate / 2, rate_500=rate / 2, retry_after=1, seed=seed)
+        recovered_at: float | None = None
+        submitted: dict[str, float] = {}
+        lock = threading.Lock()
+        try:
+            with Tracker(core, emulator) as tracker, ChannelWatch(core.factory, 0.3) as watch:
+
+                def responder_run(index: int) -> None:
+                    title = f"Flaky {index:04d}: checkout answers 502"
+                    at = _declare(driver, emulator, responder(index), title, channel)
+                    if at is None:
+                        with lock:
+                            result.errors.append(f"{title}: could not declare")
+                        return
+                    with lock:
+                        submitted[title] = at
+                    found = watch.wait(title, deadline_s)
+                    if found is None:
+                        return
+                    for n in range(1, updates + 1):
+                        text = f"{title}, update {n}"
+                        sent = time.monotonic()
+                        answer = driver.slash_command(f"update {text}", responder(index), found[1])
+                        if answer.status != 200:
+                            with lock:
+                                result.errors.append(f"{title}: update answered {answer.status}")
+                            continue
+                        seen = _wait_text(emulator, found[1], text, sent + deadline_s)
+                        with lock:
+                            if seen is None:
+                                result.updates_missing += 1
+                            else:
+                                result.update_s.append(seen - sent)
+
+                people = [
+                    threading.Thread(target=responder_run, args=(i,), daemon=True)
+                    for i in range(incidents)
+                ]
+                for person in people:
+                    person.start()
+                if outage_s:
+                    time.sleep(max(0.0, started + outage_s - time.monotonic()))
+                    emulator.faults()
+                    recovered_at = time.monotonic()
+                for person in people:
+                    person.join(max(1.0, started + deadline_s - time.monotonic()))
+                settled_at = _wait_settled(core, started + deadline_s)
+            for title, at in submitted.items():
+                ready = tracker.ready_at.get(title)
+                if ready is None:
+                    result.not_ready += 1
+                else:
+                    result.ready_s.append(max(0.0, ready - at))
+            if recovered_at is not None and settled_at is not None:
+                # Everything is there once nothing is left to deliver.
+                result.converged_after_recovery_s = max(0.0, settled_at - recovered_at)
+            emulator.faults()
+            result.audit = audit(core, emulator, channel)
+        finally:
+            stop.set()
+            for worker in workers:
+                worker.join(10)
+            server.stop()
+            core.close()
+    return result
+
+
+def _wait_text(emulator: SlackEmulator, channel: str, text: str, until: float) -> float | None:
+    while time.monotonic() < until:
+        if any(text in m.text for m in emulator.messages(channel)):
+            return time.monotonic()
+        time.sleep(0.2)
+    return None
+
+
+def _wait_settled(core: Core, until: float) -> float | None:
+    """The monotonic time the outbox was first seen empty, or None if it never was."""
+    from bench.storm import outbox_state
+
+    while time.monotonic() < until:
+        _, _, pending = outbox_state(core.factory)
+        if pending == 0:
+            return time.monotonic()
+        time.sleep(0.2)
+    return None
+
+
+def describe(name: str, result: FlakyResult) -> list[str]:
+    """The run's figures, one a line."""
+    ready, updates = result.ready_s, result.update_s
+    lines = [
+        f"{name}: {len(ready)} ready, {result.not_ready} not ready; ready after submission "
+        f"p50 {percentile(ready, 0.5):.1f} s, p99 {percentile(ready, 0.99):.1f} s, "
+        f"max {max(ready, default=0):.1f} s",
+        f"{name}: updates shown p50 {percentile(updates, 0.5):.1f} s, p99 "
+        f"{percentile(updates, 0.99):.1f} s; missing {result.updates_missing}",
+    ]
+    if result.converged_after_recovery_s is not None:
+        lines.append(f"{name}: converged {result.converged_after_recovery_s:.1f} s after recovery")
+    lines += [f"{name}: {line}" for line in result.audit.lines()]
+    lines += [f"{name}: error: {e}" for e in result.errors[:10]]
+    return lines
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run both scenarios and print their figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--incidents", type=int, default=100)
+    parser.add_argument("--updates", type=int, default=3)
+    parser.add_argument("--outage", type=float, default=120.0)
+    args = parser.parse_args(argv)
+    # Each failed attempt is logged as a warning by the worker; here they are the point.
+    logging.basicConfig(level=logging.ERROR)
+    with tempfile.TemporaryDirectory() as folder:
+        runs = []
+        for name, rate, outage in (("20%", 0.2, 0.0), ("50%-then-0", 0.5, args.outage)):
+            url = f"sqlite:///{folder}/{name.replace('%', 'pc')}.db"
+            upgrade(url)
+            settings = Settings(_env_file=None, database_url=url)  # type: ignore[call-arg]
+            t0 = time.monotonic()
+            result = run_flaky(
+                settings,
+                incidents=args.incidents,
+                updates=args.updates,
+                rate=rate,
+                outage_s=outage,
+                deadline_s=outage + 240.0,
+            )
+            for line in describe(name, result):
+                print(line, flush=True)
+            print(f"{name}: wall {time.monotonic() - t0:.0f} s", flush=True)
+            runs.append(result)
+    first = runs[0]
+    duplicates = sum(r.duplicates for r in runs)
+    dead = sum(r.dead for r in runs)
+    print(
+        f"p99_announce_s={percentile(first.ready_s, 0.99):.1f} duplicates={duplicates} dead={dead}"
+    )
+    return 0 if duplicates == 0 and dead == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
