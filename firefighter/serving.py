@@ -89,13 +89,14 @@ def _busy(server: Any, socket_map: dict[int, Any]) -> bool:
     )
 
 
-def serve_http(server: Any, stop: threading.Event, *, within: float = STOP_WITHIN) -> None:
+def serve_http(server: Any, stop: threading.Event, *, within: float = STOP_WITHIN) -> float:
     """Run a waitress server until `stop` is set, then shut it down gracefully.
 
     waitress's own `run()` has no graceful stop, so this runs its loop a poll at a time. On
     stop the listening socket closes (new connections are refused, the load balancer moves
     on), requests in flight finish and their answers are sent, and then idle keep-alive
-    connections are closed; after `within` seconds whatever is left is cut.
+    connections are closed; after `within` seconds whatever is left is cut. Returns the
+    seconds the stop took.
     """
     from waitress import wasyncore
 
@@ -111,6 +112,7 @@ def serve_http(server: Any, stop: threading.Event, *, within: float = STOP_WITHI
         wasyncore.loop(timeout=0.05, map=socket_map, use_poll=use_poll, count=1)
     server.task_dispatcher.shutdown(cancel_pending=True, timeout=1)
     wasyncore.close_all(socket_map)
+    return within - max(deadline - time.monotonic(), 0)
 
 
 def stop_delivery(
@@ -167,17 +169,19 @@ def run_server(
             f"{worker} the outbox worker",
             highlight=False,
         )
+    drained = 0.0
     try:
-        serve_http(server, stop)
+        drained = serve_http(server, stop)
     finally:
-        stopping = time.monotonic()
+        stopping = time.monotonic() - drained
         stop.set()
         if socket_mode is not None:
             # Socket Mode events are acknowledged as they are handled; closing says goodbye
             # on the WebSocket so Slack sends the next ones to another connection at once.
             socket_mode.close()  # type: ignore[no-untyped-call]
         if dispatcher is not None:
-            stop_delivery(dispatcher, delivery)
+            # Deliveries stopped with the HTTP server: what is left of the budget is theirs.
+            stop_delivery(dispatcher, delivery, within=max(STOP_WITHIN - drained, 1.0))
         core.close()
         log.info("serve stopped in %.1f s", time.monotonic() - stopping)
 
