@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck architecture pytest format clean
+.PHONY: demo test lint typecheck architecture pytest format clean image-test
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,10 @@ pytest: $(STAMP)
 	$(BIN)/pytest
 
 test: lint typecheck architecture pytest
+
+# Builds the image and runs it as Kubernetes would (needs docker); not part of `make test`.
+image-test:
+	bash deploy/image-test.sh
 
 format: $(STAMP)
 	$(BIN)/ruff format .

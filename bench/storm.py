@@ -329,6 +329,8 @@ class Script:
     updates: int
     severity: str
     channel_timeout: float = 300.0
+    think: float = 0.0
+    """Seconds the responder waits before each command in the channel."""
     sent: int = 0
     declare_tries: int = 0
     errors: list[str] = field(default_factory=list)
@@ -377,6 +379,8 @@ class Script:
 
     def command(self, channel_id: str, words: str, expect: str) -> None:
         """`/incident <words>` in the incident channel; the reply must contain `expect`."""
+        if self.think:
+            time.sleep(self.think)
         answer = self._driver().slash_command(words, self.user, channel_id)
         reply = answer.json.get("text", "") if isinstance(answer.json, dict) else answer.body
         if answer.status != 200 or expect not in str(reply):

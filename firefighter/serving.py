@@ -1,11 +1,20 @@
-"""Long-running processes: `firefighter serve` and `firefighter worker`."""
+"""Long-running processes: `firefighter serve` and `firefighter worker`.
+
+Both stop on SIGTERM as a rolling update needs (SIGINT does the same): `serve` stops
+accepting connections, lets the requests in flight finish and exits; a worker starts no new
+delivery, finishes the ones under way and hands back the items it leased but had not started,
+then exits; Socket Mode closes its WebSocket. All of it within `STOP_WITHIN` seconds, under
+Kubernetes' default grace period of 30 s.
+"""
 
 from __future__ import annotations
 
 import logging
 import signal
 import threading
+import time
 from types import FrameType
+from typing import Any
 
 from rich.console import Console
 
@@ -23,6 +32,13 @@ log = logging.getLogger(__name__)
 BATCH = 2
 """Items one delivery thread leases at a time: few, so that one slow Slack answer holds up
 little behind it and leases do not run out while their items wait."""
+
+STOP_WITHIN = 20.0
+"""Seconds a stopping process gives requests and deliveries in flight before it exits anyway
+(a Slack call times out after 10 s); what is still leased then runs out with its lease."""
+
+POLL_SECONDS = 0.2
+"""How long the HTTP loop waits in one poll, hence how soon it sees that it must stop."""
 
 
 def start_threads(
@@ -48,16 +64,67 @@ def start_threads(
     return threads
 
 
-def _on_termination(stop: threading.Event, also: list[object]) -> None:
-    def handler(_signum: int, _frame: FrameType | None) -> None:
+def _on_termination(stop: threading.Event) -> None:
+    # Only set the event: the loops notice it within a poll. Closing sockets here, under a
+    # select() running in the same thread, made waitress fail with EBADF.
+    def handler(signum: int, _frame: FrameType | None) -> None:
+        if not stop.is_set():
+            log.info("%s received: stopping", signal.Signals(signum).name)
         stop.set()
-        for server in also:
-            close = getattr(server, "close", None)
-            if callable(close):
-                close()
 
     signal.signal(signal.SIGTERM, handler)
     signal.signal(signal.SIGINT, handler)
+
+
+def _busy(server: Any, socket_map: dict[int, Any]) -> bool:
+    """Whether waitress still has a request being handled or an answer not yet sent."""
+    from waitress.channel import HTTPChannel
+
+    tasks = server.task_dispatcher
+    if tasks.active_count or tasks.queue:
+        return True
+    return any(
+        isinstance(channel, HTTPChannel) and (channel.requests or channel.total_outbufs_len)
+        for channel in list(socket_map.values())
+    )
+
+
+def serve_http(server: Any, stop: threading.Event, *, within: float = STOP_WITHIN) -> float:
+    """Run a waitress server until `stop` is set, then shut it down gracefully.
+
+    waitress's own `run()` has no graceful stop, so this runs its loop a poll at a time. On
+    stop the listening socket closes (new connections are refused, the load balancer moves
+    on), requests in flight finish and their answers are sent, and then idle keep-alive
+    connections are closed; after `within` seconds whatever is left is cut. Returns the
+    seconds the stop took.
+    """
+    from waitress import wasyncore
+
+    socket_map: dict[int, Any] = server._map
+    use_poll = server.adj.asyncore_use_poll
+    while not stop.is_set():
+        wasyncore.loop(timeout=POLL_SECONDS, map=socket_map, use_poll=use_poll, count=1)
+    # The listening socket only: the trigger that wakes this loop when a thread has an
+    # answer ready, and the connections, stay in the map until they are done.
+    wasyncore.dispatcher.close(server)
+    deadline = time.monotonic() + within
+    while _busy(server, socket_map) and time.monotonic() < deadline:
+        wasyncore.loop(timeout=0.05, map=socket_map, use_poll=use_poll, count=1)
+    server.task_dispatcher.shutdown(cancel_pending=True, timeout=1)
+    wasyncore.close_all(socket_map)
+    return within - max(deadline - time.monotonic(), 0)
+
+
+def stop_delivery(
+    dispatcher: Dispatcher, threads: list[threading.Thread], *, within: float = STOP_WITHIN
+) -> None:
+    """Wait for the delivery threads (told to stop) to finish their items, up to `within` s."""
+    deadline = time.monotonic() + within
+    for thread in threads:
+        thread.join(timeout=max(deadline - time.monotonic(), 0))
+    left = dispatcher.heartbeat.held()
+    if left:
+        log.warning("stopping with %d outbox item(s) still in delivery: %s", len(left), left)
 
 
 def run_server(
@@ -78,10 +145,12 @@ def run_server(
     client = make_client(core.settings)
     bolt = build_app(core, client, process_before_response=core.settings.process_before_response)
     stop = threading.Event()
+    dispatcher: Dispatcher | None = None
+    delivery: list[threading.Thread] = []
     if with_worker:
         dispatcher = build_dispatcher(core, delivery_client(core.settings))
         metrics.count_deliveries(dispatcher)
-        start_threads(dispatcher, stop, core.settings.outbox_threads)
+        delivery = start_threads(dispatcher, stop, core.settings.outbox_threads)
         start_schedules(core.scheduler(), stop)
         start_gameday_tick(core.gamedays(), stop)
     server = create_server(wsgi_app(core, bolt, metrics), host=host, port=port, threads=threads)
@@ -91,7 +160,7 @@ def run_server(
 
         socket_mode = SocketModeHandler(bolt, core.settings.slack_app_token)
         socket_mode.connect()  # type: ignore[no-untyped-call]
-    _on_termination(stop, [server])
+    _on_termination(stop)
     if console is not None:
         mode = "Socket Mode, health" if socket_mode else "POST /slack/events, GET /healthz"
         worker = "with" if with_worker else "without"
@@ -100,21 +169,29 @@ def run_server(
             f"{worker} the outbox worker",
             highlight=False,
         )
+    drained = 0.0
     try:
-        server.run()
+        drained = serve_http(server, stop)
     finally:
+        stopping = time.monotonic() - drained
         stop.set()
         if socket_mode is not None:
+            # Socket Mode events are acknowledged as they are handled; closing says goodbye
+            # on the WebSocket so Slack sends the next ones to another connection at once.
             socket_mode.close()  # type: ignore[no-untyped-call]
+        if dispatcher is not None:
+            # Deliveries stopped with the HTTP server: what is left of the budget is theirs.
+            stop_delivery(dispatcher, delivery, within=max(STOP_WITHIN - drained, 1.0))
         core.close()
+        log.info("serve stopped in %.1f s", time.monotonic() - stopping)
 
 
 def run_worker(core: Core, *, console: Console | None = None) -> None:
-    """Drain the outbox until SIGTERM/SIGINT."""
+    """Drain the outbox until SIGTERM/SIGINT, then stop as the module says."""
     configure_logging()
     dispatcher = build_dispatcher(core, delivery_client(core.settings))
     stop = threading.Event()
-    _on_termination(stop, [])
+    _on_termination(stop)
     start_schedules(core.scheduler(), stop)
     start_gameday_tick(core.gamedays(), stop)
     threads = start_threads(dispatcher, stop, core.settings.outbox_threads)
@@ -125,9 +202,11 @@ def run_worker(core: Core, *, console: Console | None = None) -> None:
         )
     try:
         # A timed wait, so that SIGTERM's handler runs promptly in this main thread.
-        while not stop.wait(1.0):
+        while not stop.wait(0.5):
             pass
-        for thread in threads:
-            thread.join(timeout=30)
     finally:
+        stopping = time.monotonic()
+        stop.set()
+        stop_delivery(dispatcher, threads)
         core.close()
+        log.info("worker stopped in %.1f s", time.monotonic() - stopping)

@@ -4,6 +4,13 @@ Delivery is at least once. A worker leases a due item in a short transaction, ru
 handler with no transaction open (handlers call Slack or Confluence), then records the
 outcome in another short transaction. Items of one incident are delivered in order: an item
 waits while an older item of the same incident is undelivered.
+
+A lease is a promise that nobody else delivers the item before it runs out. While this
+dispatcher holds items, a heartbeat renews their leases every third of a lease, so a handler
+that runs longer than a lease (a slow Confluence) is not delivered a second time in parallel;
+a process that dies stops beating, and its leases run out as before. A dispatcher told to
+stop hands back the items it has not started (the lease released, not left to expire), so
+another worker takes them at once.
 """
 
 from __future__ import annotations
@@ -56,6 +63,60 @@ class Backoff:
         return float(ceiling / 2 + self.rng.uniform(0, ceiling / 2))
 
 
+class Heartbeat:
+    """Renews, every `interval` seconds, the leases of the items held; idle when none are.
+
+    The thread runs only while something is held, so a dispatcher left behind (a CLI command,
+    a test) leaves no thread polling its database.
+    """
+
+    def __init__(self, renew: Callable[[list[int]], int], interval: float) -> None:
+        self.renew = renew
+        self.interval = interval
+        self._held: set[int] = set()
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def hold(self, ids: list[int]) -> None:
+        """Start renewing the leases of `ids`."""
+        with self._lock:
+            self._held.update(ids)
+            if self._thread is None and self._held:
+                self._thread = threading.Thread(target=self._beat, name="lease-heartbeat")
+                self._thread.daemon = True
+                self._thread.start()
+
+    def drop(self, ids: list[int]) -> None:
+        """Stop renewing the leases of `ids` (delivered, failed or handed back)."""
+        with self._lock:
+            self._held.difference_update(ids)
+
+    def held(self) -> list[int]:
+        """The ids whose leases are renewed now."""
+        with self._lock:
+            return sorted(self._held)
+
+    def _beat(self) -> None:
+        while True:
+            self._wake.wait(self.interval)
+            with self._lock:
+                ids = sorted(self._held)
+                if not ids:
+                    # Under the lock, so that a concurrent `hold` starts a new thread.
+                    self._thread = None
+                    return
+            try:
+                renewed = self.renew(ids)
+            except Exception:  # the database may blink; the next beat tries again
+                log.exception("renewing the leases of outbox items %s failed", ids)
+                continue
+            if renewed < len(ids):
+                # Taken over after a lease ran out (a beat came too late): at least once
+                # still holds, the intent-then-post records keep posts single.
+                log.warning("lost the lease of %d outbox item(s)", len(ids) - renewed)
+
+
 class Dispatcher:
     """Leases due outbox items and hands each to the handler registered for its kind."""
 
@@ -79,6 +140,7 @@ class Dispatcher:
         self.on_dead: Callable[[Message, str], None] | None = None
         # Told "delivered", "retry" or "dead" after each attempt (metrics hook).
         self.on_result: Callable[[Message, str], None] | None = None
+        self.heartbeat = Heartbeat(self._renew, max(lease_seconds / 3, 0.05))
 
     def register(self, kind: str, handler: Handler) -> None:
         """Deliver items of `kind` with `handler`."""
@@ -127,9 +189,31 @@ class Dispatcher:
                 claimed.append(
                     Message(item.id, item.kind, dict(item.payload), item.incident_id, item.attempts)
                 )
-            return claimed
+        # After the commit: a beat must not renew a lease this transaction might not grant.
+        self.heartbeat.hold([m.id for m in claimed])
+        return claimed
+
+    def _renew(self, ids: list[int]) -> int:
+        with transaction(self.factory) as session:
+            result = session.execute(
+                update(OutboxItem)
+                .where(
+                    OutboxItem.id.in_(ids),
+                    OutboxItem.locked_by == self.worker_id,
+                    OutboxItem.delivered_at.is_(None),
+                    OutboxItem.dead_at.is_(None),
+                )
+                .values(locked_until=self.clock() + self.lease)
+            )
+            return int(getattr(result, "rowcount", 0) or 0)
 
     def _finish(self, message: Message, error: BaseException | None) -> None:
+        try:
+            self._record(message, error)
+        finally:
+            self.heartbeat.drop([message.id])
+
+    def _record(self, message: Message, error: BaseException | None) -> None:
         now = self.clock()
         result = "delivered"
         with transaction(self.factory) as session:
@@ -164,43 +248,62 @@ class Dispatcher:
             except Exception:  # the dead letter stays visible even if telling people fails
                 log.exception("dead-letter notification failed for outbox item %s", message.id)
 
-    def _release(self, messages: list[Message]) -> None:
-        with transaction(self.factory) as session:
-            session.execute(
-                update(OutboxItem)
-                .where(
-                    OutboxItem.id.in_([m.id for m in messages]),
-                    OutboxItem.locked_by == self.worker_id,
-                    OutboxItem.delivered_at.is_(None),
+    def release(self, messages: list[Message]) -> None:
+        """Hand back items leased and not started: due again at once for any worker."""
+        ids = [m.id for m in messages]
+        try:
+            with transaction(self.factory) as session:
+                session.execute(
+                    update(OutboxItem)
+                    .where(
+                        OutboxItem.id.in_(ids),
+                        OutboxItem.locked_by == self.worker_id,
+                        OutboxItem.delivered_at.is_(None),
+                    )
+                    .values(locked_by=None, locked_until=None)
                 )
-                .values(locked_by=None, locked_until=None)
-            )
+        finally:
+            self.heartbeat.drop(ids)
 
-    def run_once(self, limit: int = 20) -> int:
-        """Deliver what is due now; returns how many items were attempted."""
+    def run_once(self, limit: int = 20, *, stop: threading.Event | None = None) -> int:
+        """Deliver what is due now; returns how many items were attempted.
+
+        Once `stop` is set no further item of the batch is started: they are handed back.
+        """
         messages = self._claim(limit)
-        # Past half the lease, another worker may soon take what is left of the batch:
-        # starting it here could deliver it twice at the same time, so give it back.
+        # Items waiting in the batch behind a slow one hold up their incidents (and keep
+        # their leases through the heartbeat): past half a lease, hand them to other workers.
         give_up_at = self.clock() + self.lease / 2
-        for index, message in enumerate(messages):
-            if index > 0 and self.clock() > give_up_at:
-                self._release(messages[index:])
-                return index
-            handler = self.handlers[message.kind]
-            error: BaseException | None = None
-            try:
-                handler(message)
-            except Exception as exc:  # a failing effect must never stop the worker
-                log.warning(
-                    "outbox item %s (%s) failed: %s",
-                    message.id,
-                    message.kind,
-                    exc,
-                    extra={"incident_id": message.incident_id},
-                )
-                error = exc
-            self._finish(message, error)
+        try:
+            for index, message in enumerate(messages):
+                stopping = stop is not None and stop.is_set()
+                if stopping or (index > 0 and self.clock() > give_up_at):
+                    self.release(messages[index:])
+                    if stopping:
+                        log.info("stopping: handed back %d outbox item(s)", len(messages) - index)
+                    return index
+                self._deliver(message)
+        except BaseException:
+            # The thread is dying (an interpreter exit, a simulated crash) with no outcome
+            # recorded: its leases must run out as a dead process's do, not be renewed.
+            self.heartbeat.drop([m.id for m in messages])
+            raise
         return len(messages)
+
+    def _deliver(self, message: Message) -> None:
+        error: BaseException | None = None
+        try:
+            self.handlers[message.kind](message)
+        except Exception as exc:  # a failing effect must never stop the worker
+            log.warning(
+                "outbox item %s (%s) failed: %s",
+                message.id,
+                message.kind,
+                exc,
+                extra={"incident_id": message.incident_id},
+            )
+            error = exc
+        self._finish(message, error)
 
     def drain(self, *, max_rounds: int = 1000) -> int:
         """Deliver until nothing is due now (tests and the demo use this)."""
@@ -216,7 +319,7 @@ class Dispatcher:
         """Poll until `stop` is set, leasing up to `limit` items at a time."""
         while not stop.is_set():
             try:
-                done = self.run_once(limit)
+                done = self.run_once(limit, stop=stop)
             except Exception:  # the database may blink; keep the worker alive
                 log.exception("outbox poll failed")
                 done = 0

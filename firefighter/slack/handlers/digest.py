@@ -1,7 +1,10 @@
 """The outbox handler that posts the managers' digest and uploads its chart.
 
 Figures are read in a short session that is closed before any Slack call. A redelivered
-item finishes what is missing (message, then chart) rather than posting twice.
+item finishes what is missing (message, then chart) rather than posting twice; the message
+goes through `OncePoster`, so a worker killed between posting it and recording it leaves an
+intent behind, and the next delivery finds the message in the channel instead of posting a
+second digest.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from firefighter.outbox import Message, PermanentFailure, idempotency
 from firefighter.settings import Settings
 from firefighter.slack.blocks.stats import digest_blocks, fallback_text
 from firefighter.slack.errors import slack_errors
+from firefighter.slack.posting import OncePoster
 from firefighter.stats import measure
 from firefighter.stats.chart import chart_filename, weekly_chart
 from firefighter.stats.metrics import weekly
@@ -55,16 +59,14 @@ class DigestPoster:
         zone = settings.zone
         metrics = measure(self.factory, settings, now=self.clock(), days=days, end=end)
 
-        posted_key = f"digest:{message.id}:posted"
-        if not idempotency.seen(self.factory, posted_key):
-            with slack_errors("chat.postMessage (digest)"):
-                self.client.chat_postMessage(
-                    channel=channel,
-                    text=fallback_text(metrics, zone),
-                    blocks=[b.to_dict() for b in digest_blocks(metrics, zone)],
-                    unfurl_links=False,
-                )
-            idempotency.remember(self.factory, posted_key)
+        with slack_errors("chat.postMessage (digest)"):
+            OncePoster(self.factory, self.client).post_and_mark(
+                f"digest:{message.id}",
+                channel=channel,
+                text=fallback_text(metrics, zone),
+                blocks=[b.to_dict() for b in digest_blocks(metrics, zone)],
+                unfurl_links=False,
+            )
 
         # A quiet week gets the short message only; there is nothing new to plot.
         chart_key = f"digest:{message.id}:chart"

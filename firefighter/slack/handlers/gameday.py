@@ -2,7 +2,9 @@
 
 Each handler reads the state it needs, then calls Slack with no transaction open. Posts are
 made once per outbox item (processed-requests keys), so a redelivery finishes the work
-instead of repeating it.
+instead of repeating it. The scoreboard, whose ts is recorded after it is posted, goes
+through `OncePoster`: a worker killed between the two leaves an intent, and the next delivery
+adopts the board it finds in the channel instead of posting a second one.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from firefighter.slack.blocks.gameday import (
     theme_text,
 )
 from firefighter.slack.errors import slack_errors
+from firefighter.slack.posting import OncePoster
 
 log = logging.getLogger(__name__)
 
@@ -113,10 +116,10 @@ class GameDayEffects:
             # Only the start posts the board: a redraw queued before that post waits for it.
             raise RetryLater(f"the board of Game Day #{gameday_id} is not posted yet")
         with slack_errors("chat.postMessage (game day board)"):
-            posted = self.client.chat_postMessage(
-                channel=board.channel_id, text=text, blocks=blocks
+            ts = OncePoster(self.factory, self.client).post(
+                f"gameday-board:{gameday_id}", channel=board.channel_id, text=text, blocks=blocks
             )
-        self.gamedays.record_board(gameday_id, str(posted["ts"]))
+        self.gamedays.record_board(gameday_id, ts)
 
     def theme(self, message: Message) -> None:
         """Tell each member of a team its theme, in a direct message."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import struct
 
+import pytest
 from typer.testing import CliRunner
 
 from firefighter.bootstrap import register_digest, slack_context
@@ -14,6 +15,7 @@ from firefighter.db import transaction
 from firefighter.emulators.slack import blocks_text, validate_blocks
 from firefighter.outbox import Message as OutboxMessage
 from firefighter.schedules import enqueue_digest
+from firefighter.slack import posting
 from firefighter.slack.client import make_client
 from firefighter.slack.handlers.digest import DigestPoster
 from firefighter.slack.listeners.commands.stats import stats_reply
@@ -120,3 +122,31 @@ def test_cli_stats_json_and_digest(bot: Bot, clock: FakeClock) -> None:
     assert f"posted to channel {bot.incidents_channel}" in result.stdout
     [posted] = bot.emulator.messages(bot.incidents_channel)[before:]
     assert posted.text.startswith("Incident digest · ")
+
+
+class WorkerDied(BaseException):
+    """Ends a delivery as SIGKILL does: nothing after the Slack call is recorded."""
+
+
+def test_a_worker_killed_between_posting_the_digest_and_recording_it_posts_one_digest(
+    bot: Bot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = make_client(bot.core.settings)
+    poster = DigestPoster(bot.core.settings, bot.core.factory, bot.core.service.clock, client)
+    message = OutboxMessage(77, "digest.post", {"days": 7}, None, 0)
+    died: list[str] = []
+    mark_posted = posting.OncePoster.mark_posted
+
+    def dying(self: posting.OncePoster, key: str) -> None:
+        if key.startswith("digest:") and not died:
+            died.append(key)
+            raise WorkerDied(key)
+        mark_posted(self, key)
+
+    monkeypatch.setattr(posting.OncePoster, "mark_posted", dying)
+    with pytest.raises(WorkerDied):
+        poster(message)
+    poster(message)  # the lease ran out: another worker delivers the item again
+    poster(message)  # and once more, as if that one died before recording the outcome
+    digests = [m for m in bot.emulator.messages(bot.incidents_channel) if m.blocks]
+    assert died == ["digest:77"] and len(digests) == 1

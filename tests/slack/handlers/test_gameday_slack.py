@@ -10,6 +10,7 @@ from urllib.parse import urlparse
 import pytest
 
 from firefighter.emulators.slack import Message, blocks_text
+from firefighter.gameday.engine import GameDays
 from firefighter.incidents.models import Incident
 from tests.conftest import FakeClock
 from tests.gameday.helpers import two_teams
@@ -206,3 +207,34 @@ def test_stop_ends_a_game_day_early(game: Bot, clock: FakeClock) -> None:
     assert "1 of 2 drills injected" in blocks_text(boards[0].blocks)
     storage = (bot.core.settings.postmortem_dir / "GAMEDAY-1.storage.xml").read_text()
     assert "Scenarios not played" in storage and "Search is stale" in storage
+
+
+class WorkerDied(BaseException):
+    """Ends a delivery as SIGKILL does: nothing after the Slack call is recorded."""
+
+
+def test_a_worker_killed_between_posting_the_board_and_recording_it_posts_one_board(
+    game: Bot, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bot = game
+    gameday_channel = bot.core.settings.gameday_channel or ""
+    bot.core.gamedays().load(two_teams(), source="test.yaml", actor=None)
+    died: list[int] = []
+    record_board = GameDays.record_board
+
+    def dying(self: GameDays, gameday_id: int, ts: str) -> None:
+        if not died:
+            died.append(gameday_id)
+            raise WorkerDied("after chat.postMessage, before the board's ts is stored")
+        record_board(self, gameday_id, ts)
+
+    monkeypatch.setattr(GameDays, "record_board", dying)
+    bot.command("gameday start Test day", "U_DAVE", gameday_channel)
+    with pytest.raises(WorkerDied):
+        bot.settle()
+    assert len(board_messages(bot)) == 1
+    clock.advance(seconds=bot.core.settings.outbox_lease_seconds + 1)  # the lease runs out
+    bot.settle()
+    boards = board_messages(bot)
+    assert died == [1] and len(boards) == 1
+    assert bot.core.gamedays().board(1).board_ts == boards[0].ts
