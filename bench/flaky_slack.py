@@ -35,15 +35,15 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script: `bench.storm` lives beside this file
     sys.path.insert(0, str(ROOT))
 
-from bench.storm import Audit, ChannelWatch, add_responders, audit, responder  # noqa: E402
-from firefighter.bootstrap import Core, build_app, build_core, build_dispatcher, wsgi_app  # noqa: E402
-from firefighter.db import upgrade  # noqa: E402
-from firefighter.emulators.slack import SlackDriver, SlackEmulator  # noqa: E402
-from firefighter.incidents.models import Incident  # noqa: E402
-from firefighter.settings import Settings  # noqa: E402
-from firefighter.slack.client import make_client  # noqa: E402
-from firefighter.slack.posting import delivery_client  # noqa: E402
-from firefighter.web import BackgroundServer  # noqa: E402
+from bench.storm import Audit, ChannelWatch, add_responders, audit, responder
+from firefighter.bootstrap import Core, build_app, build_core, build_dispatcher, wsgi_app
+from firefighter.db import upgrade
+from firefighter.emulators.slack import SlackDriver, SlackEmulator
+from firefighter.incidents.models import Incident
+from firefighter.settings import Settings
+from firefighter.slack.client import make_client
+from firefighter.slack.posting import delivery_client
+from firefighter.web import BackgroundServer
 
 SECRET = "flaky-signing-secret"
 
