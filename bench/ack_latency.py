@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from firefighter.db import upgrade
-from firefighter.testing.slack import SlackDriver, SlackEmulator
+from firefighter.emulators.slack import SlackDriver, SlackEmulator
 
 SECRET = "bench-signing-secret"
 ROOT = Path(__file__).resolve().parent.parent

@@ -41,12 +41,12 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from firefighter.bootstrap import Core, build_core
 from firefighter.db import upgrade, utcnow
+from firefighter.emulators.slack import Message, SlackDriver, SlackEmulator, blocks_text
 from firefighter.incidents import effects
 from firefighter.incidents.models import Incident, OutboxItem, TimelineEvent
 from firefighter.settings import Settings
 from firefighter.slack import blocks
 from firefighter.slack.effects import card_context
-from firefighter.testing.slack import Message, SlackDriver, SlackEmulator, blocks_text
 
 SECRET = "storm-signing-secret"
 ROOT = Path(__file__).resolve().parent.parent

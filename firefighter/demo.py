@@ -23,9 +23,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from firefighter.db import make_engine, make_session_factory, upgrade
+from firefighter.emulators.slack import Message, SlackDriver, SlackEmulator
 from firefighter.incidents.models import Incident
 from firefighter.incidents.outbox import pending_count
-from firefighter.testing.slack import Message, SlackDriver, SlackEmulator
 
 PEOPLE = {"U01ALICE": "alice", "U02BOB": "bob", "U03CAROL": "carol"}
 TITLE = "Checkout returns 502 for a third of requests"

@@ -30,6 +30,7 @@ from bench.storm import (
 )
 from firefighter.bootstrap import Core, build_core
 from firefighter.db import utcnow
+from firefighter.emulators.slack import SlackDriver, SlackEmulator
 from firefighter.incidents import effects
 from firefighter.incidents.models import Incident
 from firefighter.incidents.outbox import Backoff, Dispatcher, Message
@@ -39,7 +40,6 @@ from firefighter.slack.app import build_app
 from firefighter.slack.client import make_client
 from firefighter.slack.effects import SlackEffects
 from firefighter.slack.server import BackgroundServer, wsgi_app
-from firefighter.testing.slack import SlackDriver, SlackEmulator
 from firefighter.worker import build_dispatcher
 
 SECRET = "storm-test-secret"

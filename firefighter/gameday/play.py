@@ -24,6 +24,7 @@ from sqlalchemy import select
 
 from firefighter.bootstrap import Core, build_core
 from firefighter.db import upgrade, utcnow
+from firefighter.emulators.slack import SlackDriver, SlackEmulator
 from firefighter.gameday.engine import ENDED, INJECT, GameDays
 from firefighter.gameday.scoring import CATEGORIES, CATEGORY_LABELS
 from firefighter.gameday.slack_effects import register as register_gameday
@@ -32,7 +33,6 @@ from firefighter.incidents import effects, lifecycle
 from firefighter.incidents.models import GameDayStep, Incident
 from firefighter.incidents.outbox import Dispatcher, pending_count
 from firefighter.settings import Settings
-from firefighter.testing.slack import SlackDriver, SlackEmulator
 
 # The board is redrawn at most once per real second, as Slack's rate limits want.
 BOARD_REAL_SECONDS = 1.0

@@ -1,1 +1,1 @@
-"""Test doubles for FireFighter: a Slack Web API emulator and a signed request driver."""
+"""Kept for compatibility: the emulators now live in `firefighter.emulators`."""

@@ -1,13 +1,14 @@
-"""Slack Web API emulator and signed request driver for FireFighter's tests and demo."""
+"""Kept for compatibility: re-exports `firefighter.emulators.slack`."""
 
-from firefighter.testing.slack_driver import BotResponse, SlackDriver
-from firefighter.testing.slack_emulator import (
+from firefighter.emulators.slack import (
+    BotResponse,
     Call,
     Channel,
     FaultConfig,
     Message,
     MessageVersion,
     ResponsePost,
+    SlackDriver,
     SlackEmulator,
     SlackError,
     TranscriptEntry,

@@ -9,12 +9,12 @@ from datetime import timedelta
 import pytest
 
 from firefighter.bootstrap import Core
+from firefighter.emulators.confluence import ConfluenceEmulator
 from firefighter.gameday.chart import chart_filename, scores_chart
 from firefighter.gameday.engine import GameDays
 from firefighter.gameday.publish import publish_report
 from firefighter.gameday.report import build_report, render_storage
 from firefighter.postmortem.confluence import ConfluencePublisher
-from firefighter.testing.confluence import ConfluenceEmulator
 from tests.conftest import FakeClock
 from tests.gameday.helpers import TWO_TEAMS, two_teams
 

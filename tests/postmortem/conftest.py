@@ -10,12 +10,12 @@ import pytest
 from sqlalchemy import select
 
 from firefighter.bootstrap import Core
+from firefighter.emulators.confluence import ConfluenceEmulator
 from firefighter.incidents import effects
 from firefighter.incidents.models import Incident, OutboxItem
 from firefighter.incidents.outbox import Dispatcher, Message
 from firefighter.postmortem.handler import register
 from firefighter.settings import Settings
-from firefighter.testing.confluence import ConfluenceEmulator
 from tests.conftest import FakeClock
 
 USER = "firefighter@example.com"

@@ -10,12 +10,12 @@ from typing import Any
 import pytest
 
 from firefighter.bootstrap import Core
+from firefighter.emulators.slack import BotResponse, Message, SlackDriver, SlackEmulator
 from firefighter.incidents.models import Incident
 from firefighter.incidents.outbox import Dispatcher
 from firefighter.slack.app import build_app
 from firefighter.slack.client import make_client
 from firefighter.slack.server import BackgroundServer, wsgi_app
-from firefighter.testing.slack import BotResponse, Message, SlackDriver, SlackEmulator
 from firefighter.worker import build_dispatcher
 
 SECRET = "test-signing-secret"

@@ -8,6 +8,7 @@ import struct
 from typer.testing import CliRunner
 
 from firefighter.db import transaction
+from firefighter.emulators.slack import blocks_text, validate_blocks
 from firefighter.incidents.outbox import Message as OutboxMessage
 from firefighter.schedules import enqueue_digest
 from firefighter.slack.client import make_client
@@ -16,7 +17,6 @@ from firefighter.slack.digest import register as register_digest
 from firefighter.stats import cli as stats_cli
 from firefighter.stats import slack_reply
 from firefighter.stats.cli import post_digest_now
-from firefighter.testing.slack import blocks_text, validate_blocks
 from tests.conftest import FakeClock
 from tests.slack.conftest import Bot
 from tests.stats.history import END, SECRET_TITLE, play

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from firefighter.emulators.slack import blocks_text
 from firefighter.stats import measure
-from firefighter.testing.slack import blocks_text
 from tests.slack.conftest import PEOPLE, Bot
 
 

@@ -9,11 +9,11 @@ from urllib.parse import urlparse
 
 import pytest
 
+from firefighter.emulators.slack import Message, blocks_text
 from firefighter.gameday.engine import GameDays
 from firefighter.gameday.slack_effects import register
 from firefighter.incidents.models import Incident
 from firefighter.slack.client import make_client
-from firefighter.testing.slack import Message, blocks_text
 from tests.conftest import FakeClock
 from tests.gameday.helpers import two_teams
 from tests.slack.conftest import PEOPLE, Bot

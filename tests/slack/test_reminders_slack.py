@@ -9,12 +9,12 @@ import pytest
 from slack_bolt import App
 
 import firefighter.slack.app as slack_app
+from firefighter.emulators.slack import Message, blocks_text, validate_blocks
 from firefighter.schedules import REMINDERS, Scheduler
 from firefighter.slack.client import make_client
 from firefighter.slack.context import SlackContext
 from firefighter.slack.listeners import reminders as reminder_listeners
 from firefighter.slack.reminders import register as register_reminders
-from firefighter.testing.slack import Message, blocks_text, validate_blocks
 from tests.conftest import FakeClock
 from tests.slack.conftest import Bot, buttons
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from slack_sdk.signature import SignatureVerifier
 
-from firefighter.testing.slack_emulator import Message, SlackEmulator, View
+from firefighter.emulators.slack_emulator import Message, SlackEmulator, View
 
 # Element type -> the key Slack uses for its value in view state.
 _STATE_KEYS = {

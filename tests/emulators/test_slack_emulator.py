@@ -19,7 +19,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
-from firefighter.testing.slack import SlackDriver, SlackEmulator
+from firefighter.emulators.slack import SlackDriver, SlackEmulator
 
 TOKEN = "xoxb-test-token"
 SECRET = "emulated-signing-secret"

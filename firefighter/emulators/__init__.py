@@ -1,0 +1,1 @@
+"""Loopback Slack and Confluence emulators; the demo and `gameday run --fast` run on them."""
