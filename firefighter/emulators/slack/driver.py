@@ -17,7 +17,8 @@ from typing import Any
 
 from slack_sdk.signature import SignatureVerifier
 
-from firefighter.emulators.slack_emulator import Message, SlackEmulator, View
+from firefighter.emulators.slack.emulator import SlackEmulator
+from firefighter.emulators.slack.model import Message, View
 
 # Element type -> the key Slack uses for its value in view state.
 _STATE_KEYS = {

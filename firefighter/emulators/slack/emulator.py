@@ -1,0 +1,460 @@
+"""A loopback Slack Web API emulator that applies Slack's rules and records every call."""
+
+from __future__ import annotations
+
+import copy
+import random
+import threading
+import time
+import urllib.parse
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
+
+from firefighter.emulators.slack.blockkit import blocks_text
+from firefighter.emulators.slack.chat import ChatApi
+from firefighter.emulators.slack.conversations import ConversationsApi
+from firefighter.emulators.slack.files import FilesApi
+from firefighter.emulators.slack.limits import channel_name_error
+from firefighter.emulators.slack.model import (
+    Call,
+    FaultConfig,
+    Message,
+    SlackError,
+    TranscriptEntry,
+    User,
+    Usergroup,
+)
+from firefighter.emulators.slack.pins_bookmarks import PinsBookmarksApi
+from firefighter.emulators.slack.response_url import ResponseUrlApi
+from firefighter.emulators.slack.users import UsersApi
+from firefighter.emulators.slack.views import ViewsApi
+from firefighter.emulators.slack.wire import Args, Server, json_reply, parse_body
+
+T = TypeVar("T")
+ApiMethod = Callable[[Args], dict[str, Any]]
+
+
+class SlackEmulator(
+    ConversationsApi, ChatApi, PinsBookmarksApi, ViewsApi, UsersApi, FilesApi, ResponseUrlApi
+):
+    """A loopback Slack Web API with Slack's rules, recorded calls and fault injection.
+
+    The Web API families, with the read helpers over their state (`messages`, `views`,
+    `uploaded_files`...), are the mixins; this class adds setup, faults, the call log, the
+    transcript and the table that routes a method name to its family.
+    """
+
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        bot_token: str = "xoxb-test-token",
+        bot_user_id: str = "UBOT",
+        team_id: str = "T0001",
+        *,
+        bot_name: str = "firefighter",
+        bot_id: str = "B0001",
+        app_id: str = "A0001",
+        team_domain: str = "emulated",
+    ) -> None:
+        super().__init__(
+            host,
+            port,
+            bot_token,
+            bot_user_id,
+            team_id,
+            bot_id=bot_id,
+            app_id=app_id,
+            team_domain=team_domain,
+        )
+        self._calls: list[Call] = []
+        self._faults = FaultConfig()
+        self._fault_rng = random.Random()
+        self._faults_injected = 0
+        self._forced: dict[str, list[str]] = {}
+        self._methods: dict[str, ApiMethod] = {
+            "api.test": self._api_test,
+            "auth.test": self._auth_test,
+            "team.info": self._team_info,
+            "conversations.create": self._conversations_create,
+            "conversations.invite": self._conversations_invite,
+            "conversations.kick": self._conversations_kick,
+            "conversations.setTopic": self._conversations_set_topic,
+            "conversations.setPurpose": self._conversations_set_purpose,
+            "conversations.archive": self._conversations_archive,
+            "conversations.unarchive": self._conversations_unarchive,
+            "conversations.rename": self._conversations_rename,
+            "conversations.info": self._conversations_info,
+            "conversations.list": self._conversations_list,
+            "conversations.members": self._conversations_members,
+            "conversations.join": self._conversations_join,
+            "conversations.history": self._conversations_history,
+            "conversations.replies": self._conversations_replies,
+            "conversations.open": self._conversations_open,
+            "chat.postMessage": self._chat_post_message,
+            "chat.update": self._chat_update,
+            "chat.delete": self._chat_delete,
+            "chat.postEphemeral": self._chat_post_ephemeral,
+            "chat.getPermalink": self._chat_get_permalink,
+            "pins.add": self._pins_add,
+            "pins.remove": self._pins_remove,
+            "pins.list": self._pins_list,
+            "bookmarks.add": self._bookmarks_add,
+            "bookmarks.edit": self._bookmarks_edit,
+            "bookmarks.remove": self._bookmarks_remove,
+            "bookmarks.list": self._bookmarks_list,
+            "views.open": self._views_open,
+            "views.update": self._views_update,
+            "views.push": self._views_push,
+            "views.publish": self._views_publish,
+            "users.info": self._users_info,
+            "users.list": self._users_list,
+            "users.lookupByEmail": self._users_lookup_by_email,
+            "usergroups.list": self._usergroups_list,
+            "usergroups.users.list": self._usergroups_users_list,
+            "files.getUploadURLExternal": self._files_get_upload_url,
+            "files.completeUploadExternal": self._files_complete_upload,
+            "files.info": self._files_info,
+        }
+        self.add_user(bot_user_id, bot_name, is_bot=True)
+
+    # -- lifecycle ---------------------------------------------------------
+
+    def start(self) -> SlackEmulator:
+        """Bind the loopback port and serve in a background thread."""
+        if self._server is not None:
+            return self
+        self._server = Server((self.host, self.port), self)
+        self.port = int(self._server.server_address[1])
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="slack-emulator",
+            daemon=True,
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and release the port."""
+        if self._server is None:
+            return
+        self._server.shutdown()
+        self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self._server = None
+        self._thread = None
+
+    def __enter__(self) -> SlackEmulator:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # -- setup helpers -----------------------------------------------------
+
+    def add_user(
+        self,
+        user_id: str,
+        name: str,
+        tz: str = "Europe/Paris",
+        *,
+        real_name: str | None = None,
+        email: str | None = None,
+        is_bot: bool = False,
+    ) -> User:
+        """Create (or replace) a workspace member."""
+        user = User(
+            id=user_id,
+            name=name,
+            real_name=real_name or name.replace(".", " ").title(),
+            tz=tz,
+            is_bot=is_bot,
+            email=email if email is not None else f"{name}@example.com",
+        )
+        with self._lock:
+            self._users[user_id] = user
+        return copy.deepcopy(user)
+
+    def add_usergroup(
+        self, group_id: str, handle: str, user_ids: Iterable[str], *, name: str = ""
+    ) -> Usergroup:
+        """Create (or replace) a user group."""
+        group = Usergroup(id=group_id, handle=handle, users=list(user_ids), name=name or handle)
+        with self._lock:
+            self._usergroups[group_id] = group
+        return copy.deepcopy(group)
+
+    def add_channel(
+        self,
+        name: str,
+        is_private: bool = False,
+        members: Iterable[str] = (),
+        bot_member: bool = True,
+        creator: str = "USLACKBOT",
+    ) -> str:
+        """Create a channel directly (no API call, no transcript entry) and return its id.
+
+        Such a channel was there before the bot: someone else (`creator`) made it. Channels the
+        bot makes come from `conversations.create` and name the bot as their creator.
+        """
+        error = channel_name_error(name)
+        if error:
+            raise ValueError(f"invalid channel name {name!r}: {error}")
+        with self._lock:
+            if self._find_channel_by_name(name) is not None:
+                raise ValueError(f"channel name {name!r} is taken")
+            channel = self._new_channel(name, is_private=is_private, creator=creator)
+            channel.members.update(members)
+            if bot_member:
+                channel.members.add(self.bot_user_id)
+            return channel.id
+
+    def add_member(self, channel_id: str, user_id: str) -> None:
+        """Make a user a member of a channel without any API call."""
+        with self._lock:
+            self._require_channel(channel_id).members.add(user_id)
+
+    def post_user_message(
+        self, channel_id: str, user_id: str, text: str, thread_ts: str | None = None
+    ) -> Message:
+        """Store a message written by a human (the driver turns it into an event)."""
+        with self._lock:
+            channel = self._require_channel(channel_id)
+            if user_id not in channel.members:
+                raise ValueError(f"{user_id} is not a member of {channel_id}")
+            message = Message(
+                ts=self._new_ts(), user=user_id, text=text, blocks=[], team=self.team_id
+            )
+            if thread_ts is not None:
+                self._attach_reply(channel, message, thread_ts)
+            self._store_message(channel, message)
+            kind = "reply" if message.is_reply else "message"
+            self._record(kind, channel, user_id, text, ts=message.ts)
+            self._changed.notify_all()
+            return copy.deepcopy(message)
+
+    # -- fault injection ---------------------------------------------------
+
+    def faults(
+        self,
+        rate_429: float = 0.0,
+        rate_500: float = 0.0,
+        slow_rate: float = 0.0,
+        slow_seconds: float = 2.0,
+        retry_after: int = 1,
+        seed: int | None = None,
+        methods: Iterable[str] | None = None,
+        limit: int | None = None,
+    ) -> None:
+        """Set failure probabilities for Web API calls; no arguments turns faults off.
+
+        `methods` restricts faults to those Web API methods; `limit` stops after that many.
+        """
+        for rate in (rate_429, rate_500, slow_rate):
+            if not 0.0 <= rate <= 1.0:
+                raise ValueError("fault rates must be between 0 and 1")
+        if rate_429 + rate_500 > 1.0:
+            raise ValueError("rate_429 + rate_500 must not exceed 1")
+        with self._lock:
+            self._faults = FaultConfig(
+                rate_429=rate_429,
+                rate_500=rate_500,
+                slow_rate=slow_rate,
+                slow_seconds=slow_seconds,
+                retry_after=retry_after,
+                methods=frozenset(methods) if methods is not None else None,
+                limit=limit,
+            )
+            self._fault_rng = random.Random(seed)
+            self._faults_injected = 0
+
+    def fail_next(self, method: str, error: str = "channel_not_found", times: int = 1) -> None:
+        """Make the next `times` calls to `method` answer `{"ok": false, "error": error}`."""
+        with self._lock:
+            self._forced.setdefault(method, []).extend([error] * times)
+
+    def _draw_fault(self, method: str) -> str | None:
+        config = self._faults
+        if config.methods is not None and method not in config.methods:
+            return None
+        if config.limit is not None and self._faults_injected >= config.limit:
+            return None
+        fault = self._roll_fault(config)
+        if fault is not None:
+            self._faults_injected += 1
+        return fault
+
+    def _roll_fault(self, config: FaultConfig) -> str | None:
+        if config.rate_429 or config.rate_500:
+            roll = self._fault_rng.random()
+            if roll < config.rate_429:
+                return "ratelimited"
+            if roll < config.rate_429 + config.rate_500:
+                return "server_error"
+        if config.slow_rate and self._fault_rng.random() < config.slow_rate:
+            return "slow"
+        return None
+
+    # -- calls and transcript ----------------------------------------------
+
+    @property
+    def calls(self) -> list[Call]:
+        """Every Web API call so far, oldest first."""
+        with self._lock:
+            return list(self._calls)
+
+    def calls_to(self, method: str) -> list[Call]:
+        """The calls made to one Web API method."""
+        with self._lock:
+            return [call for call in self._calls if call.method == method]
+
+    def clear_calls(self) -> None:
+        """Forget recorded calls (state is kept)."""
+        with self._lock:
+            self._calls.clear()
+
+    def transcript(self) -> list[TranscriptEntry]:
+        """Everything visible that happened, in order."""
+        with self._lock:
+            return copy.deepcopy(self._log)
+
+    def format_transcript(self) -> str:
+        """The transcript as human-readable lines (for `make demo`)."""
+        lines: list[str] = []
+        for entry in self.transcript():
+            clock = time.strftime("%H:%M:%S", time.localtime(entry.at))
+            where = entry.channel_name or entry.channel_id or "-"
+            if entry.channel_name and not entry.channel_name.startswith("@"):
+                where = f"#{entry.channel_name}"
+            rendered = blocks_text(entry.blocks)
+            body = rendered or entry.text
+            if entry.text and rendered and entry.text not in rendered:
+                # Blocks holding only buttons would otherwise hide what the message says.
+                body = f"{entry.text}\n{rendered}"
+            audience = f" (only visible to {entry.audience})" if entry.audience else ""
+            first, *rest = body.split("\n")
+            lines.append(f"{clock} {where:<28} {entry.kind:<15} {entry.author}{audience}: {first}")
+            lines.extend(f"{'':>{9 + 28 + 1 + 15}} {line}" for line in rest)
+        return "\n".join(lines)
+
+    def wait_for(self, predicate: Callable[[], T], timeout: float = 5.0) -> T:
+        """Block until `predicate()` is truthy (re-checked on every state change); return it."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while True:
+                result = predicate()
+                if result:
+                    return result
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise TimeoutError(f"condition not met within {timeout} s")
+                self._changed.wait(min(remaining, 0.1))
+
+    def wait_for_calls(self, method: str, count: int = 1, timeout: float = 5.0) -> list[Call]:
+        """Block until at least `count` calls to `method` were made; return them."""
+        return self.wait_for(
+            lambda: calls if len(calls := self.calls_to(method)) >= count else [], timeout
+        )
+
+    def note_user_action(self, kind: str, channel_id: str | None, user_id: str, text: str) -> None:
+        """Add what a user did (command, click, submit...) to the transcript."""
+        with self._lock:
+            channel = self._channels.get(channel_id or "")
+            self._record(kind, channel, user_id, text)
+
+    # -- HTTP entry point --------------------------------------------------
+
+    def handle_http(
+        self, verb: str, path: str, headers: dict[str, str], raw: bytes
+    ) -> tuple[int, dict[str, str], bytes]:
+        """Route one HTTP request (headers lower-cased); returns status, headers, body."""
+        parts = urllib.parse.urlsplit(path)
+        route = parts.path
+        if route.startswith("/api/"):
+            return self._handle_api(route[len("/api/") :], parts.query, headers, raw)
+        if route.startswith("/upload/") and verb == "POST":
+            return self._handle_upload(route[len("/upload/") :], headers, raw)
+        if route.startswith("/respond/") and verb == "POST":
+            return self._handle_respond(route, headers, raw)
+        if route.startswith("/files/") and verb == "GET":
+            return self._handle_download(route[len("/files/") :])
+        return 404, {"Content-Type": "text/plain"}, b"Not Found"
+
+    def _handle_api(
+        self, method: str, query: str, headers: dict[str, str], raw: bytes
+    ) -> tuple[int, dict[str, str], bytes]:
+        args: dict[str, Any] = dict(urllib.parse.parse_qsl(query, keep_blank_values=True))
+        started = time.time()
+        try:
+            body_args, _files = parse_body(headers.get("content-type", ""), raw)
+        except SlackError as exc:
+            return self._finish(method, args, started, 200, {"ok": False, "error": exc.error}, None)
+        args.update(body_args)
+        token = args.pop("token", None)
+        auth = headers.get("authorization", "")
+        if auth.lower().startswith("bearer "):
+            token = auth[len("bearer ") :].strip()
+        handler = self._methods.get(method)
+        if handler is None:
+            return self._finish(
+                method, args, started, 200, {"ok": False, "error": "unknown_method"}, None
+            )
+        with self._lock:
+            fault = self._draw_fault(method)
+            config = self._faults
+        if fault == "ratelimited":
+            # Answered before any state is touched, so a retry is the first real effect.
+            return self._finish(
+                method,
+                args,
+                started,
+                429,
+                {"ok": False, "error": "ratelimited"},
+                fault,
+                {"Retry-After": str(config.retry_after)},
+            )
+        if fault == "server_error":
+            return self._finish(
+                method, args, started, 500, {"ok": False, "error": "internal_error"}, fault
+            )
+        if fault == "slow":
+            time.sleep(config.slow_seconds)
+        if not token:
+            return self._finish(
+                method, args, started, 200, {"ok": False, "error": "not_authed"}, fault
+            )
+        if token != self.bot_token:
+            return self._finish(
+                method, args, started, 200, {"ok": False, "error": "invalid_auth"}, fault
+            )
+        with self._lock:
+            forced = self._forced.get(method)
+            if forced:
+                error = forced.pop(0)
+                return self._finish(
+                    method, args, started, 200, {"ok": False, "error": error}, "forced"
+                )
+            try:
+                response: dict[str, Any] = {"ok": True, **handler(Args(dict(args)))}
+            except SlackError as exc:
+                response = {"ok": False, "error": exc.error, **exc.extra}
+            return self._finish(method, args, started, 200, response, fault)
+
+    def _finish(
+        self,
+        method: str,
+        args: dict[str, Any],
+        at: float,
+        status: int,
+        response: dict[str, Any],
+        fault: str | None,
+        headers: dict[str, str] | None = None,
+    ) -> tuple[int, dict[str, str], bytes]:
+        with self._lock:
+            self._calls.append(
+                Call(method=method, args=args, at=at, response=response, status=status, fault=fault)
+            )
+            self._changed.notify_all()
+        return json_reply(status, response, **(headers or {}))
