@@ -146,6 +146,7 @@ class Server(ThreadingHTTPServer):
         super().__init__(address, Handler)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
+        """Report an error while serving, unless the client simply hung up."""
         # A client that went away before its answer was written (a worker killed with
         # SIGKILL in the middle of a call) is what the tests simulate, not an emulator fault.
         if isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
@@ -157,13 +158,16 @@ class Handler(BaseHTTPRequestHandler):
     """Reads one request, lets the emulator answer it, writes the answer."""
 
     def log_message(self, format: str, *args: Any) -> None:
+        """Log nothing."""
         # Quiet on purpose: a test run should not print one line per Web API call.
         return
 
     def do_GET(self) -> None:
+        """Serve a GET (Web API calls with query arguments, file downloads)."""
         self._dispatch()
 
     def do_POST(self) -> None:
+        """Serve a POST (Web API calls, uploads, response_url posts)."""
         self._dispatch()
 
     def _dispatch(self) -> None:
