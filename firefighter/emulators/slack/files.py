@@ -1,4 +1,4 @@
-"""files.*: the external upload flow (get an URL, POST the bytes, complete), and downloads."""
+"""files.*: the external upload flow (get a URL, POST the bytes, complete), and downloads."""
 
 from __future__ import annotations
 
