@@ -1,2 +1,1 @@
-"""Kept for compatibility: the README once promised `firefighter.testing`; use
-`firefighter.emulators`."""
+"""Kept for compatibility: the emulators now live in `firefighter.emulators`."""

@@ -1,4 +1,21 @@
-"""Kept for compatibility: the Confluence emulator is `firefighter.emulators.confluence`."""
+"""Kept for compatibility: re-exports `firefighter.emulators.confluence`."""
 
-from firefighter.emulators.confluence import *  # noqa: F403
-from firefighter.emulators.confluence import __all__ as __all__
+from firefighter.emulators.confluence import (
+    NAMESPACES,
+    Attachment,
+    ConfluenceEmulator,
+    Fault,
+    Page,
+    Version,
+    storage_error,
+)
+
+__all__ = [
+    "NAMESPACES",
+    "Attachment",
+    "ConfluenceEmulator",
+    "Fault",
+    "Page",
+    "Version",
+    "storage_error",
+]
