@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from firefighter.incidents import effects, lifecycle
 from firefighter.incidents.alert_models import (
@@ -571,10 +571,11 @@ class AlertService:
         ).one()
         return int(firing or 0), int(resolved or 0)
 
-    def linked_counts(self, incident_id: int) -> tuple[int, int]:
-        """(firing, resolved) alerts linked to the incident, for its card."""
-        with self.incidents.factory() as session:
-            return self.linked_counts_in(session, incident_id)
+
+def linked_counts(factory: sessionmaker[Session], incident_id: int) -> tuple[int, int]:
+    """(firing, resolved) alerts linked to the incident, for its card."""
+    with factory() as session:
+        return AlertService.linked_counts_in(session, incident_id)
 
 
 def list_alerts(session: Session, *, limit: int = 500) -> list[Alert]:
