@@ -210,6 +210,7 @@ class AlertService:
         fired: list[Alert] = []  # new, or firing again after a resolution
         resolved: list[Alert] = []
         woke = False
+        bumped = False  # fired again while firing: only the card's count changes
         for item in incoming.alerts:
             intake.alerts += 1
             alert = session.scalars(
@@ -228,6 +229,7 @@ class AlertService:
             if item.status == FIRING:
                 alert.count += 1
                 alert.last_seen = now
+                bumped = True
                 if alert.status == RESOLVED:
                     alert.status, alert.resolved_at = FIRING, None
                     fired.append(alert)
@@ -253,7 +255,7 @@ class AlertService:
         # A group declared by a rule never had a card; one declared or attached from its
         # card keeps it up to date.
         has_card = group.state == TRIAGE or (group.state in (DECLARED, ATTACHED) and group.changes)
-        if has_card and (created or fired or resolved):
+        if has_card and (created or fired or resolved or bumped):
             self._schedule_card(session, group, now)
 
     def _new_alert(
