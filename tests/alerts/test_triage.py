@@ -7,6 +7,7 @@ from typing import Any
 from firefighter.emulators.slack import blocks_text
 from firefighter.incidents import queries
 from firefighter.incidents.models import Incident, TimelineEvent
+from firefighter.postmortem.document import alerts_line
 from tests.alerts.conftest import AlertBot, payload
 from tests.slack.conftest import buttons
 
@@ -146,6 +147,8 @@ def test_resolutions_go_on_the_timeline_and_all_resolved_is_said_once(bot: Alert
     assert len(notices) == 1
     assert "0 alerts firing, 2 resolved" in blocks_text(bot.card(incident).blocks)
     assert bot.incident(incident.id).status == "open"  # the bot never moves it by itself
+    with bot.core.factory() as session:
+        assert alerts_line(queries.timeline(session, incident.id)) == "2 linked, 2 resolved"
     bot.driver.click(channel, notices[0].ts, "status:mitigated", "U_ALICE")
     bot.settle()
     assert bot.incident(incident.id).status == "mitigated"
