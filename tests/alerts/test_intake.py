@@ -132,3 +132,40 @@ def test_metrics_count_received_deduplicated_and_rejected(bot: AlertBot) -> None
         'firefighter_alert_webhooks_rejected_total{reason="unauthenticated",source="alertmanager"}'
         " 1.0" in metrics
     )
+
+
+def test_alerts_list_prints_the_stable_json_fields(
+    bot: AlertBot, monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from firefighter.cli import app as cli
+
+    bot.post("alertmanager", payload("alertmanager"))
+    bot.post("alertmanager", payload("alertmanager"))
+    monkeypatch.setenv("DATABASE_URL", bot.core.settings.database_url)
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["alerts", "list", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    (row,) = json.loads(result.output)
+    assert set(row) == {
+        "id",
+        "source",
+        "fingerprint",
+        "status",
+        "title",
+        "incident_id",
+        "count",
+        "first_seen",
+        "last_seen",
+    }
+    assert (row["source"], row["fingerprint"], row["status"], row["count"]) == (
+        "alertmanager",
+        "7a1f3c9e2b4d6a80",
+        "firing",
+        2,
+    )
+    table = CliRunner().invoke(cli, ["alerts", "list"])
+    assert table.exit_code == 0 and "Payments" in table.output

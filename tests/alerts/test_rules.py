@@ -100,7 +100,9 @@ def test_a_broken_rules_file_stops_serve_at_start_up(
     settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = tmp_path / "rules.yaml"
-    path.write_text("- match: {labels: {severity: critical}}\n  action: declare\n  severity: SEV7\n")
+    path.write_text(
+        "- match: {labels: {severity: critical}}\n  action: declare\n  severity: SEV7\n"
+    )
     settings.alert_rules = path
     with pytest.raises(ConfigError, match=r"rules.yaml:3: \[0\].severity: unknown severity"):
         alert_rules(settings)
