@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from pathlib import Path
 
@@ -114,6 +115,10 @@ def test_a_broken_rules_file_stops_serve_at_start_up(
     }.items():
         monkeypatch.setenv(name, value)
     monkeypatch.chdir(tmp_path)
+    root = logging.getLogger()
+    # `serve` logs JSON to the stderr it was given; the runner closes that stream after.
+    monkeypatch.setattr(root, "handlers", list(root.handlers))
+    monkeypatch.setattr(root, "level", root.level)
     result = CliRunner().invoke(cli, ["serve", "--no-worker", "--port", "0"])
     assert result.exit_code == 2
     output = " ".join(result.output.split())
