@@ -15,21 +15,26 @@ from slack_sdk import WebClient
 from sqlalchemy import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from firefighter.alerts.endpoint import alert_endpoints
+from firefighter.alerts.rules import AlertRules, load_rules
 from firefighter.db import check_ready, make_engine, make_session_factory, utcnow
 from firefighter.gameday.engine import GameDays
+from firefighter.gameday.spec import SpecError
 from firefighter.incidents import effects
 from firefighter.incidents.access import AccessPolicy
+from firefighter.incidents.alerts import AlertService
 from firefighter.incidents.service import IncidentService
 from firefighter.observability import Metrics
 from firefighter.outbox import Clock, Dispatcher, Message
 from firefighter.postmortem.gameday_publish import publish_gameday
 from firefighter.postmortem.handler import register as register_exporter
 from firefighter.schedules import Scheduler
-from firefighter.settings import Settings
+from firefighter.settings import ConfigError, Settings
 from firefighter.slack.app import create_bolt
 from firefighter.slack.client import make_client
 from firefighter.slack.context import SlackContext
 from firefighter.slack.groups import UserGroups
+from firefighter.slack.handlers.alerts import AlertEffects
 from firefighter.slack.handlers.digest import DigestPoster
 from firefighter.slack.handlers.gameday import GameDayEffects
 from firefighter.slack.handlers.incident import SlackEffects
@@ -47,6 +52,7 @@ class Core:
     engine: Engine
     factory: sessionmaker[Session]
     service: IncidentService
+    alerts: AlertService
 
     def dispatcher(self, **kwargs: Any) -> Dispatcher:
         """A dispatcher with no handlers yet; `register_handlers` adds them."""
@@ -90,7 +96,8 @@ def build_core(settings: Settings, *, clock: Clock = utcnow, check: bool = True)
             declarers=settings.declarers, admins=settings.admins, closers=settings.closers
         ),
     )
-    return Core(settings=settings, engine=engine, factory=factory, service=service)
+    alerts = AlertService(service, card_seconds=settings.alert_card_seconds)
+    return Core(settings=settings, engine=engine, factory=factory, service=service, alerts=alerts)
 
 
 def safe_url(url: str) -> str:
@@ -108,7 +115,11 @@ def slack_context(core: Core, client: WebClient) -> SlackContext:
     """What the listeners need; admin and declarer lists may name Slack user groups."""
     core.service.policy.group_members = UserGroups(client).members
     return SlackContext(
-        settings=core.settings, service=core.service, gamedays=core.gamedays(), client=client
+        settings=core.settings,
+        service=core.service,
+        gamedays=core.gamedays(),
+        client=client,
+        alerts=core.alerts,
     )
 
 
@@ -127,12 +138,32 @@ def build_app(
     )
 
 
+def alert_rules(settings: Settings) -> AlertRules:
+    """The routing rules file, checked; ConfigError (one line, with the line number) if not."""
+    try:
+        return load_rules(
+            settings.alert_rules,
+            severities=settings.severity_names,
+            components=settings.components,
+        )
+    except SpecError as error:
+        first = error.problems[0].render(error.source)
+        more = len(error.problems) - 1
+        and_more = f" (and {more} more mistake{'s' if more > 1 else ''})" if more else ""
+        raise ConfigError(f"FIREFIGHTER_ALERT_RULES: {first}{and_more}") from None
+
+
 def wsgi_app(core: Core, bolt: App, metrics: Metrics | None = None) -> WSGIApp:
-    """`serve`'s HTTP surface: Slack's endpoint, `/healthz` and `/metrics`."""
+    """`serve`'s HTTP surface: Slack's and the alerts' endpoints, `/healthz` and `/metrics`.
+
+    A broken rules file stops here, at start-up, with ConfigError.
+    """
     metrics = metrics or Metrics()
     posts = {
         SLACK_PATH: slack_endpoint(bolt, core.settings.slack_signing_secret or "", metrics.observe)
     }
+    rules = alert_rules(core.settings)
+    posts.update(alert_endpoints(core.settings, core.alerts.ingest, rules, metrics))
     return web_app(
         posts,
         check_health=lambda: health(core.engine, core.factory, core.service.clock),
@@ -160,6 +191,7 @@ def register_handlers(dispatcher: Dispatcher, core: Core, client: WebClient) -> 
     digest = DigestPoster(core.settings, core.factory, core.service.clock, client)
     dispatcher.register(effects.DIGEST_POST, digest)
     ReminderEffects(core.settings, core.service, client).register(dispatcher)
+    AlertEffects(core.settings, core.alerts, core.service, client).register(dispatcher)
     GameDayEffects(gamedays, client, publish_report=_publish_gameday(core, gamedays)).register(
         dispatcher
     )

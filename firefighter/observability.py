@@ -13,6 +13,7 @@ from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from firefighter.incidents.alerts import Intake
 from firefighter.outbox import Dispatcher, Message
 from firefighter.outbox.models import OutboxItem
 
@@ -41,6 +42,43 @@ class Metrics:
             ["kind", "result"],
             registry=self.registry,
         )
+
+        self.alerts_in = Counter(
+            "firefighter_alerts_received",
+            "Alerts received in webhooks, by source (each alert of a group counts).",
+            ["source"],
+            registry=self.registry,
+        )
+        self.alerts_deduplicated = Counter(
+            "firefighter_alerts_deduplicated",
+            "Alerts received that were already known (fired again, or resolved), by source.",
+            ["source"],
+            registry=self.registry,
+        )
+        self.alerts_refused = Counter(
+            "firefighter_alert_webhooks_rejected",
+            "Alert webhooks refused, by source and reason "
+            "(unauthenticated, invalid, too_large, unavailable).",
+            ["source", "reason"],
+            registry=self.registry,
+        )
+        self.alert_seconds = Histogram(
+            "firefighter_alert_webhook_seconds",
+            "Time from receiving an alert webhook to answering it.",
+            ["source"],
+            buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0),
+            registry=self.registry,
+        )
+
+    def alerts_received(self, source: str, intake: Intake, seconds: float) -> None:
+        """Count a stored alert webhook."""
+        self.alerts_in.labels(source).inc(intake.alerts)
+        self.alerts_deduplicated.labels(source).inc(intake.deduplicated)
+        self.alert_seconds.labels(source).observe(seconds)
+
+    def alerts_rejected(self, source: str, reason: str) -> None:
+        """Count a refused alert webhook."""
+        self.alerts_refused.labels(source, reason).inc()
 
     def watch_outbox(self, factory: sessionmaker[Session], clock: Callable[[], datetime]) -> None:
         """Report the outbox's depth, oldest age and dead letters at each scrape."""

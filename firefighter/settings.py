@@ -216,6 +216,28 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("FIREFIGHTER_POSTMORTEM_DUE_DAYS", "postmortem_due_days"),
     )
 
+    alerts_token: str | None = Field(
+        None, validation_alias=AliasChoices("FIREFIGHTER_ALERTS_TOKEN", "alerts_token")
+    )
+    pagerduty_webhook_secret: str | None = Field(
+        None,
+        validation_alias=AliasChoices("PAGERDUTY_WEBHOOK_SECRET", "pagerduty_webhook_secret"),
+    )
+    alerts_channel: str | None = Field(
+        None, validation_alias=AliasChoices("FIREFIGHTER_ALERTS_CHANNEL", "alerts_channel")
+    )
+    alert_rules: Path | None = Field(
+        None, validation_alias=AliasChoices("FIREFIGHTER_ALERT_RULES", "alert_rules")
+    )
+    # Slack allows about one update per second per message; in an alert storm a triage card
+    # is redrawn at most this often, showing every firing received meanwhile.
+    alert_card_seconds: float = Field(
+        5.0,
+        ge=0,
+        le=3600,
+        validation_alias=AliasChoices("FIREFIGHTER_ALERT_CARD_SECONDS", "alert_card_seconds"),
+    )
+
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
@@ -338,6 +360,11 @@ class Settings(BaseSettings):
     def zone(self) -> ZoneInfo:
         """The configured time zone as a tzinfo."""
         return ZoneInfo(self.timezone)
+
+    @property
+    def triage_channel(self) -> str | None:
+        """Where alert triage cards go: the alerts channel, else the incidents channel."""
+        return self.alerts_channel or self.incidents_channel
 
     @property
     def announce_digest_channel(self) -> str | None:

@@ -8,6 +8,7 @@ from sqlalchemy import pool
 # Each models module registers its tables on Base.metadata; autogenerate and `alembic check`
 # see only the tables imported here.
 import firefighter.gameday.models
+import firefighter.incidents.alert_models
 import firefighter.incidents.models
 import firefighter.outbox.models  # noqa: F401
 from firefighter.db import Base, make_engine

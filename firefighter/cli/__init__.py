@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from firefighter import __version__
-from firefighter.cli import db, gameday, incident, outbox, postmortem, serve, stats
+from firefighter.cli import alerts, db, gameday, incident, outbox, postmortem, serve, stats
 from firefighter.cli.common import out
 
 app = typer.Typer(
@@ -21,6 +21,7 @@ app.add_typer(incident.app, name="incident")
 app.add_typer(outbox.app, name="outbox")
 app.add_typer(postmortem.app, name="postmortem")
 app.add_typer(gameday.app, name="gameday")
+app.add_typer(alerts.app, name="alerts")
 stats.register(app)  # top-level `stats` and `digest`
 serve.register(app)  # top-level `serve`, `worker` and `demo`
 

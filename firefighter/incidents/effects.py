@@ -29,6 +29,9 @@ Enqueued without an incident_id on the outbox row, so a notice about a stuck eff
 itself stuck behind that effect in the incident's delivery order.
 """
 
+ALERTS_RESOLVED = "incident.alerts_resolved"
+"""Tell the incident channel, once, that every linked alert resolved, with a mitigated button."""
+
 ALL = (
     OPEN_CHANNEL,
     REFRESH,
@@ -38,6 +41,7 @@ ALL = (
     EXPORT_POSTMORTEM,
     POSTMORTEM_PUBLISHED,
     NOTIFY,
+    ALERTS_RESOLVED,
 )
 
 DIGEST_POST = "digest.post"
@@ -89,3 +93,9 @@ GAMEDAY = (
     GAMEDAY_REPORT,
 )
 """Effects of Game Days; their handlers live in `firefighter.gameday`."""
+
+ALERT_CARD = "alert.card"
+"""Post an alert group's triage card, or redraw it in place (payload: group_id).
+
+Not tied to an incident row: redraws are coalesced on the group (see AlertGroup.pending).
+"""

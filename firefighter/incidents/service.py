@@ -124,6 +124,7 @@ class IncidentService:
         detected_at: datetime | None = None,
         request_key: str | None = None,
         link: Callable[[Session, Incident], None] | None = None,
+        within: Session | None = None,
     ) -> Incident:
         """Open a new incident; the declarer becomes its commander.
 
@@ -136,7 +137,7 @@ class IncidentService:
         self.policy.check_declare(actor)
         now = self.clock()
         started, detected = rules.impact_times(started_at, detected_at, now)
-        with self.work.begin(request_key) as session:
+        with self.work.join(within, request_key) as session:
             incident = Incident(
                 title=title,
                 description=description,

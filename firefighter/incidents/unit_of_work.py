@@ -72,6 +72,15 @@ class UnitOfWork:
                 raise AlreadyProcessed("That request was already handled.") from None
             raise
 
+    @contextmanager
+    def join(self, session: Session | None, request_key: str | None = None) -> Iterator[Session]:
+        """The caller's transaction when it has one (an alert declaring), else `begin`."""
+        if session is not None:
+            yield session
+            return
+        with self.begin(request_key) as own:
+            yield own
+
     def load(
         self,
         session: Session,

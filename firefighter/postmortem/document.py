@@ -33,6 +33,7 @@ KIND_LABELS = {
     "milestone_set": "Milestone",
     "role_assigned": "Role",
     "update": "Update",
+    "alert": "Alert",
 }
 
 # Phases drawn on the chart and counted in "time in each status", in lifecycle order.
@@ -121,6 +122,8 @@ class PostmortemView:
     started_at: datetime | None
     mitigated_at: datetime | None
     as_of: datetime
+    alerts: str = ""
+    """Linked alerts, e.g. `3 linked, 2 resolved`; empty when none."""
 
     @property
     def page_title(self) -> str:
@@ -197,6 +200,19 @@ def status_spans(
     if not closed and as_of > since:
         spans.append(Span(status, since, as_of))
     return tuple(spans)
+
+
+def alerts_line(events: Sequence[TimelineEvent]) -> str:
+    """How many alerts were linked and how many of them resolved, from the timeline."""
+    last: dict[object, str] = {}
+    for event in events:
+        if event.kind == "alert":
+            data = event.data or {}
+            last[data.get("alert_id")] = str(data.get("status"))
+    if not last:
+        return ""
+    resolved = sum(1 for status in last.values() if status == "resolved")
+    return f"{len(last)} linked, {resolved} resolved"
 
 
 def build_view(
@@ -300,6 +316,7 @@ def build_view(
         started_at=incident.started_at,
         mitigated_at=incident.mitigated_at,
         as_of=as_of,
+        alerts=alerts_line(events),
     )
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from firefighter.gameday.engine import GameDays
 from firefighter.incidents import lifecycle
+from firefighter.incidents.alerts import AlertService, linked_counts
 from firefighter.incidents.models import Incident
 from firefighter.incidents.service import IncidentService
 from firefighter.settings import Settings
@@ -24,17 +25,19 @@ def card_context(service: IncidentService, settings: Settings, incident: Inciden
         can_close_early=lifecycle.can_close_early(incident.status),
         can_reopen=bool(lifecycle.reopen_targets(incident.status)),
         drill=incident.drill,
+        alerts=linked_counts(service.factory, incident.id),
     )
 
 
 @dataclass
 class SlackContext:
-    """The settings, the service (the only writer), Game Days and the one Web API client."""
+    """The settings, the services (the only writers), Game Days and the one Web API client."""
 
     settings: Settings
     service: IncidentService
     gamedays: GameDays
     client: WebClient
+    alerts: AlertService | None = None
 
     @property
     def factory(self) -> sessionmaker[Session]:

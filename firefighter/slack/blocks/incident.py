@@ -62,6 +62,8 @@ class CardContext:
     can_reopen: bool = False
     drill: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
+    alerts: tuple[int, int] = (0, 0)
+    """Linked alerts (firing, resolved)."""
 
 
 def title_line(incident: Incident) -> str:
@@ -163,6 +165,11 @@ def incident_card(incident: Incident, context: CardContext) -> list[Block]:
     ]
     if incident.description:
         blocks.append(SectionBlock(text=md(escape(incident.description))))
+    firing, resolved = context.alerts
+    if firing or resolved:
+        noun = "alert" if firing == 1 else "alerts"
+        line = f":rotating_light: {firing} {noun} firing, {resolved} resolved"
+        blocks.append(ContextBlock(elements=[md(line)]))
     actions = _actions(incident, context)
     if actions is not None:
         blocks.append(actions)
@@ -230,6 +237,9 @@ def event_text(event: TimelineEvent, incident: Incident) -> str:
     elif event.kind == "reopened":
         reason = escape(str(data.get("reason", "")))
         line = f":leftwards_arrow_with_hook: {actor} reopened it to *{data.get('to')}*: {reason}"
+    elif event.kind == "alert":
+        icon = ":white_check_mark:" if data.get("status") == "resolved" else ":rotating_light:"
+        line = f"{icon} {escape(event.text)}"
     elif event.kind == "closed":
         reason = str(data.get("reason") or "resolved").replace("_", " ")
         line = f":white_check_mark: {actor} closed it ({reason})"

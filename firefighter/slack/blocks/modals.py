@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from datetime import datetime
 
 from slack_sdk.models.blocks import (
     Block,
@@ -45,8 +46,13 @@ def declare_modal(
     components: Sequence[str],
     channel_id: str | None = None,
     drill: bool = False,
+    description: str = "",
+    started_at: datetime | None = None,
+    callback_id: str = DECLARE_CALLBACK,
+    metadata: str | None = None,
 ) -> View:
-    """The declare form, prefilled with the title typed after `declare` (or `drill`)."""
+    """The declare form, prefilled with the title typed after `declare` (or `drill`), or
+    with what an alert says (`description`, `started_at`, and its own callback)."""
     drill_option = Option(
         value="drill",
         text=plain("This is a drill", OPTION_MAX),
@@ -78,6 +84,7 @@ def declare_modal(
                 action_id="description",
                 multiline=True,
                 max_length=3000,
+                initial_value=truncate(description, 3000) or None,
                 placeholder=plain("Impact, symptoms, what you know so far", 150),
             ),
         ),
@@ -100,7 +107,10 @@ def declare_modal(
             label=plain("Impact started at", 2000),
             optional=True,
             hint=plain("Leave empty if it started when you noticed it.", 150),
-            element=DateTimePickerElement(action_id="started_at"),
+            element=DateTimePickerElement(
+                action_id="started_at",
+                initial_date_time=int(started_at.timestamp()) if started_at else None,
+            ),
         ),
         InputBlock(
             block_id="options",
@@ -121,10 +131,10 @@ def declare_modal(
         ),
     ]
     return modal(
-        callback_id=DECLARE_CALLBACK,
+        callback_id=callback_id,
         title="Declare an incident",
         submit="Declare",
-        private_metadata=json.dumps({"channel_id": channel_id}),
+        private_metadata=metadata or json.dumps({"channel_id": channel_id}),
         blocks=blocks,
     )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from firefighter.slack.context import SlackContext
+from firefighter.slack.listeners.actions.alerts import register as register_alerts
 from firefighter.slack.listeners.actions.incident import register as register_incident
 from firefighter.slack.listeners.actions.reminders import register as register_reminders
 
@@ -13,3 +14,4 @@ def register(app: App, ctx: SlackContext) -> None:
     """Attach this surface's listeners to `app`."""
     register_incident(app, ctx)
     register_reminders(app, ctx)
+    register_alerts(app, ctx)

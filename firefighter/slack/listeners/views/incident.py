@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -87,9 +88,13 @@ def _dialog(command: Any, view: dict[str, Any], block_id: str) -> dict[str, Any]
 
 
 def declare_submission(
-    ctx: SlackContext, body: dict[str, Any], view: dict[str, Any]
+    ctx: SlackContext,
+    body: dict[str, Any],
+    view: dict[str, Any],
+    declare: Callable[..., Any] | None = None,
 ) -> dict[str, Any]:
-    """Validate the declare form and declare; errors go back into the modal."""
+    """Validate the declare form and declare (with `declare`, e.g. from an alert card);
+    errors go back into the modal."""
     values = values_of(view)
     title = str(values.get("title") or "").strip()
     if not title:
@@ -108,7 +113,7 @@ def declare_submission(
     if component and component not in ctx.settings.components:
         return form_errors("component", "Pick one of the listed components.")
     try:
-        ctx.service.declare(
+        (declare or ctx.service.declare)(
             title=title,
             severity=str(severity),
             description=str(values.get("description") or ""),

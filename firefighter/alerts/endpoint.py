@@ -1,0 +1,188 @@
+"""`POST /alerts/<source>`: verify, parse, route, and store in one transaction, then answer.
+
+Every refusal (401, 400, 413) is decided before anything is written, so an unauthenticated
+or unreadable request changes nothing; the answer names the field that does not parse.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
+from typing import Any, Protocol
+
+from pydantic import ValidationError
+
+from firefighter.alerts import alertmanager, datadog, generic, grafana, pagerduty
+from firefighter.alerts.auth import bearer_ok, pagerduty_ok
+from firefighter.alerts.rules import AlertRules
+from firefighter.incidents.alerts import IncomingGroup, Intake
+from firefighter.settings import Settings
+
+log = logging.getLogger(__name__)
+
+StartResponse = Callable[..., Any]
+WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
+Parser = Callable[[Any], list[IncomingGroup]]
+Ingest = Callable[[Sequence[IncomingGroup]], Intake]
+
+MAX_BODY = 1024 * 1024
+PREFIX = "/alerts/"
+PARSERS: dict[str, Parser] = {
+    "alertmanager": alertmanager.parse,
+    "grafana": grafana.parse,
+    "datadog": datadog.parse,
+    "pagerduty": pagerduty.parse,
+    "generic": generic.parse,
+}
+REASONS = {
+    202: "Accepted",
+    400: "Bad Request",
+    401: "Unauthorized",
+    413: "Content Too Large",
+    503: "Service Unavailable",
+}
+
+
+class Counters(Protocol):
+    """Where the endpoint reports what it did (observability's metrics)."""
+
+    def alerts_received(self, source: str, intake: Intake, seconds: float) -> None:
+        """A webhook was stored."""
+
+    def alerts_rejected(self, source: str, reason: str) -> None:
+        """A webhook was refused (unauthenticated, invalid, too_large, unavailable)."""
+
+
+class _Refused(Exception):
+    def __init__(self, status: int, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.reason, self.message = status, reason, message
+
+
+def field_error(error: ValidationError) -> str:
+    """The first thing that does not parse, named by its path: `alerts[0].startsAt: …`."""
+    first = error.errors()[0]
+    path = ""
+    for part in first["loc"]:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        elif not str(part).startswith(("function-", "json-")):
+            path += f".{part}" if path else str(part)
+    message = str(first["msg"]).removeprefix("Value error, ")
+    if ": required" in message:  # a model-level check that names its field itself
+        return message
+    return f"{path or 'body'}: {message}"
+
+
+def _answer(start_response: StartResponse, status: int, body: dict[str, Any]) -> list[bytes]:
+    payload = json.dumps(body).encode()
+    start_response(
+        f"{status} {REASONS.get(status, 'Error')}",
+        [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))],
+    )
+    return [payload]
+
+
+def _read(environ: dict[str, Any]) -> bytes:
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        raise _Refused(400, "invalid", "Content-Length: not a number") from None
+    if length > MAX_BODY:
+        raise _Refused(413, "too_large", "body: over 1 MB; send fewer alerts per request")
+    raw: bytes = environ["wsgi.input"].read(length if length > 0 else MAX_BODY + 1)
+    if len(raw) > MAX_BODY:
+        raise _Refused(413, "too_large", "body: over 1 MB; send fewer alerts per request")
+    return raw
+
+
+def alerts_endpoint(
+    source: str,
+    *,
+    authenticate: Callable[[dict[str, Any], bytes], str | None],
+    ingest: Ingest,
+    rules: AlertRules,
+    counters: Counters | None = None,
+) -> WSGIApp:
+    """The WSGI app for one source; `authenticate` returns why a request is refused, or None."""
+    parse = PARSERS[source]
+
+    def refuse(start_response: StartResponse, refused: _Refused) -> list[bytes]:
+        if counters is not None:
+            counters.alerts_rejected(source, refused.reason)
+        return _answer(start_response, refused.status, {"error": refused.message})
+
+    def application(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        started = time.perf_counter()
+        try:
+            raw = _read(environ)
+            refusal = authenticate(environ, raw)
+            if refusal is not None:
+                raise _Refused(401, "unauthenticated", refusal)
+            try:
+                data = json.loads(raw)
+            except (ValueError, UnicodeDecodeError):
+                raise _Refused(400, "invalid", "body: not JSON") from None
+            try:
+                groups = parse(data)
+            except ValidationError as error:
+                raise _Refused(400, "invalid", field_error(error)) from None
+        except _Refused as refused:
+            return refuse(start_response, refused)
+        routed = [replace(g, route=rules.route(source, dict(g.labels))) for g in groups]
+        try:
+            intake = ingest(routed)
+        except Exception:
+            log.exception("could not store %s alerts", source)
+            down = _Refused(503, "unavailable", "FireFighter could not store the alerts; retry")
+            return refuse(start_response, down)
+        if counters is not None:
+            counters.alerts_received(source, intake, time.perf_counter() - started)
+        return _answer(start_response, 202, intake.as_json())
+
+    return application
+
+
+def _bearer(token: str | None) -> Callable[[dict[str, Any], bytes], str | None]:
+    def check(environ: dict[str, Any], _body: bytes) -> str | None:
+        if not token:
+            return "alert intake is off on this server: FIREFIGHTER_ALERTS_TOKEN is not set"
+        if not bearer_ok(environ.get("HTTP_AUTHORIZATION"), token):
+            return "Authorization: send `Bearer <FIREFIGHTER_ALERTS_TOKEN>`"
+        return None
+
+    return check
+
+
+def _signed(secret: str | None) -> Callable[[dict[str, Any], bytes], str | None]:
+    def check(environ: dict[str, Any], body: bytes) -> str | None:
+        if not secret:
+            return "PagerDuty intake is off on this server: PAGERDUTY_WEBHOOK_SECRET is not set"
+        if not pagerduty_ok(environ.get("HTTP_X_PAGERDUTY_SIGNATURE"), body, secret):
+            return "X-PagerDuty-Signature: no v1 signature matches PAGERDUTY_WEBHOOK_SECRET"
+        return None
+
+    return check
+
+
+def alert_endpoints(
+    settings: Settings, ingest: Ingest, rules: AlertRules, counters: Counters | None = None
+) -> dict[str, WSGIApp]:
+    """Every `/alerts/<source>` endpoint, by path: bearer token, PagerDuty's signature."""
+    return {
+        PREFIX + source: alerts_endpoint(
+            source,
+            authenticate=(
+                _signed(settings.pagerduty_webhook_secret)
+                if source == "pagerduty"
+                else _bearer(settings.alerts_token)
+            ),
+            ingest=ingest,
+            rules=rules,
+            counters=counters,
+        )
+        for source in PARSERS
+    }
