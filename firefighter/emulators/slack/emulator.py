@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
-import random
 import threading
 import time
 import urllib.parse
 from collections.abc import Callable, Iterable
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from firefighter.emulators.slack.blockkit import blocks_text
 from firefighter.emulators.slack.chat import ChatApi
 from firefighter.emulators.slack.conversations import ConversationsApi
+from firefighter.emulators.slack.faults import FaultInjection
 from firefighter.emulators.slack.files import FilesApi
 from firefighter.emulators.slack.limits import channel_name_error
 from firefighter.emulators.slack.model import (
     Call,
-    FaultConfig,
     Message,
     SlackError,
     TranscriptEntry,
@@ -25,7 +25,10 @@ from firefighter.emulators.slack.model import (
     Usergroup,
 )
 from firefighter.emulators.slack.pins_bookmarks import PinsBookmarksApi
+from firefighter.emulators.slack.rate_limits import RateLimiter
 from firefighter.emulators.slack.response_url import ResponseUrlApi
+from firefighter.emulators.slack.scopes import ScopeRules, find_manifest, manifest_scopes
+from firefighter.emulators.slack.socket_mode import SocketModeServer
 from firefighter.emulators.slack.users import UsersApi
 from firefighter.emulators.slack.views import ViewsApi
 from firefighter.emulators.slack.wire import Args, Server, json_reply, parse_body
@@ -35,7 +38,15 @@ ApiMethod = Callable[[Args], dict[str, Any]]
 
 
 class SlackEmulator(
-    ConversationsApi, ChatApi, PinsBookmarksApi, ViewsApi, UsersApi, FilesApi, ResponseUrlApi
+    FaultInjection,
+    ScopeRules,
+    ConversationsApi,
+    ChatApi,
+    PinsBookmarksApi,
+    ViewsApi,
+    UsersApi,
+    FilesApi,
+    ResponseUrlApi,
 ):
     """A loopback Slack Web API with Slack's rules, recorded calls and fault injection.
 
@@ -56,7 +67,14 @@ class SlackEmulator(
         bot_id: str = "B0001",
         app_id: str = "A0001",
         team_domain: str = "emulated",
+        scopes: Iterable[str] | Literal["manifest"] | None = "manifest",
+        rate_limits: bool = False,
+        app_token: str = "xapp-1-test-app-token",
     ) -> None:
+        """`scopes`: the bot scopes the app was granted; by default those `slack-manifest.yml`
+        declares (None grants everything: only for a test about something else). With
+        `rate_limits`, Slack's per-method tiers apply. `app_token` is the app-level token
+        (`connections:write`) that opens Socket Mode connections."""
         super().__init__(
             host,
             port,
@@ -68,10 +86,19 @@ class SlackEmulator(
             team_domain=team_domain,
         )
         self._calls: list[Call] = []
-        self._faults = FaultConfig()
-        self._fault_rng = random.Random()
-        self._faults_injected = 0
-        self._forced: dict[str, list[str]] = {}
+        self._init_faults()
+        if scopes == "manifest":
+            manifest = find_manifest()
+            if manifest is None:
+                raise FileNotFoundError(
+                    "slack-manifest.yml not found: pass scopes=[...] (or None to grant all)"
+                )
+            self.granted = manifest_scopes(manifest)
+        else:
+            self.granted = frozenset(scopes) if scopes is not None else None
+        self.limiter: RateLimiter | None = RateLimiter() if rate_limits else None
+        self.app_token = app_token
+        self._socket_mode: SocketModeServer | None = None
         self._methods: dict[str, ApiMethod] = {
             "api.test": self._api_test,
             "auth.test": self._auth_test,
@@ -115,6 +142,7 @@ class SlackEmulator(
             "files.getUploadURLExternal": self._files_get_upload_url,
             "files.completeUploadExternal": self._files_complete_upload,
             "files.info": self._files_info,
+            "apps.connections.open": self._apps_connections_open,
         }
         self.add_user(bot_user_id, bot_name, is_bot=True)
 
@@ -137,6 +165,9 @@ class SlackEmulator(
 
     def stop(self) -> None:
         """Stop serving and release the port."""
+        if self._socket_mode is not None:
+            self._socket_mode.stop()
+            self._socket_mode = None
         if self._server is None:
             return
         self._server.shutdown()
@@ -234,68 +265,6 @@ class SlackEmulator(
             self._record(kind, channel, user_id, text, ts=message.ts)
             self._changed.notify_all()
             return copy.deepcopy(message)
-
-    # -- fault injection ---------------------------------------------------
-
-    def faults(
-        self,
-        rate_429: float = 0.0,
-        rate_500: float = 0.0,
-        slow_rate: float = 0.0,
-        slow_seconds: float = 2.0,
-        retry_after: int = 1,
-        seed: int | None = None,
-        methods: Iterable[str] | None = None,
-        limit: int | None = None,
-    ) -> None:
-        """Set failure probabilities for Web API calls; no arguments turns faults off.
-
-        `methods` restricts faults to those Web API methods; `limit` stops after that many.
-        """
-        for rate in (rate_429, rate_500, slow_rate):
-            if not 0.0 <= rate <= 1.0:
-                raise ValueError("fault rates must be between 0 and 1")
-        if rate_429 + rate_500 > 1.0:
-            raise ValueError("rate_429 + rate_500 must not exceed 1")
-        with self._lock:
-            self._faults = FaultConfig(
-                rate_429=rate_429,
-                rate_500=rate_500,
-                slow_rate=slow_rate,
-                slow_seconds=slow_seconds,
-                retry_after=retry_after,
-                methods=frozenset(methods) if methods is not None else None,
-                limit=limit,
-            )
-            self._fault_rng = random.Random(seed)
-            self._faults_injected = 0
-
-    def fail_next(self, method: str, error: str = "channel_not_found", times: int = 1) -> None:
-        """Make the next `times` calls to `method` answer `{"ok": false, "error": error}`."""
-        with self._lock:
-            self._forced.setdefault(method, []).extend([error] * times)
-
-    def _draw_fault(self, method: str) -> str | None:
-        config = self._faults
-        if config.methods is not None and method not in config.methods:
-            return None
-        if config.limit is not None and self._faults_injected >= config.limit:
-            return None
-        fault = self._roll_fault(config)
-        if fault is not None:
-            self._faults_injected += 1
-        return fault
-
-    def _roll_fault(self, config: FaultConfig) -> str | None:
-        if config.rate_429 or config.rate_500:
-            roll = self._fault_rng.random()
-            if roll < config.rate_429:
-                return "ratelimited"
-            if roll < config.rate_429 + config.rate_500:
-                return "server_error"
-        if config.slow_rate and self._fault_rng.random() < config.slow_rate:
-            return "slow"
-        return None
 
     # -- calls and transcript ----------------------------------------------
 
@@ -416,6 +385,12 @@ class SlackEmulator(
                 {"Retry-After": str(config.retry_after)},
             )
         if fault == "server_error":
+            with self._lock:
+                after_work = self._after_work()
+            if after_work and token in (self.bot_token, self.app_token) and handler is not None:
+                # The work is done (a message stored, a channel made), the answer lost.
+                with self._lock, contextlib.suppress(SlackError):
+                    handler(Args(dict(args)))
             return self._finish(
                 method, args, started, 500, {"ok": False, "error": "internal_error"}, fault
             )
@@ -425,10 +400,28 @@ class SlackEmulator(
             return self._finish(
                 method, args, started, 200, {"ok": False, "error": "not_authed"}, fault
             )
-        if token != self.bot_token:
+        refused = self._token_refusal(method, token)
+        if refused is not None:
+            return self._finish(method, args, started, 200, refused, fault)
+        missing = self.missing_scopes(method, args)
+        if missing:
+            provided = ",".join(sorted(self.granted or ()))
+            refusal = {"ok": False, "error": "missing_scope", "needed": ",".join(missing)}
             return self._finish(
-                method, args, started, 200, {"ok": False, "error": "invalid_auth"}, fault
+                method, args, started, 200, {**refusal, "provided": provided}, fault
             )
+        if self.limiter is not None:
+            wait = self.limiter.check(method, str(args.get("channel") or "") or None)
+            if wait is not None:
+                return self._finish(
+                    method,
+                    args,
+                    started,
+                    429,
+                    {"ok": False, "error": "ratelimited"},
+                    "tier",
+                    {"Retry-After": str(wait)},
+                )
         with self._lock:
             forced = self._forced.get(method)
             if forced:
@@ -441,6 +434,34 @@ class SlackEmulator(
             except SlackError as exc:
                 response = {"ok": False, "error": exc.error, **exc.extra}
             return self._finish(method, args, started, 200, response, fault)
+
+    def _token_refusal(self, method: str, token: str) -> dict[str, Any] | None:
+        """Slack's answer to a token that may not call `method`, or None."""
+        if method == "apps.connections.open":
+            if token == self.app_token:
+                return None
+            # A bot token cannot open Socket Mode connections; an app token can do nothing else.
+            error = "not_allowed_token_type" if token == self.bot_token else "invalid_auth"
+            return {"ok": False, "error": error}
+        if token == self.app_token:
+            return {"ok": False, "error": "not_allowed_token_type"}
+        if token != self.bot_token:
+            return {"ok": False, "error": "invalid_auth"}
+        return None
+
+    # -- Socket Mode -------------------------------------------------------
+
+    @property
+    def socket_mode(self) -> SocketModeServer:
+        """Slack's Socket Mode side for this app, started on first use."""
+        with self._lock:
+            if self._socket_mode is None:
+                self._socket_mode = SocketModeServer(app_id=self.app_id, host=self.host).start()
+            return self._socket_mode
+
+    def _apps_connections_open(self, args: Args) -> dict[str, Any]:
+        del args
+        return {"url": self.socket_mode.new_url()}
 
     def _finish(
         self,

@@ -258,6 +258,7 @@ class FaultConfig:
     retry_after: int = 1
     methods: frozenset[str] | None = None
     limit: int | None = None
+    after_work: float = 0.0
 
 
 @dataclass

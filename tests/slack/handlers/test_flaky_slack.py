@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bench.flaky_slack import percentile, run_flaky
+from bench.flaky_slack import describe, percentile, run_flaky
 from firefighter.bootstrap import Core
 
 
@@ -10,12 +10,13 @@ def test_one_call_in_five_failing_still_gives_every_incident_its_channel_card_an
     core: Core,
 ) -> None:
     result = run_flaky(core.settings, incidents=8, updates=1, rate=0.2, deadline_s=60)
+    report = "\n".join(describe("20%", result))
 
-    assert result.errors == []
-    assert result.not_ready == 0 and result.updates_missing == 0
-    assert percentile(result.ready_s, 0.99) <= 30
-    assert percentile(result.update_s, 0.99) <= 30
-    assert result.audit.lost == [] and result.duplicates == 0 and result.dead == 0
+    assert result.errors == [], report
+    assert result.not_ready == 0 and result.updates_missing == 0, report
+    assert percentile(result.ready_s, 0.99) <= 30, report
+    assert percentile(result.update_s, 0.99) <= 30, report
+    assert result.audit.lost == [] and result.duplicates == 0 and result.dead == 0, report
 
 
 def test_half_the_calls_failing_for_a_while_converges_soon_after_slack_recovers(
