@@ -260,9 +260,11 @@ class ContentApi:
         *,
         replace: bool,
     ) -> None:
+        # Atlassian documents `no-check`; the older `nocheck` is deprecated, logged as such
+        # since REST 3.0.0 and refused by some Data Center installs: the stricter rule here.
         token = headers.get("x-atlassian-token", "").lower()
-        if token not in ("nocheck", "no-check"):
-            raise api_error(403, "XSRF check failed: send X-Atlassian-Token: nocheck")
+        if token != "no-check":
+            raise api_error(403, "XSRF check failed: send X-Atlassian-Token: no-check")
         fields, files = multipart(headers.get("content-type", ""), body)
         if "file" not in files:
             raise api_error(400, "No file part named 'file' in the request")
