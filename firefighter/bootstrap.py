@@ -23,6 +23,7 @@ from firefighter.gameday.spec import SpecError
 from firefighter.incidents import effects
 from firefighter.incidents.access import AccessPolicy
 from firefighter.incidents.alerts import AlertService
+from firefighter.incidents.followups import FollowUpService
 from firefighter.incidents.service import IncidentService
 from firefighter.observability import Metrics
 from firefighter.outbox import Clock, Dispatcher, Message
@@ -53,6 +54,7 @@ class Core:
     factory: sessionmaker[Session]
     service: IncidentService
     alerts: AlertService
+    followups: FollowUpService
 
     def dispatcher(self, **kwargs: Any) -> Dispatcher:
         """A dispatcher with no handlers yet; `register_handlers` adds them."""
@@ -97,7 +99,15 @@ def build_core(settings: Settings, *, clock: Clock = utcnow, check: bool = True)
         ),
     )
     alerts = AlertService(service, card_seconds=settings.alert_card_seconds)
-    return Core(settings=settings, engine=engine, factory=factory, service=service, alerts=alerts)
+    followups = FollowUpService(service, zone=settings.zone, jira=settings.jira_enabled)
+    return Core(
+        settings=settings,
+        engine=engine,
+        factory=factory,
+        service=service,
+        alerts=alerts,
+        followups=followups,
+    )
 
 
 def safe_url(url: str) -> str:
@@ -120,6 +130,7 @@ def slack_context(core: Core, client: WebClient) -> SlackContext:
         gamedays=core.gamedays(),
         client=client,
         alerts=core.alerts,
+        followups=core.followups,
     )
 
 
