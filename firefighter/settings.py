@@ -256,6 +256,10 @@ class Settings(BaseSettings):
     jira_webhook_secret: str | None = Field(
         None, validation_alias=AliasChoices("JIRA_WEBHOOK_SECRET", "jira_webhook_secret")
     )
+    # Cloud or Data Center: found from the URL (*.atlassian.net is Cloud) unless set.
+    jira_cloud: bool | None = Field(
+        None, validation_alias=AliasChoices("FIREFIGHTER_JIRA_CLOUD", "jira_cloud")
+    )
     # Without a webhook the open follow-ups' issues are read back in one JQL search this often.
     jira_poll_minutes: int = Field(
         5,

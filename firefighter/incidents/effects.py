@@ -109,5 +109,8 @@ FOLLOWUP_JIRA_DONE = "followup.jira_done"
 REMIND_FOLLOWUP = "reminder.followup"
 """Direct message about a follow-up due or overdue (payload: followup_id, recipient, kind)."""
 
-FOLLOWUP = (FOLLOWUP_JIRA_CREATE, FOLLOWUP_JIRA_DONE)
+FOLLOWUP_JIRA_POLL = "followup.jira_poll"
+"""Read the open follow-ups' Jira issues back in one search (when no webhook is configured)."""
+
+FOLLOWUP = (FOLLOWUP_JIRA_CREATE, FOLLOWUP_JIRA_DONE, FOLLOWUP_JIRA_POLL)
 """Effects of follow-ups handled by the Jira adapter."""
