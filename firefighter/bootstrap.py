@@ -23,7 +23,11 @@ from firefighter.gameday.spec import SpecError
 from firefighter.incidents import effects
 from firefighter.incidents.access import AccessPolicy
 from firefighter.incidents.alerts import AlertService
+from firefighter.incidents.followups import FollowUpService
 from firefighter.incidents.service import IncidentService
+from firefighter.jira.issues import JiraFollowUps
+from firefighter.jira.sync import PATH as JIRA_PATH
+from firefighter.jira.sync import webhook_endpoint
 from firefighter.observability import Metrics
 from firefighter.outbox import Clock, Dispatcher, Message
 from firefighter.postmortem.gameday_publish import publish_gameday
@@ -53,6 +57,7 @@ class Core:
     factory: sessionmaker[Session]
     service: IncidentService
     alerts: AlertService
+    followups: FollowUpService
 
     def dispatcher(self, **kwargs: Any) -> Dispatcher:
         """A dispatcher with no handlers yet; `register_handlers` adds them."""
@@ -97,7 +102,15 @@ def build_core(settings: Settings, *, clock: Clock = utcnow, check: bool = True)
         ),
     )
     alerts = AlertService(service, card_seconds=settings.alert_card_seconds)
-    return Core(settings=settings, engine=engine, factory=factory, service=service, alerts=alerts)
+    followups = FollowUpService(service, zone=settings.zone, jira=settings.jira_enabled)
+    return Core(
+        settings=settings,
+        engine=engine,
+        factory=factory,
+        service=service,
+        alerts=alerts,
+        followups=followups,
+    )
 
 
 def safe_url(url: str) -> str:
@@ -120,6 +133,7 @@ def slack_context(core: Core, client: WebClient) -> SlackContext:
         gamedays=core.gamedays(),
         client=client,
         alerts=core.alerts,
+        followups=core.followups,
     )
 
 
@@ -164,6 +178,8 @@ def wsgi_app(core: Core, bolt: App, metrics: Metrics | None = None) -> WSGIApp:
     }
     rules = alert_rules(core.settings)
     posts.update(alert_endpoints(core.settings, core.alerts.ingest, rules, metrics))
+    if core.settings.jira_enabled:
+        posts[JIRA_PATH] = webhook_endpoint(core.settings.jira_webhook_secret, core.followups)
     return web_app(
         posts,
         check_health=lambda: health(core.engine, core.factory, core.service.clock),
@@ -195,6 +211,23 @@ def register_handlers(dispatcher: Dispatcher, core: Core, client: WebClient) -> 
     GameDayEffects(gamedays, client, publish_report=_publish_gameday(core, gamedays)).register(
         dispatcher
     )
+    if core.settings.jira_enabled:
+        JiraFollowUps(core.settings, core.followups, email_of=_email_of(client)).register(
+            dispatcher
+        )
+
+
+def _email_of(client: WebClient) -> Callable[[str], str | None]:
+    """The Slack profile e-mail of a user (the Jira assignee lookup uses it), or None."""
+
+    def email_of(user_id: str) -> str | None:
+        try:
+            profile = (client.users_info(user=user_id).get("user") or {}).get("profile") or {}
+        except Exception:  # no e-mail (or no users:read.email scope): the issue is unassigned
+            return None
+        return str(profile.get("email") or "") or None
+
+    return email_of
 
 
 def register_for_export(dispatcher: Dispatcher, core: Core) -> None:

@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 
 DIGEST = "digest"
 REMINDERS = "reminders"
+JIRA_POLL = "jira_poll"
 DIGEST_DAYS = 7
 
 Action = Callable[[Session, datetime, datetime], None]
@@ -108,12 +109,27 @@ class Scheduler:
                     catch_up=timedelta(hours=settings.digest_catch_up_hours),
                 )
             )
+        if settings.jira_enabled and not settings.jira_webhook_secret:
+            minutes = settings.jira_poll_minutes
+            self.jobs.append(
+                Job(
+                    JIRA_POLL,
+                    f"*/{minutes} * * * *" if minutes < 60 else "0 * * * *",
+                    self._jira_poll,
+                    catch_up=timedelta(minutes=minutes),
+                    keep=timedelta(days=1),
+                )
+            )
         # The runs this process already claimed or saw claimed: no query until the next one.
         self._settled: dict[str, datetime] = {}
 
     def _digest(self, session: Session, due_at: datetime, now: datetime) -> None:
         # The period ends at the due time, so a digest sent late still covers the same week.
         enqueue_digest(session, end=due_at, now=now, reason="schedule")
+
+    def _jira_poll(self, session: Session, due_at: datetime, now: datetime) -> None:
+        # The search runs in the worker, not in this claiming transaction.
+        enqueue(session, effects.FOLLOWUP_JIRA_POLL, {"due": due_at.isoformat()}, now=now)
 
     def _remind(self, session: Session, due_at: datetime, now: datetime) -> None:
         nudges = reminders.run(session, self.policy, now)

@@ -238,6 +238,36 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("FIREFIGHTER_ALERT_CARD_SECONDS", "alert_card_seconds"),
     )
 
+    jira_url: str | None = Field(None, validation_alias=AliasChoices("JIRA_URL", "jira_url"))
+    # Cloud: the account's e-mail and an API token. Data Center: a user and password, or a
+    # personal access token alone (no user set).
+    jira_username: str | None = Field(
+        None, validation_alias=AliasChoices("JIRA_USERNAME", "jira_username")
+    )
+    jira_api_token: str | None = Field(
+        None, validation_alias=AliasChoices("JIRA_API_TOKEN", "jira_api_token")
+    )
+    jira_project: str | None = Field(
+        None, validation_alias=AliasChoices("JIRA_PROJECT", "jira_project")
+    )
+    jira_issue_type: str = Field(
+        "Task", validation_alias=AliasChoices("JIRA_ISSUE_TYPE", "jira_issue_type")
+    )
+    jira_webhook_secret: str | None = Field(
+        None, validation_alias=AliasChoices("JIRA_WEBHOOK_SECRET", "jira_webhook_secret")
+    )
+    # Cloud or Data Center: found from the URL (*.atlassian.net is Cloud) unless set.
+    jira_cloud: bool | None = Field(
+        None, validation_alias=AliasChoices("FIREFIGHTER_JIRA_CLOUD", "jira_cloud")
+    )
+    # Without a webhook the open follow-ups' issues are read back in one JQL search this often.
+    jira_poll_minutes: int = Field(
+        5,
+        ge=1,
+        le=1440,
+        validation_alias=AliasChoices("FIREFIGHTER_JIRA_POLL_MINUTES", "jira_poll_minutes"),
+    )
+
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
@@ -360,6 +390,11 @@ class Settings(BaseSettings):
     def zone(self) -> ZoneInfo:
         """The configured time zone as a tzinfo."""
         return ZoneInfo(self.timezone)
+
+    @property
+    def jira_enabled(self) -> bool:
+        """Whether follow-ups become Jira issues (JIRA_URL and JIRA_PROJECT set)."""
+        return bool(self.jira_url and self.jira_project)
 
     @property
     def triage_channel(self) -> str | None:

@@ -7,7 +7,17 @@ from typing import Annotated
 import typer
 
 from firefighter import __version__
-from firefighter.cli import alerts, db, gameday, incident, outbox, postmortem, serve, stats
+from firefighter.cli import (
+    alerts,
+    db,
+    followups,
+    gameday,
+    incident,
+    outbox,
+    postmortem,
+    serve,
+    stats,
+)
 from firefighter.cli.common import out
 
 app = typer.Typer(
@@ -22,6 +32,7 @@ app.add_typer(outbox.app, name="outbox")
 app.add_typer(postmortem.app, name="postmortem")
 app.add_typer(gameday.app, name="gameday")
 app.add_typer(alerts.app, name="alerts")
+app.add_typer(followups.app, name="followup")
 stats.register(app)  # top-level `stats` and `digest`
 serve.register(app)  # top-level `serve`, `worker` and `demo`
 

@@ -99,3 +99,18 @@ ALERT_CARD = "alert.card"
 
 Not tied to an incident row: redraws are coalesced on the group (see AlertGroup.pending).
 """
+
+FOLLOWUP_JIRA_CREATE = "followup.jira_create"
+"""Create the follow-up's Jira issue exactly once (payload: incident_id, followup_id)."""
+
+FOLLOWUP_JIRA_DONE = "followup.jira_done"
+"""Transition the follow-up's Jira issue to done, if its workflow allows (payload: …)."""
+
+REMIND_FOLLOWUP = "reminder.followup"
+"""Direct message about a follow-up due or overdue (payload: followup_id, recipient, kind)."""
+
+FOLLOWUP_JIRA_POLL = "followup.jira_poll"
+"""Read the open follow-ups' Jira issues back in one search (when no webhook is configured)."""
+
+FOLLOWUP = (FOLLOWUP_JIRA_CREATE, FOLLOWUP_JIRA_DONE, FOLLOWUP_JIRA_POLL)
+"""Effects of follow-ups handled by the Jira adapter."""

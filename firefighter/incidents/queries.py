@@ -10,6 +10,7 @@ from sqlalchemy import case, select
 from sqlalchemy.orm import Session
 
 from firefighter.incidents.errors import InvalidInput, NotFound
+from firefighter.incidents.followup_queries import followup_json, list_followups
 from firefighter.incidents.lifecycle import Status, is_known
 from firefighter.incidents.models import Incident, IncidentMember, TimelineEvent
 
@@ -104,9 +105,10 @@ def event_json(event: TimelineEvent) -> dict[str, Any]:
 
 
 def incident_detail_json(session: Session, incident: Incident) -> dict[str, Any]:
-    """`incident_json` plus the timeline."""
+    """`incident_json` plus the timeline and the follow-ups."""
     data = incident_json(incident)
     data["timeline"] = [event_json(e) for e in timeline(session, incident.id)]
+    data["followups"] = [followup_json(f) for f in list_followups(session, incident_id=incident.id)]
     return data
 
 

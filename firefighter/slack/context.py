@@ -11,6 +11,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from firefighter.gameday.engine import GameDays
 from firefighter.incidents import lifecycle
 from firefighter.incidents.alerts import AlertService, linked_counts
+from firefighter.incidents.followup_queries import counts
+from firefighter.incidents.followups import FollowUpService
 from firefighter.incidents.models import Incident
 from firefighter.incidents.service import IncidentService
 from firefighter.settings import Settings
@@ -26,7 +28,14 @@ def card_context(service: IncidentService, settings: Settings, incident: Inciden
         can_reopen=bool(lifecycle.reopen_targets(incident.status)),
         drill=incident.drill,
         alerts=linked_counts(service.factory, incident.id),
+        followups=followup_counts(service.factory, incident.id),
     )
+
+
+def followup_counts(factory: sessionmaker[Session], incident_id: int) -> tuple[int, int]:
+    """(open, total) follow-ups of the incident, for its card."""
+    with factory() as session:
+        return counts(session, incident_id)
 
 
 @dataclass
@@ -38,6 +47,7 @@ class SlackContext:
     gamedays: GameDays
     client: WebClient
     alerts: AlertService | None = None
+    followups: FollowUpService | None = None
 
     @property
     def factory(self) -> sessionmaker[Session]:

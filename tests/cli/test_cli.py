@@ -144,3 +144,24 @@ def test_outbox_list_and_retry(core: Core, db_url: str) -> None:
     assert code == 1 and "is not dead-lettered" in stderr
     code, stdout, _ = invoke("outbox", "list", "--dead", url=db_url)
     assert "Nothing waiting" in stdout
+
+
+def test_followup_list_json_fields(core: Core, db_url: str) -> None:
+    from datetime import date
+
+    incident = core.service.declare(title="Login down", severity="SEV2", actor="U1")
+    core.followups.add(incident.id, "Add retries", actor="U1", owner="U2", due=date(2026, 3, 9))
+    second = core.followups.add(incident.id, "Runbook", actor="U1")
+    core.followups.close(second.id, actor="U1")
+    code, stdout, _ = invoke("followup", "list", "--format", "json", url=db_url)
+    assert code == 0
+    rows = json.loads(stdout)
+    assert [
+        set(r) >= {"id", "incident_id", "title", "owner", "due", "status", "jira_key", "created_at"}
+        for r in rows
+    ] == [True, True]
+    assert (rows[0]["owner"], rows[0]["due"], rows[0]["status"]) == ("U2", "2026-03-09", "open")
+    code, stdout, _ = invoke("followup", "list", "--open", "--format", "json", url=db_url)
+    assert [r["title"] for r in json.loads(stdout)] == ["Add retries"]
+    code, stdout, _ = invoke("followup", "list", "--incident", str(incident.id), url=db_url)
+    assert code == 0 and "Add retries" in stdout

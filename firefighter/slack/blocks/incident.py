@@ -64,6 +64,8 @@ class CardContext:
     extra: dict[str, Any] = field(default_factory=dict)
     alerts: tuple[int, int] = (0, 0)
     """Linked alerts (firing, resolved)."""
+    followups: tuple[int, int] = (0, 0)
+    """Follow-ups (open, total)."""
 
 
 def title_line(incident: Incident) -> str:
@@ -169,6 +171,10 @@ def incident_card(incident: Incident, context: CardContext) -> list[Block]:
     if firing or resolved:
         noun = "alert" if firing == 1 else "alerts"
         line = f":rotating_light: {firing} {noun} firing, {resolved} resolved"
+        blocks.append(ContextBlock(elements=[md(line)]))
+    still_open, total = context.followups
+    if total:
+        line = f":clipboard: Follow-ups: {still_open} open / {total}"
         blocks.append(ContextBlock(elements=[md(line)]))
     actions = _actions(incident, context)
     if actions is not None:

@@ -1,0 +1,79 @@
+"""The Jira REST client for the settings (Cloud or Data Center) and the calls FireFighter makes."""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any
+from urllib.parse import urlparse
+
+from atlassian import Jira
+from atlassian.rest_client import AtlassianRestAPI
+
+from firefighter.settings import ConfigError, Settings
+
+DONE = "done"
+"""The status category key of finished issues."""
+
+
+def is_cloud_url(url: str) -> bool:
+    """Whether `url` is a Jira Cloud site (`*.atlassian.net`)."""
+    host = (urlparse(url).hostname or "").lower()
+    return host.endswith((".atlassian.net", ".jira.com"))
+
+
+def make_client(settings: Settings, *, timeout: int = 20) -> Any:
+    """A Jira client: Cloud with e-mail + API token, Data Center with user + password or a PAT."""
+    url = (settings.jira_url or "").strip().rstrip("/")
+    if urlparse(url).scheme not in ("http", "https") or not urlparse(url).hostname:
+        raise ConfigError(
+            f"JIRA_URL: expected a URL such as https://acme.atlassian.net (got {url!r})"
+        )
+    if not settings.jira_api_token:
+        raise ConfigError(
+            "JIRA_API_TOKEN: set the API token (Cloud) or password/PAT of the bot user"
+        )
+    cloud = is_cloud_url(url) if settings.jira_cloud is None else settings.jira_cloud
+    kwargs: dict[str, Any] = {
+        "timeout": timeout,
+        "cloud": cloud,
+        # The outbox retries with backoff; the client must not sleep inside a handler.
+        "backoff_and_retry": False,
+    }
+    if settings.jira_username:
+        kwargs["username"] = settings.jira_username
+        kwargs["password"] = settings.jira_api_token
+    elif cloud:
+        raise ConfigError("JIRA_USERNAME: Jira Cloud needs the bot account's e-mail address")
+    else:
+        kwargs["token"] = settings.jira_api_token
+    accepted = inspect.signature(AtlassianRestAPI.__init__).parameters
+    return Jira(url, **{k: v for k, v in kwargs.items() if k in accepted})
+
+
+def category(issue: dict[str, Any]) -> str:
+    """The status category key of an issue as REST answers it."""
+    status = ((issue.get("fields") or {}).get("status")) or {}
+    return str((status.get("statusCategory") or {}).get("key") or "")
+
+
+def status_name(issue: dict[str, Any]) -> str:
+    """The status name of an issue."""
+    return str((((issue.get("fields") or {}).get("status")) or {}).get("name") or "")
+
+
+def search(client: Any, jql: str, fields: str, limit: int = 1000) -> list[dict[str, Any]]:
+    """Issues matching `jql` (Cloud: /search/jql; Data Center: /search)."""
+    answer = client.jql(jql, fields=fields, limit=limit)
+    return list((answer or {}).get("issues") or [])
+
+
+def find_account(client: Any, email: str) -> dict[str, Any] | None:
+    """The assignee field for the Jira user with `email`, or None when Jira does not know it."""
+    if client.cloud:
+        found = client.user_find_by_user_string(query=email)
+    else:
+        found = client.user_find_by_user_string(username=email)
+    for user in found if isinstance(found, list) else []:
+        if str(user.get("emailAddress") or "").lower() == email.lower():
+            return {"accountId": user["accountId"]} if client.cloud else {"name": user["name"]}
+    return None

@@ -1,0 +1,127 @@
+"""Block Kit for follow-ups: the list with its buttons, the add form, the reminder message."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    DatePickerElement,
+    InputBlock,
+    PlainTextInputElement,
+    SectionBlock,
+    UserSelectElement,
+)
+from slack_sdk.models.views import View
+
+from firefighter.incidents.followup_models import FOLLOWUP_TITLE_MAX, FollowUp
+from firefighter.incidents.models import Incident
+from firefighter.slack.blocks.common import MAX_BLOCKS, md, modal, plain
+from firefighter.slack.mrkdwn import escape
+
+DONE_ACTION = "followup_done"
+SNOOZE_ACTION = "followup_snooze"
+ADD_ACTION = "followup_add"
+ADD_CALLBACK = "followup_create_form"
+SHORTCUT = "create_followup"
+
+
+def describe(followup: FollowUp) -> str:
+    """One line: title, owner, due date, status and Jira link, in mrkdwn."""
+    parts = [f"*#{followup.id}* {escape(followup.title)}"]
+    parts.append(f"<@{followup.owner}>" if followup.owner else "no owner")
+    if followup.due:
+        parts.append(f"due {followup.due.isoformat()}")
+    parts.append(":white_check_mark: done" if not followup.is_open else "open")
+    if followup.jira_key:
+        parts.append(
+            f"<{followup.jira_url}|{followup.jira_key}>" if followup.jira_url else followup.jira_key
+        )
+    return " · ".join(parts)
+
+
+def done_button(followup: FollowUp) -> ButtonElement:
+    """The "Done" button of one follow-up."""
+    return ButtonElement(
+        text=plain("Done", 75), action_id=DONE_ACTION, value=str(followup.id), style="primary"
+    )
+
+
+def followup_list(incident: Incident, followups: Sequence[FollowUp]) -> list[Block]:
+    """An incident's follow-ups, a "Done" button on each open one, and an "Add" button."""
+    blocks: list[Block] = []
+    open_count = sum(1 for f in followups if f.is_open)
+    blocks.append(
+        SectionBlock(
+            text=md(f"*Follow-ups of {incident.reference}*: {open_count} open / {len(followups)}")
+        )
+    )
+    # Room for the header and the Add button within Slack's 50 blocks.
+    for followup in list(followups)[: MAX_BLOCKS - 2]:
+        blocks.append(
+            SectionBlock(
+                text=md(describe(followup)),
+                accessory=done_button(followup) if followup.is_open else None,
+            )
+        )
+    blocks.append(
+        ActionsBlock(
+            elements=[
+                ButtonElement(text=plain("Add", 75), action_id=ADD_ACTION, value=str(incident.id))
+            ]
+        )
+    )
+    return blocks
+
+
+def followup_modal(incident: Incident, title: str = "") -> View:
+    """The "Add a follow-up" form (the Add button and the message shortcut open it)."""
+    return modal(
+        callback_id=ADD_CALLBACK,
+        title=f"Follow-up {incident.reference}",
+        submit="Add",
+        private_metadata=str(incident.id),
+        blocks=[
+            InputBlock(
+                block_id="title",
+                label=plain("What needs doing?", 2000),
+                element=PlainTextInputElement(
+                    action_id="title",
+                    initial_value=title[:FOLLOWUP_TITLE_MAX] or None,
+                    max_length=FOLLOWUP_TITLE_MAX,
+                ),
+            ),
+            InputBlock(
+                block_id="owner",
+                label=plain("Owner", 2000),
+                optional=True,
+                element=UserSelectElement(action_id="owner"),
+            ),
+            InputBlock(
+                block_id="due",
+                label=plain("Due date", 2000),
+                optional=True,
+                element=DatePickerElement(action_id="due"),
+            ),
+        ],
+    )
+
+
+def reminder_blocks(followup: FollowUp, text: str) -> list[Block]:
+    """The owner's reminder: what is due, with "Done" and "Snooze a week"."""
+    return [
+        SectionBlock(text=md(text)),
+        SectionBlock(text=md(describe(followup))),
+        ActionsBlock(
+            elements=[
+                done_button(followup),
+                ButtonElement(
+                    text=plain("Snooze a week", 75),
+                    action_id=SNOOZE_ACTION,
+                    value=str(followup.id),
+                ),
+            ]
+        ),
+    ]

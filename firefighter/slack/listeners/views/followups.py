@@ -1,0 +1,55 @@
+"""The "Add a follow-up" form's submission."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from slack_bolt import Ack, App
+
+from firefighter.incidents.errors import AlreadyProcessed, IncidentError
+from firefighter.slack.blocks.followups import ADD_CALLBACK
+from firefighter.slack.context import SlackContext
+from firefighter.slack.listeners.common import form_errors, user_of
+
+
+def register(app: App, ctx: SlackContext) -> None:
+    """Listen to the follow-up form."""
+
+    @app.view(ADD_CALLBACK)
+    def submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        ack(**submission(ctx, body, view))
+
+
+def _state(view: dict[str, Any], block: str) -> dict[str, Any]:
+    values = (view.get("state") or {}).get("values") or {}
+    return dict((values.get(block) or {}).get(block) or {})
+
+
+def submission(ctx: SlackContext, body: dict[str, Any], view: dict[str, Any]) -> dict[str, Any]:
+    """Add the follow-up typed in the form; refusals show under the field concerned."""
+    if ctx.followups is None:
+        return form_errors("title", "Follow-ups are not available in this FireFighter.")
+    title = str(_state(view, "title").get("value") or "")
+    owner = _state(view, "owner").get("selected_user") or None
+    raw_due = _state(view, "due").get("selected_date")
+    try:
+        incident_id = int(str(view.get("private_metadata") or ""))
+        due = date.fromisoformat(str(raw_due)) if raw_due else None
+    except ValueError:
+        return form_errors("title", "This form is not one FireFighter drew; open it again.")
+    try:
+        ctx.followups.add(
+            incident_id,
+            title,
+            actor=user_of(body),
+            owner=str(owner) if owner else None,
+            due=due,
+            request_key=f"view:{view.get('id')}",
+        )
+    except AlreadyProcessed:
+        return {}
+    except IncidentError as error:
+        field = "due" if "due" in str(error) and "past" in str(error) else "title"
+        return form_errors(field, str(error))
+    return {}
