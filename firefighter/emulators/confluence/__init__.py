@@ -7,7 +7,8 @@ root (`http://127.0.0.1:PORT/`) and a Cloud-like context path (`http://127.0.0.1
   `GET|PUT /rest/api/content/{id}` (read with `expand=body.storage,version,...`; update with
   the next version number, 409 otherwise), `GET /rest/api/content/{id}/child/page`;
 - attachments: `GET|POST|PUT /rest/api/content/{id}/child/attachment` (multipart, requires
-  `X-Atlassian-Token: no-check`, the only value it accepts), `POST .../child/attachment/{attachment}/data`, and
+  `X-Atlassian-Token: no-check`, the only value it accepts),
+  `POST .../child/attachment/{attachment}/data`, and
   `GET /download/attachments/{id}/{name}`.
 
 Like Confluence it refuses a second page with the same title in a space, and a storage body
