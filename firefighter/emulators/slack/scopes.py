@@ -30,6 +30,7 @@ BY_CONVERSATION: dict[str, tuple[str, str, str, str]] = {
     "conversations.history": _HISTORY,
     "conversations.replies": _HISTORY,
     "conversations.info": _READ,
+    "conversations.list": _READ,
     "conversations.members": _READ,
     "conversations.invite": _MANAGE,
     "conversations.kick": _MANAGE,
