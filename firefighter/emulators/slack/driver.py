@@ -30,6 +30,20 @@ class BotResponse:
     headers: dict[str, str] = field(default_factory=dict)
 
 
+def envelope_of(body: str, content_type: str) -> tuple[str, dict[str, Any], bool]:
+    """The Socket Mode envelope type, payload and `accepts_response_payload` of a request the
+    driver would otherwise POST."""
+    if "json" in content_type:
+        return "events_api", json.loads(body), False
+    fields = dict(urllib.parse.parse_qsl(body, keep_blank_values=True))
+    if "payload" in fields:
+        payload = json.loads(fields["payload"])
+        # Slack lets an app answer view submissions (errors, update) and options requests.
+        accepts = payload.get("type") in ("view_submission", "block_suggestion")
+        return "interactive", payload, accepts
+    return "slash_commands", fields, True
+
+
 class SlackDriver:
     """Acts as Slack towards the bot: signs and posts commands, clicks, submissions, events."""
 
@@ -54,6 +68,8 @@ class SlackDriver:
         self.last_trigger_id: str | None = None
         self.last_response_url: str | None = None
         self.last_payload: dict[str, Any] | None = None
+        # Send through the emulator's Socket Mode connection instead of HTTP.
+        self.socket_mode = False
 
     # -- transport ---------------------------------------------------------
 
@@ -72,7 +88,13 @@ class SlackDriver:
         timestamp: int | None = None,
         signature: str | None = None,
     ) -> BotResponse:
-        """Sign and POST a raw body to the bot (no retries); `timestamp`/`signature` forge them."""
+        """Sign and POST a raw body to the bot (no retries); `timestamp`/`signature` forge them.
+
+        With `socket_mode` on, the same request goes as an envelope over the app's Socket
+        Mode connection instead (nothing is signed there: the app opened the socket).
+        """
+        if self.socket_mode:
+            return self._over_socket(body, content_type)
         stamp = int(time.time()) if timestamp is None else timestamp
         all_headers = {
             "Content-Type": content_type,
@@ -105,6 +127,20 @@ class SlackDriver:
         return BotResponse(
             status=status, body=text, json=parsed, elapsed=elapsed, headers=out_headers
         )
+
+    def _over_socket(self, body: str, content_type: str) -> BotResponse:
+        kind, payload, accepts = envelope_of(body, content_type)
+        started = time.perf_counter()
+        envelope = self.emulator.socket_mode.send(
+            kind, payload, accepts_response_payload=accepts, timeout=self.timeout
+        )
+        elapsed = time.perf_counter() - started
+        if not envelope.acked.is_set():
+            # Slack shows the user an error when the app does not acknowledge in time.
+            return BotResponse(status=504, body="no acknowledgement", json=None, elapsed=elapsed)
+        answer = envelope.response
+        text = json.dumps(answer) if answer else ""
+        return BotResponse(status=200, body=text, json=answer, elapsed=elapsed)
 
     def _post_form(self, fields: dict[str, str], **overrides: Any) -> BotResponse:
         return self.post(
