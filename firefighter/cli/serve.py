@@ -41,9 +41,15 @@ def worker() -> None:
 
 def demo(
     output: Annotated[str, typer.Option(help="Folder for the demo's files.")] = "demo-output",
+    socket_mode: Annotated[
+        bool,
+        typer.Option(
+            "--socket-mode", help="Talk to the emulator over Socket Mode instead of HTTP."
+        ),
+    ] = False,
 ) -> None:
     """Play a SEV1 through the bot against a Slack emulator and print the conversation."""
     from firefighter.sandbox.demo import run_demo
 
     with handled():
-        run_demo(output, out)
+        run_demo(output, out, socket_mode=socket_mode)

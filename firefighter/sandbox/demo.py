@@ -257,8 +257,12 @@ def render_transcript(emulator: SlackEmulator, console: Console) -> str:
     return "\n".join(plain)
 
 
-def run_demo(out_dir: str, console: Console) -> None:
-    """Set up the emulator and the bot, play the script, print the transcript and the files."""
+def run_demo(out_dir: str, console: Console, *, socket_mode: bool = False) -> None:
+    """Set up the emulator and the bot, play the script, print the transcript and the files.
+
+    With `socket_mode`, `serve` connects to the emulator over Socket Mode (SLACK_APP_TOKEN)
+    and every request of the script travels as an envelope on that socket.
+    """
     folder = Path(out_dir).resolve()
     folder.mkdir(parents=True, exist_ok=True)
     database = folder / "firefighter-demo.db"
@@ -287,8 +291,11 @@ def run_demo(out_dir: str, console: Console) -> None:
         }
         env.pop("SLACK_APP_TOKEN", None)
         env.pop("CONFLUENCE_URL", None)
+        if socket_mode:
+            env["SLACK_APP_TOKEN"] = emulator.app_token
+        how = "over Socket Mode" if socket_mode else "over HTTP"
         console.print(
-            f"Slack emulator on {emulator.base_url}; `firefighter serve` on {bot_url}",
+            f"Slack emulator on {emulator.base_url}; `firefighter serve` on {bot_url} ({how})",
             highlight=False,
         )
         log = (folder / "serve.log").open("wb")
@@ -301,6 +308,9 @@ def run_demo(out_dir: str, console: Console) -> None:
         try:
             _wait_healthy(bot_url, server)
             driver = SlackDriver(emulator, f"{bot_url}/slack/events", secret)
+            if socket_mode:
+                emulator.socket_mode.wait_connected(timeout=30)
+                driver.socket_mode = True
             engine = make_engine(url)
             scene = Scene(emulator, driver, incidents, make_session_factory(engine))
             try:
