@@ -53,7 +53,11 @@ class FlakyResult:
     """What one run measured."""
 
     ready_s: list[float] = field(default_factory=list)
+    announced_s: list[float] = field(default_factory=list)
     update_s: list[float] = field(default_factory=list)
+    submitted: dict[str, float] = field(default_factory=dict)
+    announced_at: dict[str, float] = field(default_factory=dict)
+    calls: dict[str, int] = field(default_factory=dict)
     not_ready: int = 0
     updates_missing: int = 0
     converged_after_recovery_s: float | None = None
@@ -88,6 +92,7 @@ class Tracker:
         self.emulator = emulator
         self.interval = interval
         self.ready_at: dict[str, float] = {}
+        self.announced_at: dict[str, float] = {}
         self.stop = threading.Event()
         self._thread = threading.Thread(target=self._poll, name="ready-watch", daemon=True)
 
@@ -101,24 +106,33 @@ class Tracker:
 
     def _poll(self) -> None:
         while not self.stop.wait(self.interval):
-            with self.core.factory() as session:
-                rows = session.execute(
-                    select(Incident.title, Incident.channel_id, Incident.card_ts).where(
-                        Incident.channel_id.is_not(None),
-                        Incident.card_ts.is_not(None),
-                        Incident.announcement_ts.is_not(None),
-                    )
-                ).all()
-            now = time.monotonic()
-            for title, channel_id, card_ts in rows:
-                if title in self.ready_at:
-                    continue
-                try:
-                    pins = self.emulator.channel(str(channel_id)).pins
-                except Exception:  # the channel is being made right now
-                    continue
-                if card_ts in pins:
-                    self.ready_at[str(title)] = now
+            self.poll_once()
+
+    def poll_once(self) -> None:
+        """Record what became usable since the last look."""
+        with self.core.factory() as session:
+            rows = session.execute(
+                select(Incident.title, Incident.channel_id, Incident.card_ts).where(
+                    Incident.channel_id.is_not(None),
+                    Incident.card_ts.is_not(None),
+                    Incident.announcement_ts.is_not(None),
+                )
+            ).all()
+            announced = session.scalars(
+                select(Incident.title).where(Incident.announcement_ts.is_not(None))
+            ).all()
+        now = time.monotonic()
+        for title in announced:
+            self.announced_at.setdefault(str(title), now)
+        for title, channel_id, card_ts in rows:
+            if title in self.ready_at:
+                continue
+            try:
+                pins = self.emulator.channel(str(channel_id)).pins
+            except Exception:  # the channel is being made right now
+                continue
+            if card_ts in pins:
+                self.ready_at[str(title)] = now
 
 
 def _declare(
@@ -147,11 +161,18 @@ def run_flaky(
     threads: int = 4,
     deadline_s: float = 240.0,
     seed: int = 7,
+    rate_limits: bool = False,
+    after_work: float = 0.5,
+    within_s: float = 0.0,
 ) -> FlakyResult:
     """Declare `incidents` incidents with `rate` of Slack calls failing (for `outage_s`
-    seconds then none, when given); measure and audit. `settings` names a migrated database."""
+    seconds then none, when given); measure and audit. `settings` names a migrated database.
+
+    `rate_limits` applies Slack's tiers; `after_work` is the share of 500s that come after
+    Slack did the work; `within_s` spreads the declarations over that many seconds.
+    """
     result = FlakyResult()
-    with SlackEmulator() as emulator:
+    with SlackEmulator(rate_limits=rate_limits) as emulator:
         add_responders(emulator, incidents)
         channel = emulator.add_channel(
             "incidents", members=[responder(i) for i in range(incidents)]
@@ -179,7 +200,9 @@ def run_flaky(
             worker.start()
         driver = SlackDriver(emulator, f"{server.url}/slack/events", SECRET)
         started = time.monotonic()
-        emulator.faults(rate_429=rate / 2, rate_500=rate / 2, retry_after=1, seed=seed)
+        emulator.faults(
+            rate_429=rate / 2, rate_500=rate / 2, retry_after=1, seed=seed, after_work=after_work
+        )
         recovered_at: float | None = None
         submitted: dict[str, float] = {}
         lock = threading.Lock()
@@ -187,6 +210,8 @@ def run_flaky(
             with Tracker(core, emulator) as tracker, ChannelWatch(core.factory, 0.3) as watch:
 
                 def responder_run(index: int) -> None:
+                    if within_s:
+                        time.sleep(within_s * index / max(1, incidents))
                     title = f"Flaky {index:04d}: checkout answers 502"
                     at = _declare(driver, emulator, responder(index), title, channel)
                     if at is None:
@@ -226,12 +251,21 @@ def run_flaky(
                 for person in people:
                     person.join(max(1.0, started + deadline_s - time.monotonic()))
                 settled_at = _wait_settled(core, started + deadline_s)
+                tracker.poll_once()  # the last change may have landed after the last look
             for title, at in submitted.items():
                 ready = tracker.ready_at.get(title)
                 if ready is None:
                     result.not_ready += 1
                 else:
                     result.ready_s.append(max(0.0, ready - at))
+                if title in tracker.announced_at:
+                    result.announced_s.append(max(0.0, tracker.announced_at[title] - at))
+            result.submitted = dict(submitted)
+            result.announced_at = dict(tracker.announced_at)
+            counts: dict[str, int] = {}
+            for call in emulator.calls:
+                counts[call.method] = counts.get(call.method, 0) + 1
+            result.calls = counts
             if recovered_at is not None and settled_at is not None:
                 # Everything is there once nothing is left to deliver.
                 result.converged_after_recovery_s = max(0.0, settled_at - recovered_at)

@@ -43,6 +43,7 @@ from firefighter.slack.handlers.digest import DigestPoster
 from firefighter.slack.handlers.gameday import GameDayEffects
 from firefighter.slack.handlers.incident import SlackEffects
 from firefighter.slack.handlers.reminders import ReminderEffects
+from firefighter.slack.pacing import Pacer, paced
 from firefighter.slack.server import PATH as SLACK_PATH
 from firefighter.slack.server import slack_endpoint
 from firefighter.web import WSGIApp, health, web_app
@@ -200,6 +201,9 @@ def _publish_gameday(core: Core, gamedays: GameDays) -> Callable[[int], tuple[st
 
 def register_handlers(dispatcher: Dispatcher, core: Core, client: WebClient) -> None:
     """Every effect's handler: Slack's, post-mortems, digest, reminders, Game Days."""
+    if core.settings.slack_pacing:
+        # One pacer per dispatcher: its delivery threads share the workspace's limits.
+        client = paced(client, Pacer())
     gamedays = core.gamedays()
     incident = SlackEffects(core.settings, core.service, client, drill_invitees=gamedays.invitees)
     incident.register(dispatcher)

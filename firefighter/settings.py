@@ -178,6 +178,12 @@ class Settings(BaseSettings):
         le=3600,
         validation_alias=AliasChoices("FIREFIGHTER_OUTBOX_LEASE_SECONDS", "outbox_lease_seconds"),
     )
+    slack_pacing: bool = Field(
+        default=True,
+        description="Pace Web API calls to Slack's rate-limit tiers instead of learning them "
+        "from 429s (off only in tests that play many incidents in seconds).",
+        validation_alias=AliasChoices("FIREFIGHTER_SLACK_PACING", "slack_pacing"),
+    )
     outbox_threads: int = Field(
         4,
         ge=1,

@@ -112,6 +112,9 @@ def settings(db_url: str, tmp_path: Path) -> Settings:
         _env_file=None,  # type: ignore[call-arg]
         database_url=db_url,
         postmortem_dir=tmp_path / "postmortems",
+        # Tests play dozens of incidents in seconds on an emulator without tiers; the pace
+        # itself is tested on its own and measured by bench/burst.py.
+        slack_pacing=False,
     )
 
 

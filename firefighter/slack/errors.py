@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from slack_sdk.errors import SlackApiError
 
 from firefighter.outbox import PermanentFailure, RetryLater
+from firefighter.slack.pacing import Paced
 
 TRANSIENT = {
     "ratelimited",
@@ -25,6 +26,9 @@ def slack_errors(what: str) -> Iterator[None]:
     """Turn Slack failures into the outbox's retry or dead-letter decisions."""
     try:
         yield
+    except Paced as error:
+        # Our own pacing to Slack's tiers: a wait, not a failed attempt.
+        raise RetryLater(str(error), error.delay, counts=False) from None
     except SlackApiError as error:
         code = str(error.response.get("error", "")) if error.response is not None else ""
         status = error.response.status_code if error.response is not None else 0

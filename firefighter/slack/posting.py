@@ -47,6 +47,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from firefighter.db import transaction, utcnow
 from firefighter.outbox.models import ProcessedRequest
 from firefighter.settings import Settings
+from firefighter.slack.pacing import Paced, PacedWebClient
 
 log = logging.getLogger(__name__)
 
@@ -109,21 +110,31 @@ class ShortRateLimitRetryHandler(RateLimitErrorRetryHandler):
 def in_place_client(client: WebClient) -> WebClient:
     """`client` with a few short in-place retries, for calls that are safe to repeat.
 
-    `conversations.invite`, `setTopic`, `pins.add`, `bookmarks.*`, `chat.update` and
-    `views.publish` do the same thing when sent twice, so a 5xx or a short rate limit is
-    retried here, at once, instead of rescheduling the whole effect behind the outbox's
-    backoff. Posts never use it: a repeated `chat.postMessage` is a second message.
+    `conversations.invite`, `setTopic`, `pins.add`, `bookmarks.list`, `chat.update` and
+    `views.publish` do the same thing when sent twice (`bookmarks.add` does not: a second
+    call makes a second bookmark, so it goes through the lookup first, without retries), so a
+    5xx or a short rate limit is retried here, at once, instead of rescheduling the whole
+    effect behind the outbox's backoff. Posts never use it: a repeated `chat.postMessage`
+    is a second message.
     """
     quick = BackoffRetryIntervalCalculator(backoff_factor=0.2, jitter=RandomJitter())
+    handlers = [
+        ConnectionErrorRetryHandler(max_retry_count=2, interval_calculator=quick),
+        ShortRateLimitRetryHandler(max_retry_count=2),
+        ServerErrorRetryHandler(max_retry_count=3, interval_calculator=quick),
+    ]
+    if isinstance(client, PacedWebClient):
+        retrying = PacedWebClient(
+            token=client.token, base_url=client.base_url, timeout=client.timeout
+        )
+        retrying.pacer = client.pacer  # the same slots as the client it retries for
+        retrying.retry_handlers = handlers
+        return retrying
     return WebClient(
         token=client.token,
         base_url=client.base_url,
         timeout=client.timeout,
-        retry_handlers=[
-            ConnectionErrorRetryHandler(max_retry_count=2, interval_calculator=quick),
-            ShortRateLimitRetryHandler(max_retry_count=2),
-            ServerErrorRetryHandler(max_retry_count=3, interval_calculator=quick),
-        ],
+        retry_handlers=handlers,
     )
 
 
@@ -253,6 +264,10 @@ class OncePoster:
                 posted = self.client.chat_postMessage(
                     channel=channel, metadata=metadata(key), **arguments
                 )
+            except Paced:
+                # Held back before anything was sent: no lookup needed next time.
+                self._delete(_INTENT + key)
+                raise
             except SlackApiError as error:
                 if nothing_posted(error):
                     self._delete(_INTENT + key)

@@ -92,3 +92,17 @@ def test_the_emulator_refuses_a_call_the_app_was_not_granted_as_slack_does() -> 
     assert answer["error"] == "missing_scope"
     assert answer["needed"] == "groups:history"
     assert "channels:history" in answer["provided"].split(",")
+
+
+def test_the_pacer_allows_slacks_burst_then_spaces_calls_to_the_tier() -> None:
+    from firefighter.slack.pacing import Pacer
+
+    pacer = Pacer()
+    # chat.postMessage: a short burst per channel, then about one a second.
+    waits = [pacer.reserve("chat.postMessage", "C1") for _ in range(5)]
+    assert waits[:3] == [0.0, 0.0, 0.0] and 0.9 < waits[3] < 1.1 and 1.9 < waits[4] < 2.1
+    assert pacer.reserve("chat.postMessage", "C2") == 0.0  # another channel, its own pace
+    # conversations.create, Tier 2: twenty at once, then one every three seconds.
+    creates = [pacer.reserve("conversations.create", "") for _ in range(21)]
+    assert creates[:20] == [0.0] * 20 and 2.9 < creates[20] < 3.1
+    assert pacer.reserve("views.open", "") == 0.0  # not paced by the bot

@@ -362,6 +362,6 @@ class SlackEffects:
                 # that died after adding it already did.
                 listed = self.idempotent.bookmarks_list(channel_id=channel)
                 if not any(b.get("link") == url for b in listed.get("bookmarks") or []):
-                    self.idempotent.bookmarks_add(
+                    self.client.bookmarks_add(
                         channel_id=channel, title="Post-mortem", type="link", link=url
                     )
