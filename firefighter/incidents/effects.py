@@ -99,3 +99,9 @@ ALERT_CARD = "alert.card"
 
 Not tied to an incident row: redraws are coalesced on the group (see AlertGroup.pending).
 """
+
+MESSAGE_PINNED = "incident.message_pinned"
+"""Show on a Slack message that it is in the timeline now (payload: channel, ts)."""
+
+DECLARED_FROM_MESSAGE = "incident.declared_from_message"
+"""Reply in the thread of the message an incident was declared from (payload: channel, ts)."""
