@@ -23,6 +23,8 @@ from firefighter.gameday.spec import SpecError
 from firefighter.incidents import effects
 from firefighter.incidents.access import AccessPolicy
 from firefighter.incidents.alerts import AlertService
+from firefighter.incidents.messages import MessageService
+from firefighter.incidents.people import People
 from firefighter.incidents.service import IncidentService
 from firefighter.observability import Metrics
 from firefighter.outbox import Clock, Dispatcher, Message
@@ -31,10 +33,12 @@ from firefighter.postmortem.handler import register as register_exporter
 from firefighter.schedules import Scheduler
 from firefighter.settings import ConfigError, Settings
 from firefighter.slack.app import create_bolt
+from firefighter.slack.chat_messages import profile_lookup
 from firefighter.slack.client import make_client
 from firefighter.slack.context import SlackContext
 from firefighter.slack.groups import UserGroups
 from firefighter.slack.handlers.alerts import AlertEffects
+from firefighter.slack.handlers.conversation import ConversationEffects
 from firefighter.slack.handlers.digest import DigestPoster
 from firefighter.slack.handlers.gameday import GameDayEffects
 from firefighter.slack.handlers.incident import SlackEffects
@@ -53,6 +57,8 @@ class Core:
     factory: sessionmaker[Session]
     service: IncidentService
     alerts: AlertService
+    messages: MessageService
+    people: People
 
     def dispatcher(self, **kwargs: Any) -> Dispatcher:
         """A dispatcher with no handlers yet; `register_handlers` adds them."""
@@ -97,7 +103,15 @@ def build_core(settings: Settings, *, clock: Clock = utcnow, check: bool = True)
         ),
     )
     alerts = AlertService(service, card_seconds=settings.alert_card_seconds)
-    return Core(settings=settings, engine=engine, factory=factory, service=service, alerts=alerts)
+    return Core(
+        settings=settings,
+        engine=engine,
+        factory=factory,
+        service=service,
+        alerts=alerts,
+        messages=MessageService(service),
+        people=People(factory, clock),
+    )
 
 
 def safe_url(url: str) -> str:
@@ -114,12 +128,14 @@ def safe_url(url: str) -> str:
 def slack_context(core: Core, client: WebClient) -> SlackContext:
     """What the listeners need; admin and declarer lists may name Slack user groups."""
     core.service.policy.group_members = UserGroups(client).members
+    core.people.lookup = profile_lookup(client)
     return SlackContext(
         settings=core.settings,
         service=core.service,
         gamedays=core.gamedays(),
         client=client,
         alerts=core.alerts,
+        messages=core.messages,
     )
 
 
@@ -187,7 +203,10 @@ def register_handlers(dispatcher: Dispatcher, core: Core, client: WebClient) -> 
     gamedays = core.gamedays()
     incident = SlackEffects(core.settings, core.service, client, drill_invitees=gamedays.invitees)
     incident.register(dispatcher)
-    register_exporter(dispatcher, core.settings, core.service)
+    # Pages name people: cached names, refreshed from users.info at most daily.
+    core.people.lookup = profile_lookup(client)
+    register_exporter(dispatcher, core.settings, core.service, names=core.people.names)
+    ConversationEffects(core.service, client).register(dispatcher)
     digest = DigestPoster(core.settings, core.factory, core.service.clock, client)
     dispatcher.register(effects.DIGEST_POST, digest)
     ReminderEffects(core.settings, core.service, client).register(dispatcher)
@@ -203,7 +222,8 @@ def register_for_export(dispatcher: Dispatcher, core: Core) -> None:
     if core.settings.slack_bot_token:
         register_handlers(dispatcher, core, make_client(core.settings))
     else:
-        register_exporter(dispatcher, core.settings, core.service)
+        # No Slack to ask: the names cached while the bot ran.
+        register_exporter(dispatcher, core.settings, core.service, names=core.people.names)
 
 
 def register_digest(dispatcher: Dispatcher, core: Core, client: WebClient) -> None:

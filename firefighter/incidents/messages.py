@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -90,9 +90,19 @@ class MessageService:
             return Pinned(f"INC-{incident_id}", False)
 
     def pin_within(
-        self, session: Session, incident: Incident, message: ChatMessage, *, actor: str | None
+        self,
+        session: Session,
+        incident: Incident,
+        message: ChatMessage,
+        *,
+        actor: str | None,
+        latest: datetime | None = None,
     ) -> bool:
-        """Pin inside the caller's transaction (declaring from a message); False if there."""
+        """Pin inside the caller's transaction (declaring from a message); False if there.
+
+        The event is dated when the message was written, but never after now (a skewed
+        clock) nor after `latest`.
+        """
         found = session.scalars(
             select(PinnedMessage.id).where(
                 PinnedMessage.incident_id == incident.id,
@@ -123,8 +133,7 @@ class MessageService:
             redraw=None,
             announce=False,
         )
-        # A message says when it was written; one from the future is a skewed clock.
-        event.at = min(message.written_at, now)
+        event.at = min(message.written_at, now, latest or now)
         session.flush()
         session.add(
             PinnedMessage(
@@ -151,7 +160,9 @@ class MessageService:
         starts with `message`, and answer in the message's thread once the channel exists."""
 
         def link(session: Session, incident: Incident) -> None:
-            self.pin_within(session, incident, message, actor=actor)
+            # The message came before the declaration it led to: it opens the timeline.
+            before = incident.declared_at - timedelta(milliseconds=1)
+            self.pin_within(session, incident, message, actor=actor, latest=before)
             self.work.enqueue(
                 session,
                 effects.DECLARED_FROM_MESSAGE,

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from firefighter.gameday.engine import GameDays
 from firefighter.incidents import lifecycle
 from firefighter.incidents.alerts import AlertService, linked_counts
+from firefighter.incidents.messages import MessageService
 from firefighter.incidents.models import Incident
 from firefighter.incidents.service import IncidentService
 from firefighter.settings import Settings
@@ -38,6 +39,7 @@ class SlackContext:
     gamedays: GameDays
     client: WebClient
     alerts: AlertService | None = None
+    messages: MessageService | None = None
 
     @property
     def factory(self) -> sessionmaker[Session]:
