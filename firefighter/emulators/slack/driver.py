@@ -317,6 +317,40 @@ class SlackDriver:
             channel_id, message, user_id, action, timestamp=timestamp, signature=signature
         )
 
+    def click_in_view(self, view_id: str, action_id: str, user_id: str) -> BotResponse:
+        """Click a button of a view (a modal, or a Home tab) the bot published."""
+        view = self._target_view(user_id, view_id)
+        for block in view.view.get("blocks") or []:
+            for button in block.get("elements") or []:
+                if button.get("type") == "button" and button.get("action_id") == action_id:
+                    break
+            else:
+                continue
+            break
+        else:
+            raise LookupError(f"view {view_id} has no button {action_id!r}")
+        action = {
+            "type": "button",
+            "action_id": action_id,
+            "block_id": block.get("block_id", ""),
+            "text": copy.deepcopy(button.get("text") or plain("")),
+            "value": button.get("value", ""),
+            "action_ts": self._action_ts(),
+        }
+        payload = {
+            "type": "block_actions",
+            "user": self._user_obj(user_id),
+            "api_app_id": self.emulator.app_id,
+            "token": self.verification_token,
+            "container": {"type": "view", "view_id": view.id},
+            "trigger_id": self._trigger(user_id),
+            "team": self._team(),
+            "view": copy.deepcopy(view.view),
+            "actions": [action],
+        }
+        self.emulator.note_user_action("click", None, user_id, f"clicked [{action_id}]")
+        return self._post_payload(payload)
+
     # -- views -------------------------------------------------------------
 
     def _target_view(self, user_id: str, view_id: str | None) -> View:
