@@ -8,8 +8,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from slack_bolt import App
@@ -85,28 +83,8 @@ class Core:
         self.engine.dispose()
 
 
-class OffsetClock:
-    """The wall clock shifted by the seconds written in a file (the sandbox's scripted time).
-
-    The demo runs `serve` as another process; it moves this process's time forward by
-    rewriting the file, so the incident it plays spans tens of minutes in a few seconds.
-    """
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-
-    def __call__(self) -> datetime:
-        try:
-            offset = float(self.path.read_text().strip() or 0)
-        except (OSError, ValueError):
-            offset = 0.0
-        return utcnow() + timedelta(seconds=offset)
-
-
 def build_core(settings: Settings, *, clock: Clock = utcnow, check: bool = True) -> Core:
     """Connect to the database (checking it is migrated unless `check` is False)."""
-    if clock is utcnow and settings.sandbox_clock_file is not None:
-        clock = OffsetClock(settings.sandbox_clock_file)
     engine = make_engine(settings.database_url)
     if check:
         try:

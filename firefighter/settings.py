@@ -126,12 +126,6 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("FIREFIGHTER_POSTMORTEM_TEMPLATE", "postmortem_template"),
     )
     timezone: str = Field("UTC", validation_alias=AliasChoices("FIREFIGHTER_TIMEZONE", "timezone"))
-    # Sandbox only (`make demo`): a file holding seconds to add to the wall clock, which the
-    # demo script moves forward so that its incident spans tens of minutes.
-    sandbox_clock_file: Path | None = Field(
-        None,
-        validation_alias=AliasChoices("FIREFIGHTER_SANDBOX_CLOCK_FILE", "sandbox_clock_file"),
-    )
     severities: list[Severity] = Field(
         default_factory=lambda: list(DEFAULT_SEVERITIES),
         validation_alias=AliasChoices("FIREFIGHTER_SEVERITIES", "severities"),

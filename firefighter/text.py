@@ -73,7 +73,8 @@ def plain_text(text: str) -> str:
 # <url|label>, <url>. Slack escapes &, < and > in the rest of the text.
 # Only these shapes are Slack's: any other `<...>` (text typed outside Slack) stays as it is.
 _SLACK_TOKEN = re.compile(
-    r"<((?:[@#][A-Z0-9][^<>|]*|![^<>|]+)(?:\|[^<>]*)?|(?:https?://|mailto:)[^<>|\s]+(?:\|[^<>]*)?)>",
+    r"<((?:[@#][A-Z0-9][^<>|\s]*|!(?:here|channel|everyone|subteam\^[A-Z0-9]+|date\^[^<>|]*))"
+    r"(?:\|[^<>]*)?|(?:https?://|mailto:)[^<>|\s]+(?:\|[^<>]*)?)>",
     re.IGNORECASE,
 )
 

@@ -76,7 +76,7 @@ class Scene:
         self.offset = 0.0
 
     def at_minute(self, minute: float) -> None:
-        """Move the bot's clock (FIREFIGHTER_SANDBOX_CLOCK_FILE) to `minute` of the script."""
+        """Move the bot's clock (see sandbox/scripted_serve.py) to `minute` of the script."""
         if self.clock_file is None:
             return
         self.offset = self.start + minute * 60 - time.time()
@@ -324,8 +324,6 @@ def run_demo(out_dir: str, console: Console) -> None:
             "FIREFIGHTER_INCIDENTS_CHANNEL": incidents,
             "FIREFIGHTER_POSTMORTEM_DIR": str(postmortems),
             "FIREFIGHTER_TIMEZONE": "Europe/Paris",
-            # Scripted time: the play moves it forward (see Scene.at_minute).
-            "FIREFIGHTER_SANDBOX_CLOCK_FILE": str(clock_file),
         }
         env.pop("SLACK_APP_TOKEN", None)
         env.pop("CONFLUENCE_URL", None)
@@ -335,7 +333,14 @@ def run_demo(out_dir: str, console: Console) -> None:
         )
         log = (folder / "serve.log").open("wb")
         server = subprocess.Popen(
-            [sys.executable, "-m", "firefighter.cli", "serve", "--port", str(port)],
+            # `serve` on a scripted clock the play moves forward (see Scene.at_minute).
+            [
+                sys.executable,
+                "-m",
+                "firefighter.sandbox.scripted_serve",
+                str(clock_file),
+                str(port),
+            ],
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
