@@ -24,6 +24,8 @@ from firefighter.incidents import effects
 from firefighter.incidents.access import AccessPolicy
 from firefighter.incidents.alerts import AlertService
 from firefighter.incidents.followups import FollowUpService
+from firefighter.incidents.messages import MessageService
+from firefighter.incidents.people import People
 from firefighter.incidents.service import IncidentService
 from firefighter.jira.issues import JiraFollowUps
 from firefighter.jira.sync import PATH as JIRA_PATH
@@ -35,10 +37,12 @@ from firefighter.postmortem.handler import register as register_exporter
 from firefighter.schedules import Scheduler
 from firefighter.settings import ConfigError, Settings
 from firefighter.slack.app import create_bolt
+from firefighter.slack.chat_messages import profile_lookup
 from firefighter.slack.client import make_client
 from firefighter.slack.context import SlackContext
 from firefighter.slack.groups import UserGroups
 from firefighter.slack.handlers.alerts import AlertEffects
+from firefighter.slack.handlers.conversation import ConversationEffects
 from firefighter.slack.handlers.digest import DigestPoster
 from firefighter.slack.handlers.gameday import GameDayEffects
 from firefighter.slack.handlers.incident import SlackEffects
@@ -59,6 +63,8 @@ class Core:
     service: IncidentService
     alerts: AlertService
     followups: FollowUpService
+    messages: MessageService
+    people: People
 
     def dispatcher(self, **kwargs: Any) -> Dispatcher:
         """A dispatcher with no handlers yet; `register_handlers` adds them."""
@@ -111,6 +117,8 @@ def build_core(settings: Settings, *, clock: Clock = utcnow, check: bool = True)
         service=service,
         alerts=alerts,
         followups=followups,
+        messages=MessageService(service),
+        people=People(factory, clock),
     )
 
 
@@ -128,6 +136,7 @@ def safe_url(url: str) -> str:
 def slack_context(core: Core, client: WebClient) -> SlackContext:
     """What the listeners need; admin and declarer lists may name Slack user groups."""
     core.service.policy.group_members = UserGroups(client).members
+    core.people.lookup = profile_lookup(client)
     return SlackContext(
         settings=core.settings,
         service=core.service,
@@ -135,6 +144,7 @@ def slack_context(core: Core, client: WebClient) -> SlackContext:
         client=client,
         alerts=core.alerts,
         followups=core.followups,
+        messages=core.messages,
     )
 
 
@@ -207,7 +217,10 @@ def register_handlers(dispatcher: Dispatcher, core: Core, client: WebClient) -> 
     gamedays = core.gamedays()
     incident = SlackEffects(core.settings, core.service, client, drill_invitees=gamedays.invitees)
     incident.register(dispatcher)
-    register_exporter(dispatcher, core.settings, core.service)
+    # Pages name people: cached names, refreshed from users.info at most daily.
+    core.people.lookup = profile_lookup(client)
+    register_exporter(dispatcher, core.settings, core.service, names=core.people.names)
+    ConversationEffects(core.service, client).register(dispatcher)
     digest = DigestPoster(core.settings, core.factory, core.service.clock, client)
     dispatcher.register(effects.DIGEST_POST, digest)
     ReminderEffects(core.settings, core.service, client).register(dispatcher)
@@ -240,7 +253,8 @@ def register_for_export(dispatcher: Dispatcher, core: Core) -> None:
     if core.settings.slack_bot_token:
         register_handlers(dispatcher, core, make_client(core.settings))
     else:
-        register_exporter(dispatcher, core.settings, core.service)
+        # No Slack to ask: the names cached while the bot ran.
+        register_exporter(dispatcher, core.settings, core.service, names=core.people.names)
 
 
 def register_digest(dispatcher: Dispatcher, core: Core, client: WebClient) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass
 
 ELLIPSIS = "…"
 
@@ -65,3 +67,75 @@ def format_duration(seconds: float | None) -> str:
 def plain_text(text: str) -> str:
     """Slack mentions (`<@U123>`) as readable `@U123`; the rest untouched."""
     return _MENTION.sub(r"@\1", text or "")
+
+
+# Slack's markup inside message texts: <@U…>, <#C…|name>, <!subteam^S…|@handle>, <!here>,
+# <url|label>, <url>. Slack escapes &, < and > in the rest of the text.
+# Only these shapes are Slack's: any other `<...>` (text typed outside Slack) stays as it is.
+_SLACK_TOKEN = re.compile(
+    r"<((?:[@#][A-Z0-9][^<>|\s]*|!(?:here|channel|everyone|subteam\^[A-Z0-9]+|date\^[^<>|]*))"
+    r"(?:\|[^<>]*)?|(?:https?://|mailto:)[^<>|\s]+(?:\|[^<>]*)?)>",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A run of readable text, a link when `href` is set."""
+
+    text: str
+    href: str | None = None
+
+
+def _unescape(text: str) -> str:
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def _token(inner: str, names: Mapping[str, str]) -> Segment:
+    target, _, label = inner.partition("|")
+    label = _unescape(label)
+    if target.startswith("@"):
+        user_id = target[1:]
+        return Segment("@" + (names.get(user_id) or label.lstrip("@") or user_id))
+    if target.startswith("#"):
+        return Segment("#" + (label or names.get(target[1:]) or target[1:]))
+    if target.startswith("!subteam^"):
+        group = target[len("!subteam^") :]
+        return Segment("@" + (label.lstrip("@") or names.get(group) or "a user group"))
+    if target.startswith("!"):
+        # <!here>, <!channel>, <!everyone>, <!date^…|fallback>: the fallback, else the word.
+        return Segment(label or "@" + target[1:].split("^")[0])
+    url = _unescape(target)
+    return Segment(label or url.removeprefix("mailto:"), url)
+
+
+def slack_segments(text: str, names: Mapping[str, str] | None = None) -> list[Segment]:
+    """Slack message text as readable segments: mentions as names, links as links."""
+    names = names or {}
+    out: list[Segment] = []
+    position = 0
+    for match in _SLACK_TOKEN.finditer(text or ""):
+        if match.start() > position:
+            out.append(Segment(_unescape(text[position : match.start()])))
+        out.append(_token(match.group(1), names))
+        position = match.end()
+    if position < len(text or ""):
+        out.append(Segment(_unescape(text[position:])))
+    # Adjacent plain runs join, so renderers emit fewer spans.
+    merged: list[Segment] = []
+    for segment in out:
+        if merged and segment.href is None and merged[-1].href is None:
+            merged[-1] = Segment(merged[-1].text + segment.text)
+        else:
+            merged.append(segment)
+    return merged
+
+
+def slack_plain(text: str, names: Mapping[str, str] | None = None) -> str:
+    """Slack message text as plain words (links as their labels), for tables and charts."""
+    return "".join(s.text for s in slack_segments(text, names))
+
+
+def mentioned_ids(text: str) -> list[str]:
+    """The user ids mentioned in a Slack text, in order, once each."""
+    return list(dict.fromkeys(_MENTION.findall(text or "")))

@@ -114,3 +114,9 @@ FOLLOWUP_JIRA_POLL = "followup.jira_poll"
 
 FOLLOWUP = (FOLLOWUP_JIRA_CREATE, FOLLOWUP_JIRA_DONE, FOLLOWUP_JIRA_POLL)
 """Effects of follow-ups handled by the Jira adapter."""
+
+MESSAGE_PINNED = "incident.message_pinned"
+"""Show on a Slack message that it is in the timeline now (payload: channel, ts)."""
+
+DECLARED_FROM_MESSAGE = "incident.declared_from_message"
+"""Reply in the thread of the message an incident was declared from (payload: channel, ts)."""

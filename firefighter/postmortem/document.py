@@ -6,8 +6,8 @@ database and tests can render any incident they can describe.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from firefighter.incidents import queries
 from firefighter.incidents.models import Incident, TimelineEvent
 from firefighter.settings import Severity
-from firefighter.text import format_duration, plain_text
+from firefighter.text import format_duration, mentioned_ids, slack_plain
 
 ROLE_LABELS = {
     "commander": "Incident commander",
@@ -34,7 +34,11 @@ KIND_LABELS = {
     "role_assigned": "Role",
     "update": "Update",
     "alert": "Alert",
+    "message": "Message",
 }
+
+Names = Callable[[Iterable[str]], Mapping[str, str]]
+"""Names of Slack users by id (the core's `People.names`), for pages people read."""
 
 # Phases drawn on the chart and counted in "time in each status", in lifecycle order.
 PHASES = ("open", "investigating", "mitigating", "mitigated", "postmortem")
@@ -55,6 +59,12 @@ class Entry:
     kind_label: str
     actor: str | None
     text: str
+    """Readable text: mentions as names, links as their labels."""
+    raw: str = ""
+    """The text as Slack wrote it, for renderers that draw its links."""
+    link: str = ""
+    """The permalink of a pinned message."""
+    files: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -124,6 +134,37 @@ class PostmortemView:
     as_of: datetime
     alerts: str = ""
     """Linked alerts, e.g. `3 linked, 2 resolved`; empty when none."""
+    names: Mapping[str, str] = field(default_factory=dict)
+    """Names of the people mentioned, for rendering `<@U…>` in texts."""
+    customer_facing: bool | None = None
+    """Whether the severity means customers saw it; None when the severity does not say."""
+
+    def name(self, user_id: str | None) -> str:
+        """The name of `user_id` (its id when Slack never told us), FireFighter for None."""
+        if not user_id:
+            return "FireFighter"
+        return self.names.get(user_id) or user_id
+
+    @property
+    def impact_seconds(self) -> float | None:
+        """From impact start to mitigation (or now, when not mitigated)."""
+        start = self.started_at or self.declared_at
+        return ((self.mitigated_at or self.as_of) - start).total_seconds()
+
+    @property
+    def what_happened(self) -> str:
+        """The incident in plain words for readers outside engineering."""
+        what = self.component or "part of the service"
+        how = self.severity_description.rstrip(".") or f"a {self.severity} incident"
+        lasted = format_duration(self.impact_seconds)
+        sentence = f"{self.title}. For {lasted}, {what} was affected ({how})."
+        if self.mitigated_at is None:
+            sentence = f"{self.title}. For {lasted} so far, {what} has been affected ({how})."
+        if self.customer_facing is True:
+            sentence += " Customers were affected."
+        elif self.customer_facing is False:
+            sentence += " Customers were not affected."
+        return sentence
 
     @property
     def page_title(self) -> str:
@@ -221,9 +262,13 @@ def build_view(
     *,
     zone: ZoneInfo,
     severities: Sequence[Severity] = (),
+    names: Mapping[str, str] | None = None,
 ) -> PostmortemView:
-    """The post-mortem view of `incident` and its timeline (oldest event first)."""
+    """The post-mortem view of `incident` and its timeline (oldest event first); `names`
+    names people by Slack id (ids stay as they are when absent)."""
+    names = dict(names or {})
     described = {s.name: s.description for s in severities}
+    facing = {s.name: getattr(s, "customer_facing", None) for s in severities}
     shown = [e for e in events if e.kind not in HIDDEN_KINDS]
     entries = tuple(
         Entry(
@@ -232,17 +277,21 @@ def build_view(
             kind=e.kind,
             kind_label=KIND_LABELS.get(e.kind, e.kind.replace("_", " ").capitalize()),
             actor=e.actor,
-            text=plain_text(e.text),
+            text=slack_plain(e.text, names),
+            raw=e.text or "",
+            link=str((e.data or {}).get("permalink") or "") if e.kind == "message" else "",
+            files=tuple(str(f) for f in (e.data or {}).get("files") or ()),
         )
         for e in shown
     )
     participants: list[str] = []
     for e in shown:
-        if e.actor and e.actor not in participants:
-            participants.append(e.actor)
+        name = names.get(e.actor or "") or e.actor
+        if name and name not in participants:
+            participants.append(name)
     order = {role: i for i, role in enumerate(ROLE_LABELS)}
     roles = tuple(
-        (ROLE_LABELS.get(r.role, r.role.capitalize()), r.user_id)
+        (ROLE_LABELS.get(r.role, r.role.capitalize()), names.get(r.user_id) or r.user_id)
         for r in sorted(incident.roles, key=lambda r: (order.get(r.role, len(order)), r.role))
     )
     named = (
@@ -317,16 +366,40 @@ def build_view(
         mitigated_at=incident.mitigated_at,
         as_of=as_of,
         alerts=alerts_line(events),
+        names=names,
+        customer_facing=facing.get(incident.severity),
     )
 
 
+def people_in(incident: Incident, events: Sequence[TimelineEvent]) -> list[str]:
+    """Every user id a post-mortem of `incident` names: roles, actors, mentions."""
+    ids = [r.user_id for r in incident.roles] + [incident.declarer or ""]
+    ids += mentioned_ids(incident.description or "")
+    for event in events:
+        ids += [event.actor or "", *mentioned_ids(event.text or "")]
+    return [i for i in dict.fromkeys(ids) if i]
+
+
 def load_view(
-    session: Session, incident_id: int, *, zone: ZoneInfo, severities: Sequence[Severity] = ()
+    session: Session,
+    incident_id: int,
+    *,
+    zone: ZoneInfo,
+    severities: Sequence[Severity] = (),
+    names: Names | None = None,
 ) -> tuple[PostmortemView, str | None]:
-    """Read the incident and its timeline; also returns the page id already stored, if any."""
+    """Read the incident and its timeline; also returns the page id already stored, if any.
+
+    `names` is asked for the people involved after the read, so a slow Slack lookup never
+    holds the session open.
+    """
     incident = queries.get_incident(session, incident_id)
     events = queries.timeline(session, incident_id)
-    view = build_view(incident, events, zone=zone, severities=severities)
+    # Detached and the connection released: the lookup may wait on Slack.
+    session.expunge_all()
+    session.rollback()
+    known = names(people_in(incident, events)) if names is not None else {}
+    view = build_view(incident, events, zone=zone, severities=severities, names=known)
     return view, incident.postmortem_page_id
 
 

@@ -21,7 +21,7 @@ from firefighter.outbox import Dispatcher, Message, PermanentFailure, RetryLater
 from firefighter.outbox.models import OutboxItem
 from firefighter.postmortem.chart import chart_filename, timeline_chart
 from firefighter.postmortem.confluence import ConfluencePublisher
-from firefighter.postmortem.document import PostmortemView, load_view
+from firefighter.postmortem.document import Names, PostmortemView, load_view
 from firefighter.postmortem.files import FilePublisher
 from firefighter.postmortem.publishing import Publisher, RenderedPage
 from firefighter.postmortem.render import InvalidStorage, render_storage
@@ -77,11 +77,13 @@ class Exporter:
         publisher: Publisher,
         *,
         template: Path | None = None,
+        names: Names | None = None,
     ) -> None:
         self.settings = settings
         self.service = service
         self.publisher = publisher
         self.template = template
+        self.names = names
 
     def __call__(self, message: Message) -> None:
         """Export the incident named in the message's payload."""
@@ -90,7 +92,11 @@ class Exporter:
         try:
             with self.service.factory() as session:
                 view, known_page_id = load_view(
-                    session, incident_id, zone=settings.zone, severities=settings.severities
+                    session,
+                    incident_id,
+                    zone=settings.zone,
+                    severities=settings.severities,
+                    names=self.names,
                 )
         except NotFound as error:
             raise PermanentFailure(str(error)) from None
@@ -156,13 +162,16 @@ def register(
     service: IncidentService,
     *,
     publisher: Publisher | None = None,
+    names: Names | None = None,
 ) -> None:
-    """Deliver `effects.EXPORT_POSTMORTEM` with the publisher the settings choose."""
+    """Deliver `effects.EXPORT_POSTMORTEM` with the publisher the settings choose; `names`
+    names the people (the cache of Slack users)."""
     exporter = Exporter(
         settings,
         service,
         publisher if publisher is not None else make_publisher(settings),
         template=template_path(settings),
+        names=names,
     )
     dispatcher.register(effects.EXPORT_POSTMORTEM, exporter)
 

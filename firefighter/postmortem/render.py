@@ -36,6 +36,7 @@ from jinja2 import (
 from markupsafe import Markup
 
 from firefighter.postmortem.document import PostmortemView
+from firefighter.text import Segment, slack_segments
 
 STORAGE_TEMPLATE = "postmortem.storage.xml.j2"
 HTML_TEMPLATE = "postmortem.html.j2"
@@ -81,6 +82,11 @@ def paragraphs(text: str) -> list[list[str]]:
     """Text split into paragraphs (blank lines) of lines, for `<p>` and `<br/>`."""
     blocks = re.split(r"\n\s*\n", (text or "").replace("\r\n", "\n").strip())
     return [block.split("\n") for block in blocks if block.strip()]
+
+
+def rich(text: str, names: Any = None) -> list[list[list[Segment]]]:
+    """Slack text as paragraphs of lines of segments: mentions named, links kept as links."""
+    return [[slack_segments(line, names) for line in para] for para in paragraphs(text)]
 
 
 def _anchor(name: str) -> Markup:
@@ -172,6 +178,7 @@ def environment(custom_dir: str | None = None) -> Environment:
         keep_trailing_newline=True,
     )
     env.filters["paragraphs"] = paragraphs
+    env.filters["rich"] = rich
     env.globals["authors_boundary"] = authors_boundary
     env.globals["colours"] = STATUS_COLOURS
     return env

@@ -28,6 +28,9 @@ from firefighter.incidents.models import Incident
 from firefighter.outbox import pending_count
 
 PEOPLE = {"U01ALICE": "alice", "U02BOB": "bob", "U03CAROL": "carol"}
+# Full names as Slack profiles carry them: the post-mortem shows these, never the ids.
+SPAN_MINUTES = 45
+REAL_NAMES = {"U01ALICE": "Alice Martin", "U02BOB": "Bob Okafor", "U03CAROL": "Carol Diaz"}
 TITLE = "Checkout returns 502 for a third of requests"
 
 
@@ -60,11 +63,24 @@ class Scene:
         driver: SlackDriver,
         incidents: str,
         factory: sessionmaker[Session],
+        clock_file: Path | None = None,
     ) -> None:
         self.emulator = emulator
         self.driver = driver
         self.incidents = incidents
         self.factory = factory
+        self.clock_file = clock_file
+        # The scripted incident starts SPAN_MINUTES in the past and ends about now, so
+        # that no time the bot records is in the future of the emulator's messages.
+        self.start = time.time() - SPAN_MINUTES * 60
+        self.offset = 0.0
+
+    def at_minute(self, minute: float) -> None:
+        """Move the bot's clock (see sandbox/scripted_serve.py) to `minute` of the script."""
+        if self.clock_file is None:
+            return
+        self.offset = self.start + minute * 60 - time.time()
+        self.clock_file.write_text(f"{self.offset:.3f}")
 
     def settle(self, timeout: float = 60) -> None:
         """Wait until the bot's worker has delivered everything it decided so far."""
@@ -121,14 +137,20 @@ class Scene:
 def play(scene: Scene) -> str:
     """The script of the demo; returns the incident channel id."""
     driver, emulator = scene.driver, scene.emulator
-    driver.slash_command(f"declare {TITLE}", "U01ALICE", scene.incidents)
+    scene.at_minute(0)
+    # Support reports it in #incidents; Alice declares from that message (the shortcut
+    # prefills the form with its first line, its text and its permalink).
+    report = emulator.post_user_message(
+        scene.incidents,
+        "U03CAROL",
+        f"{TITLE}\nEU customers first, since the 14:02 deploy: "
+        "<https://grafana.example.com/d/payments|payments dashboard>. cc <@U01ALICE>",
+    )
+    driver.message_shortcut("declare_from_message", scene.incidents, report.ts, "U01ALICE")
+    # Impact began at the deploy, 9 minutes before the report.
+    started = int(time.time() + scene.offset - 9 * 60)
     driver.submit_view(
-        "U01ALICE",
-        {
-            "severity": "SEV1",
-            "description": "Payments API answers 502 since the 14:02 deploy; EU customers first.",
-            "component": "payments",
-        },
+        "U01ALICE", {"severity": "SEV1", "component": "payments", "started_at": started}
     )
     scene.settle()
     announcement = scene.announcement()
@@ -136,24 +158,40 @@ def play(scene: Scene) -> str:
         raise RuntimeError("the bot did not announce the incident")
     channel_id = next(c.id for c in emulator.channels if c.name.startswith("inc-"))
 
+    scene.at_minute(3)
     driver.click(scene.incidents, announcement.ts, "status:investigating", "U02BOB")
     scene.wait_status(channel_id, "investigating")
     scene.settle()
     driver.slash_command("role comms <@U02BOB|bob>", "U01ALICE", channel_id)
+    scene.at_minute(9)
     driver.slash_command(
         "update Error rate 34%. Suspect deploy 2026.11.27-3; rolling it back.",
         "U01ALICE",
         channel_id,
     )
     scene.settle()
+    scene.at_minute(14)
     scene.click_card(channel_id, "mitigating", "U01ALICE")
+    scene.at_minute(22)
+    # The fact that matters is said in the conversation; a 📌 puts it in the timeline.
+    emulator.add_member(channel_id, "U02BOB")
+    rollback = emulator.post_user_message(
+        channel_id,
+        "U02BOB",
+        "Rolled back 2026.11.27-3 at 14:31. <@U01ALICE> the graph is flat again.",
+        files=["error-rate.png"],
+    )
+    driver.reaction(channel_id, rollback.ts, "U01ALICE")
+    scene.settle()
+    scene.at_minute(24)
     driver.slash_command(
         "update Rollback done; error rate back under 0.1%. Watching for 15 minutes.",
         "U02BOB",
         channel_id,
     )
     scene.settle()
-    for status in ("mitigated", "postmortem", "closed"):
+    for minute, status in ((39, "mitigated"), (41, "postmortem"), (43, "closed")):
+        scene.at_minute(minute)
         scene.click_card(channel_id, status, "U01ALICE")
     return str(channel_id)
 
@@ -271,13 +309,15 @@ def run_demo(out_dir: str, console: Console, *, socket_mode: bool = False) -> No
     postmortems = folder / "postmortems"
     url = f"sqlite:///{database}"
     upgrade(url)
+    clock_file = folder / "clock-offset"
+    clock_file.write_text("0")
 
     secret = secrets.token_hex(16)
     port = _free_port()
     bot_url = f"http://127.0.0.1:{port}"
     with SlackEmulator() as emulator:
         for user_id, name in PEOPLE.items():
-            emulator.add_user(user_id, name)
+            emulator.add_user(user_id, name, display_name="", real_name=REAL_NAMES[user_id])
         incidents = emulator.add_channel("incidents", members=list(PEOPLE))
         env = {
             **os.environ,
@@ -300,7 +340,14 @@ def run_demo(out_dir: str, console: Console, *, socket_mode: bool = False) -> No
         )
         log = (folder / "serve.log").open("wb")
         server = subprocess.Popen(
-            [sys.executable, "-m", "firefighter.cli", "serve", "--port", str(port)],
+            # `serve` on a scripted clock the play moves forward (see Scene.at_minute).
+            [
+                sys.executable,
+                "-m",
+                "firefighter.sandbox.scripted_serve",
+                str(clock_file),
+                str(port),
+            ],
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -312,7 +359,7 @@ def run_demo(out_dir: str, console: Console, *, socket_mode: bool = False) -> No
                 emulator.socket_mode.wait_connected(timeout=30)
                 driver.socket_mode = True
             engine = make_engine(url)
-            scene = Scene(emulator, driver, incidents, make_session_factory(engine))
+            scene = Scene(emulator, driver, incidents, make_session_factory(engine), clock_file)
             try:
                 channel_id = play(scene)
             finally:

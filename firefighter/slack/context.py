@@ -13,6 +13,7 @@ from firefighter.incidents import lifecycle
 from firefighter.incidents.alerts import AlertService, linked_counts
 from firefighter.incidents.followup_queries import counts
 from firefighter.incidents.followups import FollowUpService
+from firefighter.incidents.messages import MessageService
 from firefighter.incidents.models import Incident
 from firefighter.incidents.service import IncidentService
 from firefighter.settings import Settings
@@ -48,6 +49,7 @@ class SlackContext:
     client: WebClient
     alerts: AlertService | None = None
     followups: FollowUpService | None = None
+    messages: MessageService | None = None
 
     @property
     def factory(self) -> sessionmaker[Session]:

@@ -171,8 +171,9 @@ def test_milestones_and_metrics_are_differences_of_milestones() -> None:
         for tr in root.iter("tr")
         if len(tr.findall("td")) >= 2
     }
-    assert table["Impact started"] == ["2026-03-02 08:40:00", "2026-03-02 09:40:00 CET"]
-    assert table["Declared"] == ["2026-03-02 09:00:00", "2026-03-02 10:00:00 CET"]
+    # The configured zone first, UTC beside.
+    assert table["Impact started"] == ["2026-03-02 09:40:00 CET", "2026-03-02 08:40:00"]
+    assert table["Declared"] == ["2026-03-02 10:00:00 CET", "2026-03-02 09:00:00"]
     assert table["Time to detect"] == ["detected − started", "15 min"]
     assert table["Time to acknowledge"] == ["acknowledged − declared", "3 min"]
     assert table["Time to mitigate"] == ["mitigated − started", "1 h 10 min"]
@@ -187,14 +188,14 @@ def test_timeline_table_in_utc_and_local_time_without_its_own_publication() -> N
         if len(tr.findall("td")) == 5
     ]
     assert timeline[0][:4] == [
-        "2026-03-02 09:00:00",
         "2026-03-02 10:00:00 CET",
+        "2026-03-02 09:00:00",
         "U_ALICE",
         "Declared",
     ]
     assert [
-        "2026-03-02 09:03:00",
         "2026-03-02 10:03:00 CET",
+        "2026-03-02 09:03:00",
         "U_ALICE",
         "Role",
         "Incident commander: @U_BOB",

@@ -353,6 +353,40 @@ class SlackDriver:
             channel_id, message, user_id, action, timestamp=timestamp, signature=signature
         )
 
+    def click_in_view(self, view_id: str, action_id: str, user_id: str) -> BotResponse:
+        """Click a button of a view (a modal, or a Home tab) the bot published."""
+        view = self._target_view(user_id, view_id)
+        for block in view.view.get("blocks") or []:
+            for button in block.get("elements") or []:
+                if button.get("type") == "button" and button.get("action_id") == action_id:
+                    break
+            else:
+                continue
+            break
+        else:
+            raise LookupError(f"view {view_id} has no button {action_id!r}")
+        action = {
+            "type": "button",
+            "action_id": action_id,
+            "block_id": block.get("block_id", ""),
+            "text": copy.deepcopy(button.get("text") or plain("")),
+            "value": button.get("value", ""),
+            "action_ts": self._action_ts(),
+        }
+        payload = {
+            "type": "block_actions",
+            "user": self._user_obj(user_id),
+            "api_app_id": self.emulator.app_id,
+            "token": self.verification_token,
+            "container": {"type": "view", "view_id": view.id},
+            "trigger_id": self._trigger(user_id),
+            "team": self._team(),
+            "view": copy.deepcopy(view.view),
+            "actions": [action],
+        }
+        self.emulator.note_user_action("click", None, user_id, f"clicked [{action_id}]")
+        return self._post_payload(payload)
+
     # -- views -------------------------------------------------------------
 
     def _target_view(self, user_id: str, view_id: str | None) -> View:
@@ -503,6 +537,61 @@ class SlackDriver:
             event["thread_ts"] = stored.thread_ts
             event["parent_user_id"] = stored.parent_user_id
         return self.event(event, **overrides)
+
+    def reaction(
+        self, channel_id: str, message_ts: str, user_id: str, name: str = "pushpin"
+    ) -> BotResponse:
+        """A person adds an emoji to a stored message: stored, then sent as `reaction_added`."""
+        message = self.emulator.add_user_reaction(channel_id, message_ts, user_id, name)
+        channel = self.emulator.channel(channel_id)
+        item = {
+            "type": "message",
+            "channel": channel_id,
+            "ts": message_ts,
+            "channel_type": "group" if channel.is_private else "channel",
+        }
+        event = {"type": "reaction_added", "user": user_id, "reaction": name, "item": item}
+        if message.user:
+            # Absent for messages no user wrote (incoming webhooks), as Slack does.
+            event["item_user"] = message.user
+        return self.event(event)
+
+    def app_home_opened(self, user_id: str) -> BotResponse:
+        """A person opens the app's Home tab (`app_home_opened`, with the view published)."""
+        view = self.emulator.home_view(user_id)
+        event: dict[str, Any] = {
+            "type": "app_home_opened",
+            "user": user_id,
+            "channel": self.emulator.open_im_id(user_id),
+            "tab": "home",
+        }
+        if view is not None:
+            event["view"] = copy.deepcopy(view.view)
+        self.emulator.note_user_action("home", None, user_id, "opened the Home tab")
+        return self.event(event)
+
+    def message_shortcut(
+        self, callback_id: str, channel_id: str, message_ts: str, user_id: str
+    ) -> BotResponse:
+        """Run a message shortcut (`message_action`) on a stored message, as `user_id`."""
+        message = self._message(channel_id, message_ts)
+        payload = {
+            "type": "message_action",
+            "token": self.verification_token,
+            "action_ts": self._action_ts(),
+            "team": self._team(),
+            "user": self._user_obj(user_id),
+            "channel": {"id": channel_id, "name": self._channel_name(channel_id)},
+            "is_enterprise_install": False,
+            "enterprise": None,
+            "callback_id": callback_id,
+            "trigger_id": self._trigger(user_id),
+            "response_url": self._response_url(channel_id, user_id),
+            "message_ts": message_ts,
+            "message": message.to_api(),
+        }
+        self.emulator.note_user_action("shortcut", channel_id, user_id, f"shortcut {callback_id}")
+        return self._post_payload(payload)
 
     def url_verification(
         self, challenge: str, *, timestamp: int | None = None, signature: str | None = None

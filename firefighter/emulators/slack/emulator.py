@@ -26,6 +26,7 @@ from firefighter.emulators.slack.model import (
 )
 from firefighter.emulators.slack.pins_bookmarks import PinsBookmarksApi
 from firefighter.emulators.slack.rate_limits import RateLimiter
+from firefighter.emulators.slack.reactions import ReactionsApi
 from firefighter.emulators.slack.response_url import ResponseUrlApi
 from firefighter.emulators.slack.scopes import ScopeRules, find_manifest, manifest_scopes
 from firefighter.emulators.slack.socket_mode import SocketModeServer
@@ -43,6 +44,7 @@ class SlackEmulator(
     ConversationsApi,
     ChatApi,
     PinsBookmarksApi,
+    ReactionsApi,
     ViewsApi,
     UsersApi,
     FilesApi,
@@ -126,6 +128,9 @@ class SlackEmulator(
             "pins.add": self._pins_add,
             "pins.remove": self._pins_remove,
             "pins.list": self._pins_list,
+            "reactions.add": self._reactions_add,
+            "reactions.remove": self._reactions_remove,
+            "reactions.get": self._reactions_get,
             "bookmarks.add": self._bookmarks_add,
             "bookmarks.edit": self._bookmarks_edit,
             "bookmarks.remove": self._bookmarks_remove,
@@ -194,8 +199,9 @@ class SlackEmulator(
         real_name: str | None = None,
         email: str | None = None,
         is_bot: bool = False,
+        display_name: str | None = None,
     ) -> User:
-        """Create (or replace) a workspace member."""
+        """Create (or replace) a workspace member; `display_name` defaults to `name`."""
         user = User(
             id=user_id,
             name=name,
@@ -203,10 +209,19 @@ class SlackEmulator(
             tz=tz,
             is_bot=is_bot,
             email=email if email is not None else f"{name}@example.com",
+            display_name=display_name,
         )
         with self._lock:
             self._users[user_id] = user
         return copy.deepcopy(user)
+
+    def deactivate_user(self, user_id: str) -> None:
+        """Deactivate an account: users.info then answers `deleted: true`, as Slack does."""
+        with self._lock:
+            user = self._users.get(user_id)
+            if user is None:
+                raise KeyError(f"no user {user_id!r} in the emulator")
+            user.deleted = True
 
     def add_usergroup(
         self, group_id: str, handle: str, user_ids: Iterable[str], *, name: str = ""
@@ -248,15 +263,31 @@ class SlackEmulator(
             self._require_channel(channel_id).members.add(user_id)
 
     def post_user_message(
-        self, channel_id: str, user_id: str, text: str, thread_ts: str | None = None
+        self,
+        channel_id: str,
+        user_id: str,
+        text: str,
+        thread_ts: str | None = None,
+        *,
+        files: Iterable[str] = (),
     ) -> Message:
-        """Store a message written by a human (the driver turns it into an event)."""
+        """Store a message written by a human (the driver turns it into an event); `files`
+        names files shared with it."""
         with self._lock:
             channel = self._require_channel(channel_id)
             if user_id not in channel.members:
                 raise ValueError(f"{user_id} is not a member of {channel_id}")
+            shared = [
+                {"id": self._next_id("F"), "name": name, "title": name, "user": user_id}
+                for name in files
+            ]
             message = Message(
-                ts=self._new_ts(), user=user_id, text=text, blocks=[], team=self.team_id
+                ts=self._new_ts(),
+                user=user_id,
+                text=text,
+                blocks=[],
+                team=self.team_id,
+                files=shared,
             )
             if thread_ts is not None:
                 self._attach_reply(channel, message, thread_ts)

@@ -39,6 +39,9 @@ class User:
     tz: str
     is_bot: bool = False
     email: str = ""
+    display_name: str | None = None
+    """The profile's display name; None means the user never set one (Slack sends "")."""
+    deleted: bool = False
 
 
 @dataclass
@@ -88,6 +91,7 @@ class Message:
     reply_broadcast: bool = False
     response_type: str | None = None
     posted_at: float = 0.0
+    reactions: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def is_reply(self) -> bool:
@@ -133,6 +137,8 @@ class Message:
             out["latest_reply"] = self.latest_reply
         if self.edited_ts:
             out["edited"] = {"user": self.user, "ts": self.edited_ts}
+        if self.reactions:
+            out["reactions"] = copy.deepcopy(self.reactions)
         return out
 
 

@@ -63,8 +63,10 @@ class UsersApi(EmulatorState):
         profile: dict[str, Any] = {
             "real_name": user.real_name,
             "real_name_normalized": user.real_name,
-            "display_name": user.name,
-            "display_name_normalized": user.name,
+            "display_name": user.name if user.display_name is None else user.display_name,
+            "display_name_normalized": user.name
+            if user.display_name is None
+            else user.display_name,
             "first_name": first,
             "last_name": last,
             "email": user.email,
@@ -78,7 +80,7 @@ class UsersApi(EmulatorState):
             "id": user.id,
             "team_id": self.team_id,
             "name": user.name,
-            "deleted": False,
+            "deleted": user.deleted,
             "real_name": user.real_name,
             "tz": user.tz,
             "tz_label": tz_label,

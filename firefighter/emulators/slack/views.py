@@ -50,6 +50,20 @@ class ViewsApi(EmulatorState):
                 return None
             return copy.deepcopy(max(mine, key=lambda v: v.updated_at))
 
+    def home_view(self, user_id: str) -> View | None:
+        """The Home tab published for `user_id` (views.publish), or None."""
+        with self._lock:
+            for view in self._views.values():
+                if view.user_id == user_id and view.view.get("type") == "home":
+                    return copy.deepcopy(view)
+            return None
+
+    def open_im_id(self, user_id: str) -> str:
+        """The id of the bot's direct-message channel with `user_id` (opened if needed)."""
+        with self._lock:
+            channel, _existed = self._open_im(user_id)
+            return channel.id
+
     def issue_trigger_id(self, user_id: str) -> str:
         """Register a fresh trigger_id for a user (valid once, for `trigger_ttl` seconds)."""
         with self._lock:

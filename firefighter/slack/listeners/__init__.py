@@ -8,6 +8,7 @@ from firefighter.slack.context import SlackContext
 from firefighter.slack.listeners.actions import register as register_actions
 from firefighter.slack.listeners.commands import register as register_commands
 from firefighter.slack.listeners.events import register as register_events
+from firefighter.slack.listeners.shortcuts import register as register_shortcuts
 from firefighter.slack.listeners.views import register as register_views
 
 
@@ -17,3 +18,4 @@ def register_all(app: App, ctx: SlackContext) -> None:
     register_actions(app, ctx)
     register_views(app, ctx)
     register_events(app, ctx)
+    register_shortcuts(app, ctx)

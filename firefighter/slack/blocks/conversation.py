@@ -1,0 +1,122 @@
+"""Block Kit for the conversation features: the "which incident?" form and the App Home."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    DividerBlock,
+    HeaderBlock,
+    InputBlock,
+    Option,
+    SectionBlock,
+    StaticSelectElement,
+)
+from slack_sdk.models.views import View
+
+from firefighter.incidents.models import Incident
+from firefighter.slack.blocks.common import MAX_BLOCKS, OPTION_MAX, md, modal, plain
+from firefighter.slack.blocks.incident import status_label, title_line
+from firefighter.slack.mrkdwn import escape
+from firefighter.text import truncate
+
+PICK_CALLBACK = "add_to_timeline_pick"
+HOME_DECLARE = "home_declare"
+OPTIONS_MAX = 100  # a static_select offers at most 100 options
+
+
+def message_ref(channel_id: str, ts: str) -> str:
+    """The private metadata naming a message: its channel and ts."""
+    return json.dumps({"channel": channel_id, "ts": ts})
+
+
+def parse_message_ref(value: str) -> tuple[str, str]:
+    """The channel and ts in `message_ref`'s output; ValueError if it is not that."""
+    data = json.loads(value or "{}")
+    if not isinstance(data, dict) or not data.get("channel") or not data.get("ts"):
+        raise ValueError("not a message reference")
+    return str(data["channel"]), str(data["ts"])
+
+
+def pick_incident_modal(incidents: Sequence[Incident], channel_id: str, ts: str) -> View:
+    """Asks which open incident a message from another channel belongs to."""
+    options = [
+        Option(value=str(i.id), text=plain(f"{i.severity} {title_line(i)}", OPTION_MAX))
+        for i in incidents[:OPTIONS_MAX]
+    ]
+    blocks: list[Block] = [
+        SectionBlock(text=md("Add this message to the timeline of which incident?")),
+        InputBlock(
+            block_id="incident",
+            label=plain("Incident", 2000),
+            element=StaticSelectElement(action_id="incident", options=options),
+        ),
+    ]
+    return modal(
+        callback_id=PICK_CALLBACK,
+        title="Add to timeline",
+        submit="Add",
+        private_metadata=message_ref(channel_id, ts),
+        blocks=blocks,
+    )
+
+
+@dataclass(frozen=True)
+class HomeState:
+    """What one person's Home tab shows."""
+
+    user_id: str
+    open_incidents: Sequence[Incident]
+    mine: Sequence[tuple[Incident, Sequence[str]]]
+    """The user's open incidents, with the roles they hold there."""
+
+
+def _line(incident: Incident) -> str:
+    channel = f"<#{incident.channel_id}>" if incident.channel_id else "(no channel yet)"
+    lock = ":lock: " if incident.private else ""
+    return truncate(
+        f"{lock}*{incident.severity}* {status_label(incident.status)} "
+        f"{escape(title_line(incident))} — {channel}",
+        500,
+    )
+
+
+def home_view(state: HomeState) -> View:
+    """The Home tab: a declare button, open incidents (most severe first), and mine."""
+    blocks: list[Block] = [
+        HeaderBlock(text=plain("FireFighter", 150)),
+        ActionsBlock(
+            block_id="home_actions",
+            elements=[
+                ButtonElement(
+                    text=plain("Declare an incident", 75),
+                    action_id=HOME_DECLARE,
+                    style="danger",
+                )
+            ],
+        ),
+        DividerBlock(),
+        HeaderBlock(text=plain(f"Open incidents ({len(state.open_incidents)})", 150)),
+    ]
+    if not state.open_incidents:
+        blocks.append(SectionBlock(text=md(":sunny: No open incidents.")))
+    for incident in state.open_incidents[:20]:
+        blocks.append(SectionBlock(text=md(_line(incident))))
+    if len(state.open_incidents) > 20:
+        more = len(state.open_incidents) - 20
+        blocks.append(ContextBlock(elements=[md(f"…and {more} more: `/incident list`.")]))
+    blocks += [DividerBlock(), HeaderBlock(text=plain("Yours", 150))]
+    if not state.mine:
+        blocks.append(
+            SectionBlock(text=md("You hold no role in an open incident and declared none."))
+        )
+    for incident, roles in state.mine[:15]:
+        held = ", ".join(roles) if roles else "member"
+        blocks.append(SectionBlock(text=md(f"{_line(incident)}\nYou: {escape(held)}")))
+    return View(type="home", blocks=blocks[:MAX_BLOCKS])

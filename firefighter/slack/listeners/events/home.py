@@ -1,0 +1,63 @@
+"""Events API: `app_home_opened` publishes that person's Home tab.
+
+Published when someone opens it (no polling of every user), and at most once per person
+every `HOME_MIN_SECONDS`: Slack sends the event again each time the tab is shown.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from firefighter.incidents import queries
+from firefighter.incidents.service import ROLES
+from firefighter.slack.blocks.conversation import HomeState, home_view
+from firefighter.slack.context import SlackContext
+
+log = logging.getLogger(__name__)
+
+HOME_MIN_SECONDS = 5.0
+
+
+def home_state(ctx: SlackContext, user_id: str) -> HomeState:
+    """What `user_id` may see: open incidents (private ones only for members), and theirs."""
+    with ctx.factory() as session:
+        found = queries.list_incidents(
+            session, active_only=True, severity_order=ctx.settings.severity_names
+        )
+        visible = queries.visible_to(session, found, user_id)
+    mine = []
+    for incident in visible:
+        roles = [ROLES.get(r.role, r.role).lower() for r in incident.roles if r.user_id == user_id]
+        if roles or incident.declarer == user_id:
+            mine.append((incident, roles))
+    return HomeState(user_id=user_id, open_incidents=visible, mine=mine)
+
+
+def register(app: App, ctx: SlackContext) -> None:
+    """Listen to `app_home_opened` on the Home tab."""
+    last: dict[str, float] = {}
+    lock = threading.Lock()
+
+    @app.event("app_home_opened")
+    def opened(ack: Ack, event: dict[str, Any], client: WebClient) -> None:
+        ack()
+        user_id = str(event.get("user") or "")
+        if event.get("tab", "home") != "home" or not user_id:
+            return
+        now = time.monotonic()
+        with lock:
+            if now - last.get(user_id, -HOME_MIN_SECONDS) < HOME_MIN_SECONDS:
+                return
+            last[user_id] = now
+        view = home_view(home_state(ctx, user_id))
+        try:
+            client.views_publish(user_id=user_id, view=view)
+        except SlackApiError as error:
+            log.warning("views.publish for %s: %s", user_id, error.response.get("error"))

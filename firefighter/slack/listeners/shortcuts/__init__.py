@@ -1,0 +1,13 @@
+"""Message shortcuts: add a message to a timeline, declare an incident from a message."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from firefighter.slack.context import SlackContext
+from firefighter.slack.listeners.shortcuts.timeline import register as register_timeline
+
+
+def register(app: App, ctx: SlackContext) -> None:
+    """Attach this surface's listeners to `app`."""
+    register_timeline(app, ctx)
