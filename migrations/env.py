@@ -9,8 +9,8 @@ from sqlalchemy import pool
 # see only the tables imported here.
 import firefighter.gameday.models
 import firefighter.incidents.alert_models
-import firefighter.incidents.followup_models
 import firefighter.incidents.conversation_models
+import firefighter.incidents.followup_models
 import firefighter.incidents.models
 import firefighter.outbox.models  # noqa: F401
 from firefighter.db import Base, make_engine

@@ -6,8 +6,8 @@ from slack_bolt import App
 
 from firefighter.slack.context import SlackContext
 from firefighter.slack.listeners.views.alerts import register as register_alerts
-from firefighter.slack.listeners.views.followups import register as register_followups
 from firefighter.slack.listeners.views.conversation import register as register_conversation
+from firefighter.slack.listeners.views.followups import register as register_followups
 from firefighter.slack.listeners.views.incident import register as register_incident
 from firefighter.slack.listeners.views.reminders import register as register_reminders
 
