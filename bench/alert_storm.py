@@ -3,9 +3,9 @@
 One `serve` (the real WSGI app behind waitress, 8 threads) with its outbox worker (2 delivery
 threads) on a fresh database, talking to the Slack emulator. Webhook n goes to group n % 20
 and carries every alert of that group so far, as Alertmanager re-sends a whole group: 50
-distinct alerts per group, 1,000 in all. The emulator has no per-method rate-limit tiers, so
-Slack's limits are stood in for by 429 answers (Retry-After 1 s) on `--rate-429` of chat.*
-calls (10 % by default).
+distinct alerts per group, 1,000 in all. The emulator applies Slack's per-method rate-limit
+tiers (`chat.postMessage` about 1/s per channel, `chat.update` Tier 3); `--rate-429` adds
+random 429s (Retry-After 1 s) on chat.* calls on top (none by default).
 
 When the outbox is empty the bench reads the alerts channel: one card per group, each drawn
 with its 50 alerts. Printed: webhook answer p50/p99, cards posted, duplicates, Slack calls.
@@ -83,7 +83,8 @@ def main() -> None:
     parser.add_argument("--webhooks", type=int, default=1000)
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--groups", type=int, default=20)
-    parser.add_argument("--rate-429", type=float, default=0.1)
+    # Random 429s on top of the tiers, as a busy workspace shares them with other apps.
+    parser.add_argument("--rate-429", type=float, default=0.0)
     parser.add_argument("--database-url", default=None)
     args = parser.parse_args()
     # Each 429 is logged as a retried delivery; the summary counts them instead.
@@ -92,7 +93,8 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="alert-storm-"))
     url = args.database_url or f"sqlite:///{folder / 'storm.db'}"
     upgrade(url)
-    emulator = SlackEmulator().start()
+    # Slack's per-method rate-limit tiers, as the issue asks of this benchmark.
+    emulator = SlackEmulator(rate_limits=True).start()
     alerts_channel = emulator.add_channel("alerts")
     incidents_channel = emulator.add_channel("incidents")
     settings = Settings(
