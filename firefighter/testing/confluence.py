@@ -1,21 +1,4 @@
-"""Kept for compatibility: re-exports `firefighter.emulators.confluence`."""
+"""Kept for compatibility: the Confluence emulator is `firefighter.emulators.confluence`."""
 
-from firefighter.emulators.confluence import (
-    NAMESPACES,
-    Attachment,
-    ConfluenceEmulator,
-    Fault,
-    Page,
-    Version,
-    storage_error,
-)
-
-__all__ = [
-    "NAMESPACES",
-    "Attachment",
-    "ConfluenceEmulator",
-    "Fault",
-    "Page",
-    "Version",
-    "storage_error",
-]
+from firefighter.emulators.confluence import *  # noqa: F403
+from firefighter.emulators.confluence import __all__ as __all__

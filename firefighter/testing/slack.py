@@ -1,45 +1,4 @@
-"""Kept for compatibility: re-exports `firefighter.emulators.slack`."""
+"""Kept for compatibility: the Slack emulator and driver are `firefighter.emulators.slack`."""
 
-from firefighter.emulators.slack import (
-    BotResponse,
-    Call,
-    Channel,
-    FaultConfig,
-    Message,
-    MessageVersion,
-    ResponsePost,
-    SlackDriver,
-    SlackEmulator,
-    SlackError,
-    TranscriptEntry,
-    UploadedFile,
-    User,
-    Usergroup,
-    View,
-    blocks_text,
-    channel_name_error,
-    validate_blocks,
-    validate_view,
-)
-
-__all__ = [
-    "BotResponse",
-    "Call",
-    "Channel",
-    "FaultConfig",
-    "Message",
-    "MessageVersion",
-    "ResponsePost",
-    "SlackDriver",
-    "SlackEmulator",
-    "SlackError",
-    "TranscriptEntry",
-    "UploadedFile",
-    "User",
-    "Usergroup",
-    "View",
-    "blocks_text",
-    "channel_name_error",
-    "validate_blocks",
-    "validate_view",
-]
+from firefighter.emulators.slack import *  # noqa: F403
+from firefighter.emulators.slack import __all__ as __all__
