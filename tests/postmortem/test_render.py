@@ -23,7 +23,7 @@ from firefighter.postmortem.render import (
     render_html,
     render_storage,
 )
-from firefighter.settings import DEFAULT_SEVERITIES, ConfigError
+from firefighter.settings import DEFAULT_SEVERITIES, ConfigError, Severity
 from firefighter.text import format_duration
 
 AC = "{http://atlassian.com/content}"
@@ -58,13 +58,15 @@ def make_view(
     drill: bool = False,
     zone: str = "Europe/Paris",
     closed: bool = False,
+    severity: str = "SEV2",
+    severities: list[Severity] = DEFAULT_SEVERITIES,
 ) -> PostmortemView:
     incident = Incident(
         id=42,
         title=title,
         description=description,
         status="closed" if closed else "postmortem",
-        severity="SEV2",
+        severity=severity,
         component="payments",
         private=False,
         drill=drill,
@@ -98,7 +100,7 @@ def make_view(
     if closed:
         events.append(event(26 * 60, "closed", "U_BOB", "Closed (resolved)", to="closed"))
     events.sort(key=lambda e: e.at)
-    return build_view(incident, events, zone=ZoneInfo(zone), severities=DEFAULT_SEVERITIES)
+    return build_view(incident, events, zone=ZoneInfo(zone), severities=severities)
 
 
 def summary_rows(root: ET.Element) -> dict[str, ET.Element]:
@@ -155,6 +157,27 @@ def test_summary_panel_shows_status_lozenge_roles_participants_and_duration() ->
     assert text_of(rows["Participants"]) == "U_ALICE, U_BOB, U_DAVE"
     assert text_of(rows["Duration"]) == "1 d 2 h"
     assert text_of(rows["Closure reason"]) == "resolved"
+
+
+def what_happened(view: PostmortemView) -> str:
+    """The "What happened" paragraph of the storage body, checked to be in the HTML too."""
+    root = parse(render_storage(view))
+    paragraph = next(text_of(p) for p in root.iter("p") if view.title in text_of(p))
+    assert paragraph in render_html(view)
+    return paragraph
+
+
+def test_what_happened_says_whether_customers_were_affected() -> None:
+    # By default SEV1/SEV2 are customer-facing, SEV5 is internal, SEV3/SEV4 do not say.
+    assert what_happened(make_view(severity="SEV2")).endswith("Customers were affected.")
+    assert what_happened(make_view(severity="SEV5")).endswith("Customers were not affected.")
+    assert "Customers" not in what_happened(make_view(severity="SEV3"))
+    # A configured severity without the key (older FIREFIGHTER_SEVERITIES) stays quiet.
+    legacy = [Severity.model_validate({"name": "SEV2", "description": "Major"})]
+    assert legacy[0].customer_facing is None
+    assert "Customers" not in what_happened(make_view(severities=legacy))
+    internal = [Severity(name="SEV2", description="Major", customer_facing=False)]
+    assert what_happened(make_view(severities=internal)).endswith("Customers were not affected.")
 
 
 def test_status_colour_follows_the_state() -> None:
