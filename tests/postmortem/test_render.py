@@ -141,6 +141,37 @@ def test_hostile_text_stays_text_in_well_formed_xml() -> None:
     assert "\x01" not in body and "\x0b" not in body
 
 
+def test_bare_urls_become_links_and_hostile_ones_stay_well_formed() -> None:
+    updates = [
+        "Rolled back, see https://grafana.example/d/1?a=1&b=2&amp;c=3. Then (https://x.example/)",
+        'https://evil.example/"><script>alert(1)</script> and javascript:alert(1) '
+        "https://q.example/?x=]]>&y=<b>",
+        "Not a link: http:// nor ftp://files.example",
+    ]
+    view = make_view(description="Reported at https://status.example/incidents/7", updates=updates)
+    storage = render_storage(view)
+    root = parse(storage)  # well-formed despite the hostile URLs
+    hrefs = [a.get("href") for a in root.iter("a")]
+    assert hrefs == [
+        "https://status.example/incidents/7",
+        "https://grafana.example/d/1?a=1&b=2&c=3",
+        "https://x.example/",
+        "https://evil.example/",
+        "https://q.example/?x=]]",
+    ]
+    anchors = {a.get("href"): text_of(a) for a in root.iter("a")}
+    assert anchors["https://x.example/"] == "https://x.example/"  # the ")" stays outside
+    cells = [text_of(td) for td in root.iter("td")]
+    assert any('"><script>alert(1)</script> and javascript:alert(1)' in c for c in cells)
+    assert not list(root.iter("script")) and not list(root.iter("b"))
+    html = render_html(view)
+    assert '<a href="https://grafana.example/d/1?a=1&amp;b=2&amp;c=3">' in html
+    evil = '<a href="https://evil.example/">https://evil.example/</a>&#34;&gt;&lt;script&gt;'
+    assert evil in html
+    assert "<script>alert" not in html and 'href="javascript' not in html
+    assert "ftp://files.example</a>" not in html  # only http(s) are linked
+
+
 def test_summary_panel_shows_status_lozenge_roles_participants_and_duration() -> None:
     root = parse(render_storage(make_view(closed=True)))
     rows = summary_rows(root)
