@@ -203,7 +203,8 @@ def wsgi_app(core: Core, bolt: App, metrics: Metrics | None = None) -> WSGIApp:
 
 def _publish_gameday(core: Core, gamedays: GameDays) -> Callable[[int], tuple[str, str]]:
     def publish(gameday_id: int) -> tuple[str, str]:
-        published = publish_gameday(core.settings, gamedays, gameday_id)
+        # The report names the players as post-mortems do: the users cache, then users.info.
+        published = publish_gameday(core.settings, gamedays, gameday_id, names=core.people.names)
         return published.page_id, published.url
 
     return publish

@@ -21,6 +21,10 @@ class Severity(BaseModel):
     postmortem_required: bool = False
     # Minutes without an update before the commander is nudged; None means never.
     reminder_minutes: int | None = None
+    # Whether an incident of this severity is one customers saw; the post-mortem's "What
+    # happened" says so to readers outside engineering. None: the severity does not tell (an
+    # older FIREFIGHTER_SEVERITIES without the key parses as before), and the page keeps quiet.
+    customer_facing: bool | None = None
 
     @field_validator("name")
     @classmethod
@@ -36,12 +40,14 @@ DEFAULT_SEVERITIES: list[Severity] = [
         description="Critical: the whole service or most customers are affected",
         postmortem_required=True,
         reminder_minutes=30,
+        customer_facing=True,
     ),
     Severity(
         name="SEV2",
         description="Major: a key feature is down or many customers are affected",
         postmortem_required=True,
         reminder_minutes=60,
+        customer_facing=True,
     ),
     Severity(
         name="SEV3",
@@ -49,7 +55,8 @@ DEFAULT_SEVERITIES: list[Severity] = [
         reminder_minutes=240,
     ),
     Severity(name="SEV4", description="Low: little customer impact"),
-    Severity(name="SEV5", description="Cosmetic or internal only"),
+    # SEV3 and SEV4 may or may not reach customers: the page does not guess.
+    Severity(name="SEV5", description="Cosmetic or internal only", customer_facing=False),
 ]
 
 DEFAULT_COMPONENTS = ["api", "web", "mobile", "payments", "search", "database", "infrastructure"]

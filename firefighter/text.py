@@ -131,6 +131,47 @@ def slack_segments(text: str, names: Mapping[str, str] | None = None) -> list[Se
     return merged
 
 
+# A URL typed as plain text: http(s) up to whitespace or a character no URL carries raw.
+_BARE_URL = re.compile(r"https?://[^\s<>\"'`]+", re.IGNORECASE)
+# Punctuation that ends a sentence rather than the URL it follows ("see https://x.").
+_TRAILING = ".,;:!?*_~"
+
+
+def _url_end(url: str) -> str:
+    """`url` without the sentence's punctuation, and without a `)` it did not open."""
+    while url:
+        unopened = url[-1] == ")" and url.count(")") > url.count("(")
+        if url[-1] not in _TRAILING and not unopened:
+            break
+        url = url[:-1]
+    return url
+
+
+def bare_links(segments: list[Segment]) -> list[Segment]:
+    """`segments` with the http(s) URLs typed as plain text made links too.
+
+    Text typed in a modal (or a URL Slack did not wrap) carries no `<…>`; a reader still
+    expects to click it. Only http and https are linked, never `javascript:` or the like.
+    """
+    out: list[Segment] = []
+    for segment in segments:
+        if segment.href is not None:
+            out.append(segment)
+            continue
+        position = 0
+        for match in _BARE_URL.finditer(segment.text):
+            url = _url_end(match.group(0))
+            if "://" not in url or url.endswith("://"):
+                continue
+            if match.start() > position:
+                out.append(Segment(segment.text[position : match.start()]))
+            out.append(Segment(url, url))
+            position = match.start() + len(url)
+        if position < len(segment.text):
+            out.append(Segment(segment.text[position:]))
+    return out
+
+
 def slack_plain(text: str, names: Mapping[str, str] | None = None) -> str:
     """Slack message text as plain words (links as their labels), for tables and charts."""
     return "".join(s.text for s in slack_segments(text, names))

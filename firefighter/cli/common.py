@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from firefighter.bootstrap import Core, build_core, safe_url
 from firefighter.db import DatabaseUnavailable, NotMigrated
@@ -55,3 +56,18 @@ def core() -> Iterator[Core]:
             yield opened
         finally:
             opened.close()
+
+
+def person_namer(opened: Core, user_ids: Iterable[str | None]) -> Callable[[str | None], str]:
+    """Who a table row names: the cached name of a Slack user, its id when Slack never named
+    it, `-` for nobody; escaped for Rich, since a name is text its owner chose.
+
+    Tables are for people (JSON keeps the ids DESIGN fixes). The command asks the users cache
+    only: a listing should not wait on Slack, and the bot refreshes the cache as it works.
+    """
+    names = opened.people.names(u for u in user_ids if u)
+
+    def name(user_id: str | None) -> str:
+        return escape(names.get(user_id) or user_id) if user_id else "-"
+
+    return name

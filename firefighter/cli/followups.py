@@ -11,7 +11,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from firefighter.cli.common import core, fail, out
+from firefighter.cli.common import core, fail, out, person_namer
 from firefighter.incidents.followups import followup_json, list_followups
 
 app = typer.Typer(help="Read the incidents' follow-ups.", no_args_is_help=True)
@@ -34,6 +34,7 @@ def followup_list(
             for f in list_followups(session, incident_id=incident, open_only=open_only)
         ]
         zone = opened.settings.zone
+        owner = person_namer(opened, (r["owner"] for r in rows))
     if format == "json":
         sys.stdout.write(json.dumps(rows, indent=2) + "\n")
         return
@@ -48,7 +49,7 @@ def followup_list(
             str(row["id"]),
             f"INC-{row['incident_id']}",
             escape(row["title"]),
-            row["owner"] or "-",
+            owner(row["owner"]),
             row["due"] or "-",
             row["status"],
             row["jira_key"] or "-",

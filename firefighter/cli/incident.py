@@ -10,8 +10,9 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from firefighter.cli.common import core, fail, handled, out
+from firefighter.cli.common import core, fail, handled, out, person_namer
 from firefighter.incidents import queries
+from firefighter.text import mentioned_ids, slack_plain
 
 app = typer.Typer(help="Read incidents.", no_args_is_help=True)
 
@@ -27,9 +28,10 @@ def incident_list(
     with core() as opened, opened.factory() as session:
         incidents = queries.list_incidents(session, status=status)
         rows = [queries.incident_json(i) for i in incidents]
-    if format == "json":
-        sys.stdout.write(json.dumps(rows, indent=2) + "\n")
-        return
+        if format == "json":
+            sys.stdout.write(json.dumps(rows, indent=2) + "\n")
+            return
+        name = person_namer(opened, (r["commander"] for r in rows))
     if not rows:
         out.print("No incidents.")
         return
@@ -42,7 +44,7 @@ def incident_list(
             row["severity"],
             row["status"],
             escape(title),
-            row["commander"] or "-",
+            name(row["commander"]),
             row["channel_id"] or "-",
             (row["created_at"] or "")[:16].replace("T", " "),
         )
@@ -62,19 +64,28 @@ def incident_show(
     with core() as opened, opened.factory() as session:
         found = queries.get_incident(session, incident_id)
         data = queries.incident_detail_json(session, found)
-    if format == "json":
-        sys.stdout.write(json.dumps(data, indent=2) + "\n")
-        return
-    print_incident(data)
+        if format == "json":
+            sys.stdout.write(json.dumps(data, indent=2) + "\n")
+            return
+        people = [data["commander"]] + [e["actor"] for e in data["timeline"]]
+        people += [u for e in data["timeline"] for u in mentioned_ids(e["text"])]
+        names = opened.people.names(p for p in people if p)
+    print_incident(data, names)
 
 
-def print_incident(data: dict[str, Any]) -> None:
-    """Human-readable incident with its timeline."""
+def print_incident(data: dict[str, Any], names: dict[str, str] | None = None) -> None:
+    """Human-readable incident with its timeline; `names` names people by Slack id (an id
+    without a name is shown as it is)."""
+    names = names or {}
+
+    def who(user_id: str | None) -> str:
+        return escape(names.get(user_id) or user_id) if user_id else "-"
+
     flags = " (private)" if data["private"] else ""
     flags += " (DRILL)" if data["drill"] else ""
     out.print(
         f"[bold]{data['reference']}[/] {escape(data['title'])}{flags}\n"
-        f"  {data['severity']} · {data['status']} · commander {data['commander'] or '-'}"
+        f"  {data['severity']} · {data['status']} · commander {who(data['commander'])}"
         f" · channel {data['channel_id'] or '-'}",
         highlight=False,
     )
@@ -88,7 +99,8 @@ def print_incident(data: dict[str, Any]) -> None:
         table.add_row(
             event["at"][:19].replace("T", " "),
             event["kind"],
-            event["actor"] or "-",
-            escape(event["text"]),
+            who(event["actor"]),
+            # Mentions read as names, links as their labels: a terminal shows no markup.
+            escape(slack_plain(event["text"], names)),
         )
     out.print(table)

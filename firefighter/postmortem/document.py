@@ -268,7 +268,7 @@ def build_view(
     names people by Slack id (ids stay as they are when absent)."""
     names = dict(names or {})
     described = {s.name: s.description for s in severities}
-    facing = {s.name: getattr(s, "customer_facing", None) for s in severities}
+    facing = {s.name: s.customer_facing for s in severities}
     shown = [e for e in events if e.kind not in HIDDEN_KINDS]
     entries = tuple(
         Entry(

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from firefighter.gameday.chart import chart_filename, scores_chart
 from firefighter.gameday.engine import GameDays
 from firefighter.postmortem.confluence import ConfluencePublisher
-from firefighter.postmortem.document import PostmortemView
+from firefighter.postmortem.document import Names, PostmortemView
 from firefighter.postmortem.files import FilePublisher
 from firefighter.postmortem.gameday_report import (
     GameDayReport,
@@ -122,10 +122,13 @@ def publish_report(
     return chosen.publish(page, known_page_id)
 
 
-def publish_gameday(settings: Settings, gamedays: GameDays, gameday_id: int) -> Published:
-    """Build, render and publish the report of a Game Day that ended (chart when it draws)."""
+def publish_gameday(
+    settings: Settings, gamedays: GameDays, gameday_id: int, *, names: Names | None = None
+) -> Published:
+    """Build, render and publish the report of a Game Day that ended (chart when it draws);
+    `names` names the players (the cache of Slack users)."""
     gameday = gamedays.get(gameday_id)
-    report = build_report(gamedays, gameday_id)
+    report = build_report(gamedays, gameday_id, names=names)
     board = gamedays.board(gameday_id)
     try:
         png: bytes | None = scores_chart(board)

@@ -18,10 +18,10 @@ from firefighter.gameday.models import GameDay, GameDayStep
 from firefighter.gameday.scoring import CATEGORIES, CATEGORY_LABELS
 from firefighter.gameday.spec import format_duration, from_stored
 from firefighter.incidents.models import TimelineEvent
-from firefighter.postmortem.document import KIND_LABELS
+from firefighter.postmortem.document import KIND_LABELS, Names
 from firefighter.postmortem.render import check_storage, environment
 from firefighter.text import format_duration as human_duration
-from firefighter.text import plain_text
+from firefighter.text import mentioned_ids, slack_plain
 
 
 @dataclass(frozen=True)
@@ -126,8 +126,15 @@ def _winner(board: Board) -> str:
     return f"{' and '.join(leaders)} ({best} pts)"
 
 
-def build_report(gamedays: GameDays, gameday_id: int) -> GameDayReport:
-    """Read a Game Day, its drills and their timelines, and score them."""
+def build_report(
+    gamedays: GameDays, gameday_id: int, *, names: Names | None = None
+) -> GameDayReport:
+    """Read a Game Day, its drills and their timelines, and score them.
+
+    `names` (the core's `People.names`) names the players, who act and who are mentioned;
+    it is asked after the read, so a slow Slack lookup never holds the session open. An id
+    it does not know is shown as it is.
+    """
     board = gamedays.board(gameday_id)
     with gamedays.factory() as session:
         gameday = session.get(GameDay, gameday_id)
@@ -145,6 +152,9 @@ def build_report(gamedays: GameDays, gameday_id: int) -> GameDayReport:
             )
         )
     started = gameday.started_at or gameday.loaded_at
+    people = {e.actor for e in events if e.actor}
+    people.update(user for e in events for user in mentioned_ids(e.text))
+    known = dict(names(people)) if names is not None and people else {}
     hints = {(s.scenario, s.key): s for s in steps if s.kind == HINT}
     scenarios: list[ScenarioReport] = []
     for drill in board.drills:
@@ -158,9 +168,9 @@ def build_report(gamedays: GameDays, gameday_id: int) -> GameDayReport:
             Entry(
                 _utc(e.at),
                 _since(declared, e.at),
-                e.actor or "FireFighter",
+                (known.get(e.actor) or e.actor) if e.actor else "FireFighter",
                 KIND_LABELS.get(e.kind, e.kind.replace("_", " ").capitalize()),
-                plain_text(e.text),
+                slack_plain(e.text, known),
             )
             for e in events
             if e.incident_id == drill.incident_id

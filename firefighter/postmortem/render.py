@@ -36,7 +36,7 @@ from jinja2 import (
 from markupsafe import Markup
 
 from firefighter.postmortem.document import PostmortemView
-from firefighter.text import Segment, slack_segments
+from firefighter.text import Segment, bare_links, slack_segments
 
 STORAGE_TEMPLATE = "postmortem.storage.xml.j2"
 HTML_TEMPLATE = "postmortem.html.j2"
@@ -85,8 +85,9 @@ def paragraphs(text: str) -> list[list[str]]:
 
 
 def rich(text: str, names: Any = None) -> list[list[list[Segment]]]:
-    """Slack text as paragraphs of lines of segments: mentions named, links kept as links."""
-    return [[slack_segments(line, names) for line in para] for para in paragraphs(text)]
+    """Slack text as paragraphs of lines of segments: mentions named, links kept as links,
+    and URLs typed bare made links as well."""
+    return [[bare_links(slack_segments(line, names)) for line in para] for para in paragraphs(text)]
 
 
 def _anchor(name: str) -> Markup:

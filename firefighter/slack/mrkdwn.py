@@ -5,10 +5,51 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
+from firefighter.text import ELLIPSIS, slack_segments
+
 
 def escape(text: str) -> str:
     """Escape user text for mrkdwn so `<!channel>` or `<@U1>` can never ping anyone."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def linked(text: str, limit: int) -> str:
+    """User text as mrkdwn where Slack links (`<https://x|label>`, `<https://x>`) stay links.
+
+    Text prefilled from a Slack message carries Slack's own markup; escaped whole it would show
+    `<https://x|label>` raw. Only http(s) and mailto links are kept as markup, rebuilt from
+    their parts with both escaped, so nothing in them can close the link early; every other
+    token (`<!channel>`, `<@U1>`, `<!subteam^S1>`) becomes its readable words and the rest is
+    escaped, so the text can still ping nobody. Cut to `limit` between segments, never inside
+    a link, so a cut cannot leave a half-open `<`.
+    """
+    pieces: list[tuple[str, bool]] = []
+    for segment in slack_segments(text):
+        label = escape(segment.text)
+        if segment.href is None:
+            pieces.append((label, False))
+        else:
+            href = escape(segment.href)
+            bare = segment.text in ("", segment.href)
+            pieces.append((f"<{href}>" if bare else f"<{href}|{label}>", True))
+    if sum(len(piece) for piece, _ in pieces) <= limit:
+        return "".join(piece for piece, _ in pieces)
+    out: list[str] = []
+    room = limit - len(ELLIPSIS)  # the text is cut: keep room for the ellipsis
+    for piece, is_link in pieces:
+        if len(piece) > room:
+            if not is_link:
+                # Plain text may be cut, but not inside an `&amp;` the escaping made.
+                cut = piece[: max(room, 0)]
+                amp = cut.rfind("&")
+                if amp != -1 and ";" not in cut[amp:]:
+                    cut = cut[:amp]
+                out.append(cut)
+            break
+        out.append(piece)
+        room -= len(piece)
+    out.append(ELLIPSIS)
+    return "".join(out)
 
 
 MENTION = re.compile(r"<@([UW][A-Z0-9_]+)(?:\|[^>]*)?>")

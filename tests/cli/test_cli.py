@@ -165,3 +165,30 @@ def test_followup_list_json_fields(core: Core, db_url: str) -> None:
     assert [r["title"] for r in json.loads(stdout)] == ["Add retries"]
     code, stdout, _ = invoke("followup", "list", "--incident", str(incident.id), url=db_url)
     assert code == 0 and "Add retries" in stdout
+
+
+def test_tables_name_people_and_json_keeps_their_ids(core: Core, db_url: str) -> None:
+    from datetime import UTC, datetime
+
+    from firefighter.incidents.conversation_models import Person
+
+    incident = core.service.declare(title="Login down", severity="SEV2", actor="U_ALICE")
+    core.service.add_update(incident.id, "Asked <@U_ALICE> and <@U_GHOST>", actor="U_GHOST")
+    core.followups.add(incident.id, "Add retries", actor="U_ALICE", owner="U_ALICE")
+    core.followups.add(incident.id, "Runbook", actor="U_ALICE", owner="U_GHOST")
+    with core.factory.begin() as session:  # as users.info filled the cache
+        session.add(Person(user_id="U_ALICE", name="Alice [b]M", refreshed_at=datetime.now(UTC)))
+
+    code, stdout, _ = invoke("incident", "list", url=db_url)
+    assert code == 0 and "Alice [b]M" in stdout and "U_ALICE" not in stdout
+    code, stdout, stderr = invoke("incident", "show", "1", url=db_url)
+    assert code == 0, stderr
+    assert "commander Alice [b]M" in stdout and "U_ALICE" not in stdout
+    assert "Asked @Alice [b]M and @U_GHOST" in stdout  # unknown: the id, not nothing
+    code, stdout, _ = invoke("followup", "list", url=db_url)
+    assert code == 0 and "Alice [b]M" in stdout and "U_GHOST" in stdout
+    assert "U_ALICE" not in stdout
+    code, stdout, _ = invoke("incident", "list", "--format", "json", url=db_url)
+    assert json.loads(stdout)[0]["commander"] == "U_ALICE"  # DESIGN's JSON: Slack ids
+    code, stdout, _ = invoke("followup", "list", "--format", "json", url=db_url)
+    assert [r["owner"] for r in json.loads(stdout)] == ["U_ALICE", "U_GHOST"]

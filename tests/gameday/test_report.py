@@ -12,9 +12,11 @@ from firefighter.bootstrap import Core
 from firefighter.emulators.confluence import ConfluenceEmulator
 from firefighter.gameday.chart import chart_filename, scores_chart
 from firefighter.gameday.engine import GameDays
+from firefighter.incidents.conversation_models import Person
+from firefighter.incidents.people import People
 from firefighter.postmortem.confluence import ConfluencePublisher
 from firefighter.postmortem.gameday_publish import publish_report
-from firefighter.postmortem.gameday_report import build_report, render_storage
+from firefighter.postmortem.gameday_report import build_report, render_html, render_storage
 from tests.conftest import FakeClock
 from tests.gameday.helpers import TWO_TEAMS, two_teams
 
@@ -118,3 +120,26 @@ def test_the_report_goes_to_confluence_once_and_keeps_the_lessons(
     assert publish(None) == page_id  # found again by its owner mark, not duplicated
     assert len(confluence.pages("ENG")) == 1
     assert "<p>Practise rollbacks.</p>" in confluence.page(page_id).body
+
+
+def remember(core: Core, clock: FakeClock, **names: str) -> None:
+    """Names in the users cache, as users.info would have filled it."""
+    with core.factory.begin() as session:
+        for user_id, name in names.items():
+            session.add(Person(user_id=user_id, name=name, refreshed_at=clock()))
+
+
+def test_the_report_names_players_from_the_users_cache(
+    played: GameDays, core: Core, clock: FakeClock
+) -> None:
+    drill = played.board(1).drills[0].incident_id
+    core.service.add_update(drill, "Paging <@U_ALICE> and <@U_NOBODY>", actor="U_NOBODY")
+    remember(core, clock, U_ALICE="Alice Martin")
+    report = build_report(played, 1, names=People(core.factory, clock).names)
+    storage = render_storage(report)
+    rows = [["".join(cell.itertext()) for cell in row] for row in parse(storage).iter("tr")]
+    who = {row[2] for row in rows if len(row) == 5 and row[0] != "Time (UTC)"}
+    assert "Alice Martin" in who and "U_ALICE" not in storage
+    assert "U_NOBODY" in who  # never named by Slack: the id, rather than nothing
+    assert ["Paging @Alice Martin and @U_NOBODY"] in [row[4:] for row in rows if len(row) == 5]
+    assert "Alice Martin" in render_html(report) and "U_ALICE" not in render_html(report)

@@ -23,7 +23,7 @@ from firefighter.postmortem.render import (
     render_html,
     render_storage,
 )
-from firefighter.settings import DEFAULT_SEVERITIES, ConfigError
+from firefighter.settings import DEFAULT_SEVERITIES, ConfigError, Severity
 from firefighter.text import format_duration
 
 AC = "{http://atlassian.com/content}"
@@ -58,13 +58,15 @@ def make_view(
     drill: bool = False,
     zone: str = "Europe/Paris",
     closed: bool = False,
+    severity: str = "SEV2",
+    severities: list[Severity] = DEFAULT_SEVERITIES,
 ) -> PostmortemView:
     incident = Incident(
         id=42,
         title=title,
         description=description,
         status="closed" if closed else "postmortem",
-        severity="SEV2",
+        severity=severity,
         component="payments",
         private=False,
         drill=drill,
@@ -98,7 +100,7 @@ def make_view(
     if closed:
         events.append(event(26 * 60, "closed", "U_BOB", "Closed (resolved)", to="closed"))
     events.sort(key=lambda e: e.at)
-    return build_view(incident, events, zone=ZoneInfo(zone), severities=DEFAULT_SEVERITIES)
+    return build_view(incident, events, zone=ZoneInfo(zone), severities=severities)
 
 
 def summary_rows(root: ET.Element) -> dict[str, ET.Element]:
@@ -139,6 +141,37 @@ def test_hostile_text_stays_text_in_well_formed_xml() -> None:
     assert "\x01" not in body and "\x0b" not in body
 
 
+def test_bare_urls_become_links_and_hostile_ones_stay_well_formed() -> None:
+    updates = [
+        "Rolled back, see https://grafana.example/d/1?a=1&b=2&amp;c=3. Then (https://x.example/)",
+        'https://evil.example/"><script>alert(1)</script> and javascript:alert(1) '
+        "https://q.example/?x=]]>&y=<b>",
+        "Not a link: http:// nor ftp://files.example",
+    ]
+    view = make_view(description="Reported at https://status.example/incidents/7", updates=updates)
+    storage = render_storage(view)
+    root = parse(storage)  # well-formed despite the hostile URLs
+    hrefs = [a.get("href") for a in root.iter("a")]
+    assert hrefs == [
+        "https://status.example/incidents/7",
+        "https://grafana.example/d/1?a=1&b=2&c=3",
+        "https://x.example/",
+        "https://evil.example/",
+        "https://q.example/?x=]]",
+    ]
+    anchors = {a.get("href"): text_of(a) for a in root.iter("a")}
+    assert anchors["https://x.example/"] == "https://x.example/"  # the ")" stays outside
+    cells = [text_of(td) for td in root.iter("td")]
+    assert any('"><script>alert(1)</script> and javascript:alert(1)' in c for c in cells)
+    assert not list(root.iter("script")) and not list(root.iter("b"))
+    html = render_html(view)
+    assert '<a href="https://grafana.example/d/1?a=1&amp;b=2&amp;c=3">' in html
+    evil = '<a href="https://evil.example/">https://evil.example/</a>&#34;&gt;&lt;script&gt;'
+    assert evil in html
+    assert "<script>alert" not in html and 'href="javascript' not in html
+    assert "ftp://files.example</a>" not in html  # only http(s) are linked
+
+
 def test_summary_panel_shows_status_lozenge_roles_participants_and_duration() -> None:
     root = parse(render_storage(make_view(closed=True)))
     rows = summary_rows(root)
@@ -155,6 +188,27 @@ def test_summary_panel_shows_status_lozenge_roles_participants_and_duration() ->
     assert text_of(rows["Participants"]) == "U_ALICE, U_BOB, U_DAVE"
     assert text_of(rows["Duration"]) == "1 d 2 h"
     assert text_of(rows["Closure reason"]) == "resolved"
+
+
+def what_happened(view: PostmortemView) -> str:
+    """The "What happened" paragraph of the storage body, checked to be in the HTML too."""
+    root = parse(render_storage(view))
+    paragraph = next(text_of(p) for p in root.iter("p") if view.title in text_of(p))
+    assert paragraph in render_html(view)
+    return paragraph
+
+
+def test_what_happened_says_whether_customers_were_affected() -> None:
+    # By default SEV1/SEV2 are customer-facing, SEV5 is internal, SEV3/SEV4 do not say.
+    assert what_happened(make_view(severity="SEV2")).endswith("Customers were affected.")
+    assert what_happened(make_view(severity="SEV5")).endswith("Customers were not affected.")
+    assert "Customers" not in what_happened(make_view(severity="SEV3"))
+    # A configured severity without the key (older FIREFIGHTER_SEVERITIES) stays quiet.
+    legacy = [Severity.model_validate({"name": "SEV2", "description": "Major"})]
+    assert legacy[0].customer_facing is None
+    assert "Customers" not in what_happened(make_view(severities=legacy))
+    internal = [Severity(name="SEV2", description="Major", customer_facing=False)]
+    assert what_happened(make_view(severities=internal)).endswith("Customers were not affected.")
 
 
 def test_status_colour_follows_the_state() -> None:

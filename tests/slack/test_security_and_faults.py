@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import time
 import urllib.error
 import urllib.request
 from typing import Any
 
 from firefighter.incidents.models import Incident
+from firefighter.slack.mrkdwn import linked
 from tests.slack.conftest import Bot, buttons
 
 
@@ -69,6 +71,36 @@ def test_channel_ping_in_a_title_is_escaped_everywhere(bot: Bot) -> None:
         assert "<!channel>" not in text and "<!here>" not in text, text
         assert "<https://evil.example" not in text, text
     assert fresh.title == title  # stored as typed
+
+
+def test_a_link_in_the_description_is_a_link_on_the_card_and_nothing_else_is_markup(
+    bot: Bot,
+) -> None:
+    # What declare-from-message prefills: the message's Slack text and its permalink.
+    description = (
+        "<!channel> see <https://grafana.example/d/1?a=1&amp;b=2|the graph> "
+        "<https://x.example/a|<!here>> & <b>bold</b> "
+        "<https://evil.example/x|click>|<!everyone>> <https://bare.example>"
+    )
+    incident = bot.declare(description=description, severity="SEV3")
+    blocks = bot.card(incident).blocks
+    shown = next(t for t in mrkdwn_texts(blocks) if "the graph" in t)
+    assert "<https://grafana.example/d/1?a=1&amp;b=2|the graph>" in shown  # a real link
+    assert "<https://bare.example>" in shown
+    for ping in ("<!channel>", "<!here>", "<!everyone>", "<b>"):
+        assert ping not in shown, shown
+    # Outside the links, every < and > is escaped: a label cannot close a link early.
+    links = [
+        "<https://grafana.example/d/1?a=1&amp;b=2|the graph>",
+        "<https://evil.example/x|click>",
+        "<https://bare.example>",
+    ]
+    outside = shown
+    for link in links:
+        outside = outside.replace(link, "")
+    assert "<" not in outside and ">" not in outside, outside
+    assert "@channel see" in shown and "&lt;b&gt;bold&lt;/b&gt;" in shown
+    assert bot.incident(incident.id).description == description  # stored as typed
 
 
 def test_healthz(bot: Bot) -> None:
@@ -140,3 +172,13 @@ def test_a_storm_of_429_ends_in_the_same_state_as_no_faults(bot: Bot) -> None:
     assert stormy == calm
     assert calm["status"] == "postmortem" and calm["announcement says"]
     assert len(bot.emulator.messages(bot.incidents_channel)) == 2  # one announcement each
+
+
+def test_a_cut_description_never_leaves_half_a_link_or_half_an_entity() -> None:
+    text = "a & b " + "<https://grafana.example/d/1|graph> " * 200
+    for limit in range(1, 120):
+        shown = linked(text, limit)
+        assert len(shown) <= limit, (limit, shown)
+        assert shown.count("<") == shown.count(">"), (limit, shown)
+        assert not re.search(r"&(?!amp;|lt;|gt;)", shown), (limit, shown)
+    assert linked("short <https://x.example|x>", 100) == "short <https://x.example|x>"

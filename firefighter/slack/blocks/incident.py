@@ -34,7 +34,7 @@ from firefighter.slack.blocks.common import (
     md,
     plain,
 )
-from firefighter.slack.mrkdwn import escape, slack_date, user
+from firefighter.slack.mrkdwn import escape, linked, slack_date, user
 from firefighter.text import truncate
 
 STATUS_EMOJI = {
@@ -166,7 +166,8 @@ def incident_card(incident: Incident, context: CardContext) -> list[Block]:
         SectionBlock(fields=_fields(incident)),
     ]
     if incident.description:
-        blocks.append(SectionBlock(text=md(escape(incident.description))))
+        # Prefilled from a message, the description holds Slack links: shown as links.
+        blocks.append(SectionBlock(text=md(linked(incident.description, SECTION_MAX))))
     firing, resolved = context.alerts
     if firing or resolved:
         noun = "alert" if firing == 1 else "alerts"
@@ -249,6 +250,9 @@ def event_text(event: TimelineEvent, incident: Incident) -> str:
     elif event.kind == "closed":
         reason = str(data.get("reason") or "resolved").replace("_", " ")
         line = f":white_check_mark: {actor} closed it ({reason})"
+    elif event.kind == "message":
+        # A pinned message's own links stay links; room is left for the actor and the label.
+        line = f":round_pushpin: {linked(event.text, SECTION_MAX - 100)} — {actor}"
     else:
         line = f":round_pushpin: {escape(event.text)} — {actor}"
     return truncate(drill + line, SECTION_MAX)
