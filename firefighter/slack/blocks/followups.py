@@ -19,6 +19,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from firefighter.incidents.followup_models import FOLLOWUP_TITLE_MAX, FollowUp
+from firefighter.incidents.followup_reminders import OVERDUE, UNOWNED
 from firefighter.incidents.models import Incident
 from firefighter.slack.blocks.common import MAX_BLOCKS, OPTION_MAX, md, modal, plain
 from firefighter.slack.blocks.incident import title_line
@@ -143,6 +144,20 @@ def followup_pick_modal(incidents: Sequence[Incident], title: str = "") -> View:
         private_metadata="",
         blocks=[picker, *_fields(title)],
     )
+
+
+def reminder_text(followup: FollowUp, incident: Incident, reason: str) -> str:
+    """The reminder's first sentence, in mrkdwn: due today, overdue, or nobody owns it."""
+    about = escape(title_line(incident))
+    if reason == UNOWNED:
+        where = f" in <#{incident.channel_id}>" if incident.channel_id else ""
+        return (
+            f"A follow-up of *{about}* has no owner, and the post-mortem is out. Give it to "
+            f"someone, or mark it done (`/incident followups`{where})."
+        )
+    if reason == OVERDUE and followup.due is not None:
+        return f"Your follow-up of *{about}* was due on {followup.due.isoformat()}."
+    return f"Your follow-up of *{about}* is due today."
 
 
 def reminder_blocks(followup: FollowUp, text: str) -> list[Block]:
