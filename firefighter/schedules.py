@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from firefighter.db import transaction
-from firefighter.incidents import effects, reminders
+from firefighter.incidents import effects, followup_reminders, reminders
 from firefighter.incidents.models import ScheduleRun
 from firefighter.outbox import Clock, enqueue
 from firefighter.settings import Settings
@@ -133,6 +133,7 @@ class Scheduler:
 
     def _remind(self, session: Session, due_at: datetime, now: datetime) -> None:
         nudges = reminders.run(session, self.policy, now)
+        nudges += followup_reminders.run(session, self.policy, now)
         if nudges:
             log.info("reminders: %s", ", ".join(f"{n.kind}@INC-{n.incident_id}" for n in nudges))
 

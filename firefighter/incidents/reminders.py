@@ -26,12 +26,17 @@ UPDATE = "update"
 ROLES = "roles"
 POSTMORTEM_DUE = "postmortem"
 FAILURE_CLASS = "failure_class"
+FOLLOWUP_DUE = "followup"
+"""Follow-up reminders; decided in `firefighter.incidents.followup_reminders`."""
 EFFECT_OF = {
     UPDATE: effects.REMIND_UPDATE,
     ROLES: effects.REMIND_ROLES,
     POSTMORTEM_DUE: effects.REMIND_POSTMORTEM,
     FAILURE_CLASS: effects.ASK_FAILURE_CLASS,
+    FOLLOWUP_DUE: effects.REMIND_FOLLOWUP,
 }
+# Nudges sent as direct messages: they do not wait behind the incident's channel effects.
+DIRECT = (POSTMORTEM_DUE, FOLLOWUP_DUE)
 ONCE = "once"
 MAJOR_ROLES = ("communications", "scribe")
 # Closures that say the incident was real; duplicates or false positives have no cause to class.
@@ -330,8 +335,7 @@ def record(session: Session, nudges: Sequence[Nudge], now: datetime) -> list[int
         )
         session.add(row)
         session.flush()
-        # A direct message does not wait behind the incident's channel effects.
-        in_order = nudge.kind != POSTMORTEM_DUE
+        in_order = nudge.kind not in DIRECT
         enqueue(
             session,
             EFFECT_OF[nudge.kind],

@@ -7,14 +7,16 @@ database and tests can render any incident they can describe.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
 from firefighter.incidents import queries
+from firefighter.incidents.followup_queries import list_followups
 from firefighter.incidents.models import Incident, TimelineEvent
+from firefighter.postmortem.followups import FollowUpLine, followup_lines
 from firefighter.settings import Severity
 from firefighter.text import format_duration, mentioned_ids, slack_plain
 
@@ -138,6 +140,8 @@ class PostmortemView:
     """Names of the people mentioned, for rendering `<@U…>` in texts."""
     customer_facing: bool | None = None
     """Whether the severity means customers saw it; None when the severity does not say."""
+    followups: tuple[FollowUpLine, ...] = ()
+    """The incident's follow-ups as they are at this export."""
 
     def name(self, user_id: str | None) -> str:
         """The name of `user_id` (its id when Slack never told us), FireFighter for None."""
@@ -395,11 +399,14 @@ def load_view(
     """
     incident = queries.get_incident(session, incident_id)
     events = queries.timeline(session, incident_id)
+    followups = list_followups(session, incident_id=incident_id)
     # Detached and the connection released: the lookup may wait on Slack.
     session.expunge_all()
     session.rollback()
-    known = names(people_in(incident, events)) if names is not None else {}
+    people = people_in(incident, events) + [f.owner for f in followups if f.owner]
+    known = names(list(dict.fromkeys(people))) if names is not None else {}
     view = build_view(incident, events, zone=zone, severities=severities, names=known)
+    view = replace(view, followups=followup_lines(followups, known))
     return view, incident.postmortem_page_id
 
 

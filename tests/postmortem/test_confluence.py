@@ -6,6 +6,7 @@ from __future__ import annotations
 import socket
 import threading
 import xml.etree.ElementTree as ET
+from datetime import date
 from typing import Any
 
 import pytest
@@ -538,3 +539,37 @@ def test_two_workers_racing_make_one_page(
     assert len(confluence.attachments(pages[0].id)) == 1
     posts = [path for method, path in confluence.calls if method == "POST"]
     assert len([p for p in posts if p.rstrip("/").endswith("/rest/api/content")]) == 2  # raced
+
+
+def test_followups_are_listed_and_authors_sections_kept_on_re_export(
+    core_on_confluence: Core, confluence: Confluence
+) -> None:
+    core = core_on_confluence
+    first = to_postmortem(core)
+    fid = core.followups.add(first.id, "Add retries & backoff", actor="U_BOB", owner="U_BOB").id
+    core.followups.record_jira(fid, "OPS-7", "https://jira.example/browse/OPS-7")
+    worker(core).drain()
+    [page] = ours(confluence)
+    followups = page.body.split("<h2>Follow-ups</h2>")[1].split("firefighter-authors")[0]
+    assert "Add retries &amp; backoff" in followups
+    assert '<a href="https://jira.example/browse/OPS-7">OPS-7</a>' in followups
+    assert ">OPEN<" in followups
+    assert page.body.index("<h2>Follow-ups</h2>") < page.body.index("<h2>Root causes</h2>")
+    confluence.edit_page(
+        page.id,
+        page.body.replace(
+            "<h2>Root causes</h2>", "<h2>Root causes</h2><p>The flag &amp; its default.</p>"
+        ),
+    )
+
+    core.followups.close(fid, actor="U_BOB")
+    core.followups.add(first.id, "Alert on queue depth", actor="U_BOB", due=date(2026, 3, 31))
+    core.service.request_postmortem(first.id, actor="U_BOB")
+    worker(core).drain()
+
+    [page] = ours(confluence)
+    followups = page.body.split("<h2>Follow-ups</h2>")[1].split("firefighter-authors")[0]
+    assert ">DONE<" in followups and "Alert on queue depth" in followups
+    assert "2026-03-31" in followups
+    assert "The flag &amp; its default." in page.body
+    assert page.body.count("<h2>Follow-ups</h2>") == 1

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from datetime import UTC, datetime, timedelta
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -11,9 +12,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from firefighter.incidents.followup_models import FollowUp
 from firefighter.incidents.models import Incident, IncidentRole, TimelineEvent
 from firefighter.postmortem.chart import timeline_chart
 from firefighter.postmortem.document import PostmortemView, build_view
+from firefighter.postmortem.followups import followup_lines
 from firefighter.postmortem.handler import template_path
 from firefighter.postmortem.render import (
     AuthorsSectionLost,
@@ -379,3 +382,19 @@ def test_missing_custom_template_is_a_configuration_error(tmp_path: Path) -> Non
         template_path(settings)  # type: ignore[arg-type]
     (tmp_path / "nope.j2").write_text("<p/>", encoding="utf-8")
     assert template_path(settings) == tmp_path / "nope.j2"  # type: ignore[arg-type]
+
+
+def test_followups_section_names_owners_in_both_formats() -> None:
+    rows = [
+        FollowUp(id=2, title="Alert <on> queue", owner=None, due=None, status="done"),
+        FollowUp(id=1, title="Add retries", owner="U_BOB", due=date(2026, 3, 4), status="open"),
+    ]
+    view = replace(make_view(), followups=followup_lines(rows, {"U_BOB": "Bob Builder"}))
+    storage = render_storage(view)
+    parse(storage)  # still well-formed
+    section = storage.split("<h2>Follow-ups</h2>")[1]
+    assert section.index("Add retries") < section.index("Alert &lt;on&gt; queue")
+    assert "<td>Bob Builder</td>" in section and "U_BOB" not in section
+    assert "2026-03-04" in section
+    html = render_html(view)
+    assert "<td>Bob Builder</td>" in html.split("<h2>Follow-ups</h2>")[1]

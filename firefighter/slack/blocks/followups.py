@@ -10,22 +10,29 @@ from slack_sdk.models.blocks import (
     ButtonElement,
     DatePickerElement,
     InputBlock,
+    Option,
     PlainTextInputElement,
     SectionBlock,
+    StaticSelectElement,
     UserSelectElement,
 )
 from slack_sdk.models.views import View
 
 from firefighter.incidents.followup_models import FOLLOWUP_TITLE_MAX, FollowUp
+from firefighter.incidents.followup_reminders import OVERDUE, UNOWNED
 from firefighter.incidents.models import Incident
-from firefighter.slack.blocks.common import MAX_BLOCKS, md, modal, plain
+from firefighter.slack.blocks.common import MAX_BLOCKS, OPTION_MAX, md, modal, plain
+from firefighter.slack.blocks.incident import title_line
 from firefighter.slack.mrkdwn import escape
+from firefighter.text import truncate
 
 DONE_ACTION = "followup_done"
 SNOOZE_ACTION = "followup_snooze"
 ADD_ACTION = "followup_add"
 ADD_CALLBACK = "followup_create_form"
 SHORTCUT = "create_followup"
+PICK_BLOCK = "incident"
+OPTIONS_MAX = 100  # a static_select offers at most 100 options
 
 
 def describe(followup: FollowUp) -> str:
@@ -76,6 +83,34 @@ def followup_list(incident: Incident, followups: Sequence[FollowUp]) -> list[Blo
     return blocks
 
 
+def _fields(title: str) -> list[Block]:
+    return [
+        InputBlock(
+            block_id="title",
+            label=plain("What needs doing?", 2000),
+            element=PlainTextInputElement(
+                action_id="title",
+                # A message's first line can be long; cut it visibly rather than have Slack
+                # refuse the whole form for an initial value over max_length.
+                initial_value=truncate(title, FOLLOWUP_TITLE_MAX) or None,
+                max_length=FOLLOWUP_TITLE_MAX,
+            ),
+        ),
+        InputBlock(
+            block_id="owner",
+            label=plain("Owner", 2000),
+            optional=True,
+            element=UserSelectElement(action_id="owner"),
+        ),
+        InputBlock(
+            block_id="due",
+            label=plain("Due date", 2000),
+            optional=True,
+            element=DatePickerElement(action_id="due"),
+        ),
+    ]
+
+
 def followup_modal(incident: Incident, title: str = "") -> View:
     """The "Add a follow-up" form (the Add button and the message shortcut open it)."""
     return modal(
@@ -83,30 +118,46 @@ def followup_modal(incident: Incident, title: str = "") -> View:
         title=f"Follow-up {incident.reference}",
         submit="Add",
         private_metadata=str(incident.id),
-        blocks=[
-            InputBlock(
-                block_id="title",
-                label=plain("What needs doing?", 2000),
-                element=PlainTextInputElement(
-                    action_id="title",
-                    initial_value=title[:FOLLOWUP_TITLE_MAX] or None,
-                    max_length=FOLLOWUP_TITLE_MAX,
-                ),
-            ),
-            InputBlock(
-                block_id="owner",
-                label=plain("Owner", 2000),
-                optional=True,
-                element=UserSelectElement(action_id="owner"),
-            ),
-            InputBlock(
-                block_id="due",
-                label=plain("Due date", 2000),
-                optional=True,
-                element=DatePickerElement(action_id="due"),
-            ),
-        ],
+        blocks=_fields(title),
     )
+
+
+def followup_pick_modal(incidents: Sequence[Incident], title: str = "") -> View:
+    """The same form with an incident to pick first: the shortcut used outside incidents.
+
+    No incident in the private metadata: the submission reads it from the picker, and checks
+    again that the person may see it.
+    """
+    options = [
+        Option(value=str(i.id), text=plain(f"{i.severity} {title_line(i)}", OPTION_MAX))
+        for i in incidents[:OPTIONS_MAX]
+    ]
+    picker = InputBlock(
+        block_id=PICK_BLOCK,
+        label=plain("Incident", 2000),
+        element=StaticSelectElement(action_id=PICK_BLOCK, options=options),
+    )
+    return modal(
+        callback_id=ADD_CALLBACK,
+        title="Add a follow-up",
+        submit="Add",
+        private_metadata="",
+        blocks=[picker, *_fields(title)],
+    )
+
+
+def reminder_text(followup: FollowUp, incident: Incident, reason: str) -> str:
+    """The reminder's first sentence, in mrkdwn: due today, overdue, or nobody owns it."""
+    about = escape(title_line(incident))
+    if reason == UNOWNED:
+        where = f" in <#{incident.channel_id}>" if incident.channel_id else ""
+        return (
+            f"A follow-up of *{about}* has no owner, and the post-mortem is out. Give it to "
+            f"someone, or mark it done (`/incident followups`{where})."
+        )
+    if reason == OVERDUE and followup.due is not None:
+        return f"Your follow-up of *{about}* was due on {followup.due.isoformat()}."
+    return f"Your follow-up of *{about}* is due today."
 
 
 def reminder_blocks(followup: FollowUp, text: str) -> list[Block]:

@@ -18,12 +18,14 @@ from slack_sdk.models.blocks import (
     MarkdownTextObject,
 )
 
-from firefighter.incidents import effects, reminders
+from firefighter.incidents import effects, followup_reminders, reminders
+from firefighter.incidents.followup_models import FollowUp
 from firefighter.incidents.models import Incident
 from firefighter.incidents.service import IncidentService
 from firefighter.outbox import Dispatcher, Message, PermanentFailure, RetryLater
 from firefighter.settings import Settings
 from firefighter.slack import posting
+from firefighter.slack.blocks.followups import reminder_blocks, reminder_text
 from firefighter.slack.blocks.reminders import (
     failure_class_prompt,
     postmortem_dm_text,
@@ -54,6 +56,7 @@ class ReminderEffects:
             effects.REMIND_ROLES: self.roles,
             effects.REMIND_POSTMORTEM: self.postmortem,
             effects.ASK_FAILURE_CLASS: self.failure_class,
+            effects.REMIND_FOLLOWUP: self.followup,
         }
         for kind, handler in handlers.items():
             dispatcher.register(kind, handler)
@@ -121,6 +124,40 @@ class ReminderEffects:
             return
         missing = reminders.missing_roles({r.role for r in incident.roles})
         self._post(message, incident, roles_nudge_text(incident, missing, self.settings.command))
+
+    def _dm(self, message: Message, user_id: str, text: str, blocks: Sequence[Block]) -> None:
+        """One direct message per outbox item, even when the worker dies after posting it."""
+        poster = posting.OncePoster(self.service.factory, self.client)
+        key = f"reminder:{message.id}"
+        if poster.posted(key):
+            return
+        with slack_errors("conversations.open"):
+            opened = self.client.conversations_open(users=user_id)
+        channel = str((opened.get("channel") or {}).get("id") or "")
+        with slack_errors(f"chat.postMessage ({message.kind})"):
+            poster.post_and_mark(
+                key, channel=channel, text=text, blocks=[b.to_dict() for b in blocks]
+            )
+
+    def followup(self, message: Message) -> None:
+        """Remind the owner (or the commander) of a follow-up, with "Done" and "Snooze"."""
+        user_id = str(message.payload.get("recipient") or "")
+        if not user_id:
+            raise PermanentFailure("a follow-up reminder with nobody to tell")
+        with self.service.factory() as session:
+            found = session.get(FollowUp, int(message.payload["followup_id"]))
+            if found is None:
+                raise PermanentFailure("the follow-up no longer exists")
+            incident = session.get(Incident, found.incident_id)
+            assert incident is not None  # the follow-up's foreign key cascades
+            session.expunge_all()
+        # "Today" in the configured zone, as the decision was: a snooze names a day there.
+        today = self.service.clock().astimezone(self.settings.zone).date()
+        if not followup_reminders.still_due(found, user_id, today):
+            log.info("reminder about follow-up #%s no longer due", found.id)
+            return
+        text = reminder_text(found, incident, str(message.payload.get("reason") or ""))
+        self._dm(message, user_id, text, reminder_blocks(found, text))
 
     def postmortem(self, message: Message) -> None:
         """Tell the commander, in a direct message, that the post-mortem is overdue."""

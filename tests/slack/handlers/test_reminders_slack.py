@@ -135,3 +135,30 @@ def test_a_drills_nudge_is_labelled_drill(rbot: Bot, clock: FakeClock) -> None:
     assert nudges and nudges[0].channel_id == rbot.incident(incident.id).channel_id
     assert nudges[0].text.startswith("[DRILL] ")
     assert "DRILL" in blocks_text(nudges[0].blocks)
+
+
+def test_followup_owner_gets_a_dm_with_done_and_snooze(rbot: Bot, clock: FakeClock) -> None:
+    incident = rbot.declare(title="Checkout down", severity="SEV3", user="U_ALICE")
+    rbot.in_channel(incident, "followup Add retries <@U_BOB|bob> due 2026-03-03")
+    rbot.settle()
+
+    def dms() -> list[Message]:
+        new = remind(rbot, clock, days=1)
+        ims = {c.id for c in rbot.emulator.channels if c.is_im}
+        return [m for m in new if m.channel_id in ims]
+
+    [due] = dms()  # Tuesday 3 March, 09:00
+    assert validate_blocks(due.blocks) == []
+    assert "Your follow-up of *INC-1: Checkout down* is due today." in due.text
+    assert buttons(due) == ["Done", "Snooze a week"]
+    ims = [c for c in rbot.emulator.channels if c.is_im and c.im_user == "U_BOB"]
+    assert len(ims) == 1 and rbot.emulator.messages(ims[0].id) == [due]
+    assert remind(rbot, clock, hours=3) == []  # once that day
+
+    [overdue] = dms()  # Wednesday
+    assert "was due on 2026-03-03" in overdue.text
+    rbot.driver.click(overdue.channel_id, overdue.ts, "followup_snooze", "U_BOB", "1")
+    assert [dms() for _ in range(6)] == [[]] * 6  # Thursday to Tuesday: snoozed
+    [again] = dms()  # Wednesday 11 March, a week after the snooze
+    rbot.driver.click(again.channel_id, again.ts, "followup_done", "U_BOB", "1")
+    assert dms() == []

@@ -7,8 +7,9 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
-from firefighter.incidents.errors import AlreadyProcessed, IncidentError
-from firefighter.slack.blocks.followups import ADD_CALLBACK
+from firefighter.incidents import queries
+from firefighter.incidents.errors import AlreadyProcessed, IncidentError, NotFound
+from firefighter.slack.blocks.followups import ADD_CALLBACK, PICK_BLOCK
 from firefighter.slack.context import SlackContext
 from firefighter.slack.listeners.common import form_errors, user_of
 
@@ -26,6 +27,26 @@ def _state(view: dict[str, Any], block: str) -> dict[str, Any]:
     return dict((values.get(block) or {}).get(block) or {})
 
 
+def _incident_id(ctx: SlackContext, view: dict[str, Any], user_id: str) -> int:
+    """The form's incident: fixed in the metadata, or picked (the shortcut outside incidents).
+
+    ValueError for a form FireFighter did not draw; NotFound for an incident this person may
+    not see, since a forged picker value must not reach a private incident.
+    """
+    fixed = str(view.get("private_metadata") or "")
+    if fixed:
+        return int(fixed)
+    picked = (_state(view, PICK_BLOCK).get("selected_option") or {}).get("value")
+    if picked is None:
+        raise ValueError("no incident picked")
+    incident_id = int(str(picked))
+    with ctx.factory() as session:
+        incident = queries.get_incident(session, incident_id)
+        if not queries.visible_to(session, [incident], user_id):
+            raise NotFound(f"There is no incident INC-{incident_id}.")
+    return incident_id
+
+
 def submission(ctx: SlackContext, body: dict[str, Any], view: dict[str, Any]) -> dict[str, Any]:
     """Add the follow-up typed in the form; refusals show under the field concerned."""
     if ctx.followups is None:
@@ -33,10 +54,15 @@ def submission(ctx: SlackContext, body: dict[str, Any], view: dict[str, Any]) ->
     title = str(_state(view, "title").get("value") or "")
     owner = _state(view, "owner").get("selected_user") or None
     raw_due = _state(view, "due").get("selected_date")
+    picking = not view.get("private_metadata")
     try:
-        incident_id = int(str(view.get("private_metadata") or ""))
+        incident_id = _incident_id(ctx, view, user_of(body))
         due = date.fromisoformat(str(raw_due)) if raw_due else None
+    except NotFound as error:
+        return form_errors(PICK_BLOCK, str(error))
     except ValueError:
+        if picking:
+            return form_errors(PICK_BLOCK, "Pick the incident this follow-up belongs to.")
         return form_errors("title", "This form is not one FireFighter drew; open it again.")
     try:
         ctx.followups.add(
