@@ -145,11 +145,13 @@ def test_a_handler_slower_than_its_lease_is_not_delivered_twice(real_time_core: 
     def slow(name: str) -> Callable[[Message], None]:
         def handle(message: Message) -> None:
             calls.append((name, message.id))
-            time.sleep(2.0)  # more than three leases
+            time.sleep(4.5)  # more than three leases
 
         return handle
 
-    first, second = core.dispatcher(lease_seconds=0.6), core.dispatcher(lease_seconds=0.6)
+    # A lease long enough that a busy machine's scheduling jitter cannot outlast the heartbeat
+    # (a third of a lease), yet shorter than the handler.
+    first, second = core.dispatcher(lease_seconds=1.4), core.dispatcher(lease_seconds=1.4)
     first.register("slow", slow("first"))
     second.register("slow", slow("second"))
     with transaction(core.factory) as session:

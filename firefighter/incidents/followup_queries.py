@@ -23,6 +23,17 @@ def list_followups(
     return list(session.scalars(query))
 
 
+def owned_open(session: Session, user_id: str, limit: int = 20) -> list[FollowUp]:
+    """The open follow-ups `user_id` owns, soonest due first (no date last)."""
+    query = (
+        select(FollowUp)
+        .where(FollowUp.owner == user_id, FollowUp.status == OPEN)
+        .order_by(FollowUp.due.is_(None), FollowUp.due, FollowUp.id)
+        .limit(limit)
+    )
+    return list(session.scalars(query))
+
+
 def counts(session: Session, incident_id: int) -> tuple[int, int]:
     """(open, total) follow-ups of an incident, for the card."""
     rows = session.execute(

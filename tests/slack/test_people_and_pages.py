@@ -91,3 +91,24 @@ def test_app_home_hides_private_incidents_from_non_members(bot: Bot) -> None:
     bot.driver.click_in_view(home.id, "home_declare", "U_ALICE")
     view = bot.emulator.latest_view("U_ALICE")
     assert view is not None and view.callback_id == "declare"
+
+
+def test_app_home_lists_my_open_followups_but_none_of_a_private_incident_i_am_not_in(
+    bot: Bot,
+) -> None:
+    public = bot.declare("Checkout is down", severity="SEV1")
+    bot.in_channel(public, "followup Add retries to the payment client <@U_CAROL|carol>")
+    bot.in_channel(public, "followup Write the runbook <@U_BOB|bob>")
+    secret = bot.declare("Payroll leak", severity="SEV2", options=["private"], user="U_BOB")
+    # Bob gives Carol a follow-up in his private incident; she is not a member of it.
+    bot.in_channel(secret, "followup Rotate the payroll keys <@U_CAROL|carol>", user="U_BOB")
+    bot.settle()
+
+    assert bot.driver.app_home_opened("U_CAROL").status == 200
+    home = bot.emulator.home_view("U_CAROL")
+    assert home is not None
+    shown = str(home.view["blocks"])
+    assert "Your open follow-ups" in shown
+    assert f"Add retries to the payment client — {public.reference}" in shown
+    assert "Write the runbook" not in shown  # Bob's
+    assert "Rotate the payroll keys" not in shown  # a private incident Carol is not in

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -20,6 +21,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from firefighter.incidents.followup_models import FollowUp
 from firefighter.incidents.models import Incident
 from firefighter.slack.blocks.common import MAX_BLOCKS, OPTION_MAX, md, modal, plain
 from firefighter.slack.blocks.incident import status_label, title_line
@@ -75,6 +77,9 @@ class HomeState:
     open_incidents: Sequence[Incident]
     mine: Sequence[tuple[Incident, Sequence[str]]]
     """The user's open incidents, with the roles they hold there."""
+    followups: Sequence[tuple[FollowUp, str]] = ()
+    """The user's open follow-ups, with their incident's reference."""
+    today: date | None = None
 
 
 def _line(incident: Incident) -> str:
@@ -119,4 +124,20 @@ def home_view(state: HomeState) -> View:
     for incident, roles in state.mine[:15]:
         held = ", ".join(roles) if roles else "member"
         blocks.append(SectionBlock(text=md(f"{_line(incident)}\nYou: {escape(held)}")))
+    blocks += [DividerBlock(), HeaderBlock(text=plain("Your open follow-ups", 150))]
+    if not state.followups:
+        blocks.append(SectionBlock(text=md("No open follow-up is yours.")))
+    for followup, reference in state.followups[:10]:
+        blocks.append(SectionBlock(text=md(_followup_line(followup, reference, state.today))))
     return View(type="home", blocks=blocks[:MAX_BLOCKS])
+
+
+def _followup_line(followup: FollowUp, reference: str, today: date | None) -> str:
+    due = ""
+    if followup.due is not None:
+        late = today is not None and followup.due < today
+        due = f" · due {followup.due.isoformat()}" + (" *(overdue)*" if late else "")
+    jira = (
+        f" · <{followup.jira_url}|{escape(followup.jira_key or '')}>" if followup.jira_url else ""
+    )
+    return truncate(f"• {escape(followup.title)} — {reference}{due}{jira}", 2900)

@@ -14,8 +14,11 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from sqlalchemy import select
 
 from firefighter.incidents import queries
+from firefighter.incidents.followup_queries import owned_open
+from firefighter.incidents.models import Incident
 from firefighter.incidents.service import ROLES
 from firefighter.slack.blocks.conversation import HomeState, home_view
 from firefighter.slack.context import SlackContext
@@ -32,12 +35,25 @@ def home_state(ctx: SlackContext, user_id: str) -> HomeState:
             session, active_only=True, severity_order=ctx.settings.severity_names
         )
         visible = queries.visible_to(session, found, user_id)
+        owned = owned_open(session, user_id)
+        # A follow-up of a private incident shows only to a member (its owner usually is).
+        theirs = list(
+            session.scalars(select(Incident).where(Incident.id.in_({f.incident_id for f in owned})))
+        )
+        seen = {i.id: i.reference for i in queries.visible_to(session, theirs, user_id)}
+        followups = [(f, seen[f.incident_id]) for f in owned if f.incident_id in seen]
     mine = []
     for incident in visible:
         roles = [ROLES.get(r.role, r.role).lower() for r in incident.roles if r.user_id == user_id]
         if roles or incident.declarer == user_id:
             mine.append((incident, roles))
-    return HomeState(user_id=user_id, open_incidents=visible, mine=mine)
+    return HomeState(
+        user_id=user_id,
+        open_incidents=visible,
+        mine=mine,
+        followups=followups,
+        today=ctx.service.clock().astimezone(ctx.settings.zone).date(),
+    )
 
 
 def register(app: App, ctx: SlackContext) -> None:
