@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from firefighter.settings import Settings
+from firefighter.stats.followups import followup_figures
 from firefighter.stats.metrics import Metrics, compute
 
 PERIODS = (7, 30, 90)
@@ -39,7 +41,7 @@ def measure(
 ) -> Metrics:
     """The metrics of the `days` days before `end` (now by default), in one short session."""
     with factory() as session:
-        return compute(
+        metrics = compute(
             session,
             end=end or now,
             days=days,
@@ -48,3 +50,10 @@ def measure(
             now=now,
             postmortem_due_days=settings.postmortem_due_days,
         )
+        figures = followup_figures(
+            session,
+            start=metrics.current.start,
+            end=metrics.current.end,
+            today=now.astimezone(settings.zone).date(),
+        )
+    return replace(metrics, followups=figures)

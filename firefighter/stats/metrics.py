@@ -42,6 +42,7 @@ from firefighter.incidents.lifecycle import ACTIVE, CLOSED, Status
 from firefighter.incidents.models import Incident
 from firefighter.incidents.reminders import business_days_before
 from firefighter.settings import Severity
+from firefighter.stats.followups import FollowUpFigures
 from firefighter.stats.sql import EMPTY, DurationStats, duration_stats, seconds_between
 
 if TYPE_CHECKING:
@@ -122,6 +123,7 @@ class Metrics:
     components_by_mitigation: list[tuple[str, float]]
     failure_classes: list[tuple[str | None, int]]
     worst: list[IncidentRef]
+    followups: FollowUpFigures = field(default_factory=FollowUpFigures)
 
     @property
     def days(self) -> int:

@@ -75,6 +75,33 @@ def metrics_json(metrics: Metrics) -> dict[str, Any]:
             {"failure_class": c, "incidents": n} for c, n in metrics.failure_classes
         ],
         "worst": [_ref_json(r) for r in metrics.worst],
+        "followups": _followups_json(metrics),
+    }
+
+
+def _followups_json(metrics: Metrics) -> dict[str, Any]:
+    figures = metrics.followups
+    return {
+        "opened": figures.opened,
+        "done": figures.done,
+        "overdue": figures.overdue,
+        "overdue_by_component": [
+            {
+                "component": component,
+                "overdue": count,
+                "oldest": [
+                    {
+                        "incident": f"INC-{item.incident_id}",
+                        "title": item.title,
+                        "due": item.due.isoformat(),
+                        "owner": item.owner,
+                    }
+                    for item in listed
+                ],
+            }
+            for component, count, listed in figures.overdue_by_component
+        ],
+        "time_to_close": asdict(figures.time_to_close),
     }
 
 
@@ -141,4 +168,22 @@ def metrics_tables(metrics: Metrics) -> Group:
             duration(ref.seconds),
             "(private)" if ref.private else escape(ref.title or ""),
         )
-    return Group(headline, by_severity, durations, open_now, components, mitigation, classes, worst)
+    follow = metrics.followups
+    followups = Table("", "follow-ups", title="Follow-ups")
+    followups.add_row("opened this period", str(follow.opened))
+    followups.add_row("done this period", str(follow.done))
+    followups.add_row("overdue now", str(follow.overdue))
+    followups.add_row("median time to close", duration(follow.time_to_close.p50))
+    for component, count, _listed in follow.overdue_by_component:
+        followups.add_row(f"overdue in {escape(component)}", str(count))
+    return Group(
+        headline,
+        by_severity,
+        durations,
+        open_now,
+        components,
+        mitigation,
+        classes,
+        worst,
+        followups,
+    )

@@ -172,6 +172,28 @@ def footer_text(metrics: Metrics, zone: ZoneInfo) -> str:
     return " · ".join(notes)
 
 
+def followups_text(metrics: Metrics) -> str:
+    """Follow-ups opened, done and overdue, the median time to close, the overdue by component."""
+    figures = metrics.followups
+    lines = [
+        f"*Follow-ups* · {figures.opened} opened, {figures.done} done, "
+        f"{figures.overdue} overdue · median time to close "
+        f"{duration(figures.time_to_close.p50)}"
+    ]
+    for component, count, listed in figures.overdue_by_component[:5]:
+        items = []
+        for item in listed[:3]:
+            where = (
+                f"<#{item.channel_id}|INC-{item.incident_id}>"
+                if item.channel_id
+                else (f"INC-{item.incident_id}")
+            )
+            what = escape(truncate(item.title, TITLE_SHOWN)) if item.title else "(private)"
+            items.append(f"{where} {what} (due {item.due.isoformat()})")
+        lines.append(f"Overdue in {escape(component)} ({count}): " + "; ".join(items))
+    return "\n".join(lines)
+
+
 def report_blocks(metrics: Metrics, *, title: str, zone: ZoneInfo) -> list[Block]:
     """The full report: headline, durations, open incidents, post-mortems, components, worst."""
     if metrics.quiet:
@@ -187,6 +209,7 @@ def report_blocks(metrics: Metrics, *, title: str, zone: ZoneInfo) -> list[Block
         DividerBlock(),
         _section(components_text(metrics)),
         _section(failure_classes_text(metrics)),
+        _section(followups_text(metrics)),
         ContextBlock(elements=[md(footer_text(metrics, zone))]),
     ]
     return blocks[:MAX_BLOCKS]
@@ -202,6 +225,9 @@ def quiet_blocks(metrics: Metrics, *, title: str, zone: ZoneInfo) -> list[Block]
         lines.append(f"{_plural(metrics.open_total, 'incident')} still not closed.")
     if metrics.overdue_postmortems:
         lines.append(f"{_plural(metrics.overdue_postmortems, 'post-mortem')} overdue.")
+    if metrics.followups.overdue:
+        # A quiet week is when managers chase what is left of the last fires.
+        lines.append(followups_text(metrics))
     return [
         HeaderBlock(text=PlainTextObject(text=truncate(title, HEADER_MAX), emoji=True)),
         _section("\n".join(lines)),
