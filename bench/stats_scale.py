@@ -73,6 +73,20 @@ INCIDENT_COLUMNS = (
     "updated_at",
 )
 EVENT_COLUMNS = ("id", "incident_id", "at", "kind", "actor", "text", "data")
+FOLLOWUP_COLUMNS = (
+    "id",
+    "incident_id",
+    "title",
+    "owner",
+    "due",
+    "status",
+    "created_by",
+    "created_at",
+    "closed_by",
+    "closed_at",
+)
+FOLLOWUPS_PER_INCIDENT = 3
+"""300,000 follow-ups for the default 100,000 incidents."""
 
 
 # ---- generation ------------------------------------------------------------------------
@@ -154,6 +168,34 @@ def events(count: int, per_incident: int, seed: int) -> Iterator[tuple[Any, ...]
             )
 
 
+def followups(count: int, seed: int) -> Iterator[tuple[Any, ...]]:
+    """Follow-up rows: three per incident, most done within weeks, some overdue."""
+    rng = random.Random(seed + 2)
+    ident = 0
+    for incident_id in range(1, count + 1):
+        base = NOW - HISTORY + HISTORY * (incident_id / count)
+        for _ in range(FOLLOWUPS_PER_INCIDENT):
+            ident += 1
+            created = base + timedelta(hours=rng.uniform(1, 48))
+            due = (created + timedelta(days=rng.uniform(3, 30))).date()
+            done = rng.random() < 0.8
+            closed = created + timedelta(days=rng.uniform(0.5, 40)) if done else None
+            if closed is not None and closed > NOW:
+                done, closed = False, None
+            yield (
+                ident,
+                incident_id,
+                "Add a retry with backoff to the payment client",
+                "U0BENCH",
+                due,
+                "done" if done else "open",
+                "U0BENCH",
+                created,
+                "U0BENCH" if done else None,
+                closed,
+            )
+
+
 def _sqlite_value(value: Any) -> Any:
     # The same text SQLAlchemy writes for UTCDateTime on SQLite (naive UTC).
     if isinstance(value, datetime):
@@ -179,6 +221,7 @@ def fill_sqlite(path: Path, count: int, per_incident: int, seed: int) -> None:
         for table, columns, rows in (
             ("incidents", INCIDENT_COLUMNS, incidents(count, seed)),
             ("timeline_events", EVENT_COLUMNS, events(count, per_incident, seed)),
+            ("followups", FOLLOWUP_COLUMNS, followups(count, seed)),
         ):
             marks = ", ".join("?" for _ in columns)
             sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"
@@ -203,6 +246,7 @@ def fill_postgresql(url: str, count: int, per_incident: int, seed: int) -> None:
             for table, columns, rows in (
                 ("incidents", INCIDENT_COLUMNS, incidents(count, seed)),
                 ("timeline_events", EVENT_COLUMNS, events(count, per_incident, seed)),
+                ("followups", FOLLOWUP_COLUMNS, followups(count, seed)),
             ):
                 with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
                     for row in rows:
@@ -225,6 +269,7 @@ def fill_postgresql(url: str, count: int, per_incident: int, seed: int) -> None:
 
 def measure(url: str, repeat: int) -> dict[str, Any]:
     """Time the digest queries and count(*); peak allocations of one digest run."""
+    from firefighter.stats.followups import followup_figures
     from firefighter.stats.metrics import compute, weekly
 
     settings = Settings(_env_file=None, database_url=url)  # type: ignore[call-arg]
@@ -245,6 +290,12 @@ def measure(url: str, repeat: int) -> dict[str, Any]:
             )
         with factory() as session:
             weekly(session, end=NOW, severities=settings.severities, weeks=12)
+        followup_digest()
+
+    def followup_digest() -> None:
+        # The digest's follow-up figures (opened, done, overdue by component, time to close).
+        with factory() as session:
+            followup_figures(session, start=NOW - timedelta(days=7), end=NOW, today=NOW.date())
 
     def count() -> None:
         with engine.connect() as connection:
@@ -260,6 +311,7 @@ def measure(url: str, repeat: int) -> dict[str, Any]:
         return statistics.median(samples)
 
     digest_s = timed(digest)
+    followups_s = timed(followup_digest)
     count_s = timed(count)
     tracemalloc.start()
     tracemalloc.reset_peak()
@@ -269,6 +321,7 @@ def measure(url: str, repeat: int) -> dict[str, Any]:
     engine.dispose()
     return {
         "digest_s": digest_s,
+        "followups_s": followups_s,
         "count_s": count_s,
         "traced_peak_kib": peak / 1024,
         "max_rss_mib": peak_rss_mib(),
@@ -320,7 +373,9 @@ class Result:
         head = f"[{self.backend} {self.incidents:,} incidents / {self.events:,} events]"
         return [
             f"{head} generated in {self.generated_s:.1f} s",
-            f"{head} digest queries {f['digest_s'] * 1000:.1f} ms · "
+            f"{head} digest queries {f['digest_s'] * 1000:.1f} ms (of which the follow-ups' "
+            f"{f['followups_s'] * 1000:.1f} ms, over {self.incidents * FOLLOWUPS_PER_INCIDENT:,} "
+            "follow-ups) · "
             f"SELECT count(*) FROM timeline_events {f['count_s'] * 1000:.1f} ms · "
             f"ratio {ratio:.2f}",
             f"{head} digest peak Python allocations {f['traced_peak_kib']:.0f} KiB "

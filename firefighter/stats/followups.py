@@ -64,36 +64,51 @@ def followup_figures(
     )
     late = (real, FollowUp.status == OPEN, FollowUp.due.is_not(None), FollowUp.due < today)
     overdue = session.scalar(joined.where(*late))
-    rows = session.execute(
+    component = func.coalesce(Incident.component, NO_COMPONENT)
+    totals = {
+        str(name): int(n)
+        for name, n in session.execute(
+            select(component, func.count())
+            .select_from(FollowUp)
+            .join(Incident)
+            .where(*late)
+            .group_by(component)
+        )
+    }
+    # Only the first few of each component reach Python, however many are overdue.
+    ranked_rows = (
         select(
-            Incident.component,
-            Incident.id,
+            component.label("component"),
+            Incident.id.label("incident_id"),
             Incident.channel_id,
             Incident.private,
             FollowUp.title,
             FollowUp.due,
             FollowUp.owner,
+            func.row_number()
+            .over(partition_by=component, order_by=(FollowUp.due, FollowUp.id))
+            .label("rank"),
         )
         .join(Incident)
         .where(*late)
-        .order_by(FollowUp.due, FollowUp.id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(ranked_rows)
+        .where(ranked_rows.c.rank <= shown)
+        .order_by(ranked_rows.c.due, ranked_rows.c.incident_id)
     ).all()
-    by_component: dict[str, list[OverdueFollowUp]] = {}
-    totals: dict[str, int] = {}
-    for component, incident_id, channel_id, private, title, due, owner in rows:
-        name = component or NO_COMPONENT
-        totals[name] = totals.get(name, 0) + 1
-        listed = by_component.setdefault(name, [])
-        if len(listed) < shown:
-            listed.append(
-                OverdueFollowUp(
-                    incident_id=int(incident_id),
-                    channel_id=None if private else channel_id,
-                    title=None if private else str(title),
-                    due=due or today,  # filtered on a due date: never None here
-                    owner=owner,
-                )
+    by_component: dict[str, list[OverdueFollowUp]] = {name: [] for name in totals}
+    for row in rows:
+        by_component.setdefault(str(row.component), []).append(
+            OverdueFollowUp(
+                incident_id=int(row.incident_id),
+                channel_id=None if row.private else row.channel_id,
+                title=None if row.private else str(row.title),
+                due=row.due or today,  # filtered on a due date: never None here
+                owner=row.owner,
             )
+        )
     closing: AnySelect = (
         select(
             literal_column("'close'").label("metric"),
@@ -104,7 +119,7 @@ def followup_figures(
     )
     stats = duration_stats(session, closing).get(("close",), EMPTY)
     ranked = sorted(
-        ((name, totals[name], listed) for name, listed in by_component.items()),
+        ((name, totals.get(name, len(listed)), listed) for name, listed in by_component.items()),
         key=lambda entry: (-entry[1], entry[0]),
     )
     return FollowUpFigures(
