@@ -63,18 +63,7 @@ def followup_figures(
         )
     )
     late = (real, FollowUp.status == OPEN, FollowUp.due.is_not(None), FollowUp.due < today)
-    overdue = session.scalar(joined.where(*late))
     component = func.coalesce(Incident.component, NO_COMPONENT)
-    totals = {
-        str(name): int(n)
-        for name, n in session.execute(
-            select(component, func.count())
-            .select_from(FollowUp)
-            .join(Incident)
-            .where(*late)
-            .group_by(component)
-        )
-    }
     # Only the first few of each component reach Python, however many are overdue.
     ranked_rows = (
         select(
@@ -88,6 +77,8 @@ def followup_figures(
             func.row_number()
             .over(partition_by=component, order_by=(FollowUp.due, FollowUp.id))
             .label("rank"),
+            # One pass over the overdue ones gives both the listing and each total.
+            func.count().over(partition_by=component).label("total"),
         )
         .join(Incident)
         .where(*late)
@@ -98,8 +89,10 @@ def followup_figures(
         .where(ranked_rows.c.rank <= shown)
         .order_by(ranked_rows.c.due, ranked_rows.c.incident_id)
     ).all()
-    by_component: dict[str, list[OverdueFollowUp]] = {name: [] for name in totals}
+    by_component: dict[str, list[OverdueFollowUp]] = {}
+    totals: dict[str, int] = {}
     for row in rows:
+        totals[str(row.component)] = int(row.total)
         by_component.setdefault(str(row.component), []).append(
             OverdueFollowUp(
                 incident_id=int(row.incident_id),
@@ -125,7 +118,7 @@ def followup_figures(
     return FollowUpFigures(
         opened=int(opened or 0),
         done=int(done or 0),
-        overdue=int(overdue or 0),
+        overdue=sum(totals.values()),
         overdue_by_component=ranked,
         time_to_close=stats,
     )
