@@ -64,44 +64,44 @@ def followup_figures(
     )
     late = (real, FollowUp.status == OPEN, FollowUp.due.is_not(None), FollowUp.due < today)
     component = func.coalesce(Incident.component, NO_COMPONENT)
-    # Only the first few of each component reach Python, however many are overdue.
-    ranked_rows = (
-        select(
-            component.label("component"),
-            Incident.id.label("incident_id"),
-            Incident.channel_id,
-            Incident.private,
-            FollowUp.title,
-            FollowUp.due,
-            FollowUp.owner,
-            func.row_number()
-            .over(partition_by=component, order_by=(FollowUp.due, FollowUp.id))
-            .label("rank"),
-            # One pass over the overdue ones gives both the listing and each total.
-            func.count().over(partition_by=component).label("total"),
+    totals = {
+        str(name): int(n)
+        for name, n in session.execute(
+            select(component, func.count())
+            .select_from(FollowUp)
+            .join(Incident)
+            .where(*late)
+            .group_by(component)
         )
-        .join(Incident)
-        .where(*late)
-        .subquery()
-    )
-    rows = session.execute(
-        select(ranked_rows)
-        .where(ranked_rows.c.rank <= shown)
-        .order_by(ranked_rows.c.due, ranked_rows.c.incident_id)
-    ).all()
+    }
     by_component: dict[str, list[OverdueFollowUp]] = {}
-    totals: dict[str, int] = {}
-    for row in rows:
-        totals[str(row.component)] = int(row.total)
-        by_component.setdefault(str(row.component), []).append(
-            OverdueFollowUp(
-                incident_id=int(row.incident_id),
-                channel_id=None if row.private else row.channel_id,
-                title=None if row.private else str(row.title),
-                due=row.due or today,  # filtered on a due date: never None here
-                owner=row.owner,
+    # The oldest few of each component: a short walk of the open-by-due index per component
+    # (there are few components), instead of ranking every overdue follow-up.
+    for name in totals:
+        rows = session.execute(
+            select(
+                Incident.id,
+                Incident.channel_id,
+                Incident.private,
+                FollowUp.title,
+                FollowUp.due,
+                FollowUp.owner,
             )
-        )
+            .join(Incident)
+            .where(*late, component == name)
+            .order_by(FollowUp.due, FollowUp.id)
+            .limit(shown)
+        ).all()
+        by_component[name] = [
+            OverdueFollowUp(
+                incident_id=int(incident_id),
+                channel_id=None if private else channel_id,
+                title=None if private else str(title),
+                due=due or today,  # filtered on a due date: never None here
+                owner=owner,
+            )
+            for incident_id, channel_id, private, title, due, owner in rows
+        ]
     closing: AnySelect = (
         select(
             literal_column("'close'").label("metric"),
