@@ -158,7 +158,11 @@ def test_a_handler_slower_than_its_lease_is_not_delivered_twice(real_time_core: 
         enqueue(session, "slow", {}, now=core.service.clock())
     running = threading.Thread(target=first.run_once)
     running.start()
-    # The other worker keeps polling all the while, as a second replica does.
+    # Once the first worker holds the item (not before: a race for the claim is not the
+    # point), the other keeps polling all the while, as a second replica does.
+    deadline = time.monotonic() + 10
+    while not calls and time.monotonic() < deadline:
+        time.sleep(0.01)
     while running.is_alive():
         second.run_once()
         time.sleep(0.05)

@@ -125,10 +125,12 @@ def in_place_client(client: WebClient) -> WebClient:
     ]
     if isinstance(client, PacedWebClient):
         retrying = PacedWebClient(
-            token=client.token, base_url=client.base_url, timeout=client.timeout
+            token=client.token,
+            base_url=client.base_url,
+            timeout=client.timeout,
+            retry_handlers=handlers,
         )
         retrying.pacer = client.pacer  # the same slots as the client it retries for
-        retrying.retry_handlers = handlers
         return retrying
     return WebClient(
         token=client.token,

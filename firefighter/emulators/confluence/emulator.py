@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import base64
 import threading
-from http.server import ThreadingHTTPServer
-from types import TracebackType
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from firefighter.emulators.confluence.api import ContentApi
 from firefighter.emulators.confluence.model import Attachment, Fault, Page, Version
 from firefighter.emulators.confluence.wire import Reply, handler_for
+from firefighter.emulators.loopback import LoopbackServer
 
 
-class ConfluenceEmulator(ContentApi):
+class ConfluenceEmulator(LoopbackServer, ContentApi):
     """An in-process Confluence on 127.0.0.1 with one or more spaces."""
 
     def __init__(
@@ -34,45 +34,10 @@ class ConfluenceEmulator(ContentApi):
         self._faults: list[Fault] = []
         self._lock = threading.Lock()
         self.calls: list[tuple[str, str]] = []
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
-    # ---- lifecycle -------------------------------------------------------------------
-
-    def start(self) -> ConfluenceEmulator:
-        """Listen on a free port and serve in a background thread."""
-        server = ThreadingHTTPServer((self.host, 0), handler_for(self))
-        server.daemon_threads = True
-        self._server = server
-        self._thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop serving and free the port."""
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> ConfluenceEmulator:
-        return self.start()
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        value: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()
-
-    @property
-    def url(self) -> str:
-        """The Data Center-like base URL (`http://127.0.0.1:PORT`)."""
-        assert self._server is not None, "start() the emulator first"
-        return f"http://{self.host}:{self._server.server_address[1]}"
+    def handler(self) -> type[BaseHTTPRequestHandler]:
+        """The request handler bound to this emulator."""
+        return handler_for(self)
 
     @property
     def cloud_url(self) -> str:

@@ -10,8 +10,7 @@ import threading
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -25,6 +24,7 @@ from firefighter.emulators.jira.model import (
     matches,
     parse_jql,
 )
+from firefighter.emulators.loopback import LoopbackServer
 
 Reply = tuple[int, Any]
 
@@ -45,7 +45,7 @@ def _errors(*messages: str, **fields: str) -> dict[str, Any]:
     return {"errorMessages": list(messages), "errors": dict(fields)}
 
 
-class JiraEmulator:
+class JiraEmulator(LoopbackServer):
     """An in-process Jira (Cloud-like or Data Center-like) on 127.0.0.1."""
 
     def __init__(
@@ -72,43 +72,10 @@ class JiraEmulator:
         self.calls: list[tuple[str, str]] = []
         self._faults: list[Fault] = []
         self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
 
-    # ---- lifecycle -------------------------------------------------------------------
-
-    def start(self) -> JiraEmulator:
-        """Listen on a free port and serve in a background thread."""
-        server = ThreadingHTTPServer((self.host, 0), _handler_for(self))
-        server.daemon_threads = True
-        self._server = server
-        threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        ).start()
-        return self
-
-    def stop(self) -> None:
-        """Stop serving and free the port."""
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> JiraEmulator:
-        return self.start()
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        value: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()
-
-    @property
-    def url(self) -> str:
-        """The base URL (JIRA_URL)."""
-        assert self._server is not None, "start() the emulator first"
-        return f"http://{self.host}:{self._server.server_address[1]}"
+    def handler(self) -> type[BaseHTTPRequestHandler]:
+        """The request handler bound to this emulator."""
+        return _handler_for(self)
 
     # ---- what tests script and read --------------------------------------------------
 
