@@ -36,6 +36,7 @@ from sqlalchemy import and_, exists, or_, select, update
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from firefighter.db import transaction, utcnow
+from firefighter.db_outage import DatabaseWatch, unreachable
 from firefighter.outbox.effect_types import Priority
 from firefighter.outbox.models import OutboxItem
 from firefighter.outbox.queue import Clock, Handler, Message, PermanentFailure, RetryLater
@@ -116,8 +117,9 @@ class Heartbeat:
                     return
             try:
                 renewed = self.renew(ids)
-            except Exception:  # the database may blink; the next beat tries again
-                log.exception("renewing the leases of outbox items %s failed", ids)
+            except Exception as error:  # the database may blink; the next beat tries again
+                if not unreachable(error):  # the worker loop says once that it went away
+                    log.exception("renewing the leases of outbox items %s failed", ids)
                 continue
             if renewed < len(ids):
                 # Taken over after a lease ran out (a beat came too late): at least once
@@ -351,14 +353,17 @@ class Dispatcher:
 
     def run_forever(self, stop: threading.Event, idle_sleep: float = 0.2, limit: int = 20) -> None:
         """Poll until `stop` is set, leasing up to `limit` items at a time."""
+        watch = DatabaseWatch("outbox worker", log, base=idle_sleep)
         while not stop.is_set():
+            wait: float | None = None
             try:
                 done = self.run_once(limit, stop=stop)
-            except Exception:  # the database may blink; keep the worker alive
-                log.exception("outbox poll failed")
+                watch.succeeded()
+            except Exception as error:  # the database may blink; keep the worker alive
+                wait = watch.failed(error, "outbox poll failed")
                 done = 0
             if done == 0:
-                stop.wait(idle_sleep)
+                stop.wait(idle_sleep if wait is None else max(wait, idle_sleep))
 
     def deliver_now(self, item_id: int, timeout: float, *, poll_seconds: float = 0.2) -> Delivery:
         """Deliver in this process until item `item_id` is delivered or dead, or `timeout` s pass.
