@@ -312,6 +312,14 @@ class IncidentService:
                 self.work.record(session, incident, kind, actor, text, data, redraw="status")
             if target == lifecycle.POSTMORTEM:
                 self.work.enqueue(session, effects.EXPORT_POSTMORTEM, incident, now=now)
+            elif target == CLOSED and (
+                previous == lifecycle.POSTMORTEM or incident.postmortem_page_id is not None
+            ):
+                # The page said "not closed yet": export once more, so it shows the closed
+                # status, the duration and the closure reason (same page, authors' part kept).
+                self.work.enqueue(
+                    session, effects.EXPORT_POSTMORTEM, incident, {"reason": "closed"}, now=now
+                )
             return incident
 
     def set_severity(
