@@ -22,8 +22,8 @@ from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from firefighter.db_outage import DatabaseWatch, unreachable
 from firefighter.db import transaction
+from firefighter.db_outage import DatabaseWatch, unreachable
 from firefighter.incidents import effects, followup_reminders, reminders
 from firefighter.incidents.models import ScheduleRun
 from firefighter.outbox import Clock, enqueue

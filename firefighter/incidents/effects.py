@@ -10,6 +10,7 @@ are the kinds, for `dispatcher.register` and for call sites that enqueue by name
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
 from firefighter.outbox.effect_types import (
     BACKGROUND,
     CONFLUENCE,
@@ -77,7 +78,7 @@ class Notify(Effect, kind="incident.notify", target=SLACK, priority=PEOPLE, orde
 
 @dataclass(frozen=True)
 class AlertsResolved(Effect, kind="incident.alerts_resolved", target=SLACK, priority=PEOPLE):
-    """Tell the incident channel, once, that every linked alert resolved, with a mitigated button."""
+    """Tell the incident channel, once, that all linked alerts resolved (a mitigated button)."""
 
     incident_id: int
 
@@ -196,7 +197,9 @@ class AskFailureClass(
 
 
 @dataclass(frozen=True)
-class RemindFollowUp(_Reminder, Effect, kind="reminder.followup", target=SLACK, priority=BACKGROUND):
+class RemindFollowUp(
+    _Reminder, Effect, kind="reminder.followup", target=SLACK, priority=BACKGROUND
+):
     """Direct message about a follow-up due or overdue."""
 
 

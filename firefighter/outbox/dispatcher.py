@@ -311,7 +311,9 @@ class Dispatcher:
                 stopping = stop is not None and stop.is_set()
                 late = index > 0 and self.clock() > give_up_at
                 behind = (
-                    index > 0 and message.priority > Priority.PEOPLE and time.monotonic() > reclaim_at
+                    index > 0
+                    and message.priority > Priority.PEOPLE
+                    and time.monotonic() > reclaim_at
                 )
                 if stopping or late or behind:
                     self.release(messages[index:])

@@ -5,11 +5,21 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, SmallInteger, String, Text, text, true
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    text,
+    true,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from firefighter.db import Base, UTCDateTime, utcnow
-
 
 PENDING = "delivered_at IS NULL AND dead_at IS NULL"
 
@@ -48,9 +58,7 @@ class OutboxItem(Base):
     incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
     # The outside system the effect talks to (see outbox.effect_types): order is kept per
     # incident and target, so a failing Jira never holds back the incident's Slack effects.
-    target: Mapped[str] = mapped_column(
-        String(32), default="internal", server_default="internal"
-    )
+    target: Mapped[str] = mapped_column(String(32), default="internal", server_default="internal")
     # Priority class (0 people waiting, 1 records, 2 background): claimed lowest first.
     priority: Mapped[int] = mapped_column(SmallInteger, default=1, server_default=text("1"))
     # False for effects whose order does not matter: they neither wait nor hold others back.

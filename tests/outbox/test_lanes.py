@@ -73,12 +73,16 @@ def test_typed_and_named_enqueues_store_the_same_lane(core: Core, clock: FakeClo
         enqueue(session, effects.Refresh(incident.id, "status"), incident_id=incident.id)
         enqueue(session, effects.REFRESH, {"incident_id": incident.id}, incident_id=incident.id)
     typed, named = rows(core)
-    assert (typed.kind, typed.target, typed.priority, typed.ordered) == (
-        named.kind,
-        named.target,
-        named.priority,
-        named.ordered,
-    ) == ("incident.refresh", SLACK, 0, True)
+    assert (
+        (typed.kind, typed.target, typed.priority, typed.ordered)
+        == (
+            named.kind,
+            named.target,
+            named.priority,
+            named.ordered,
+        )
+        == ("incident.refresh", SLACK, 0, True)
+    )
     assert typed.payload == {"incident_id": incident.id, "what": "status"}
     assert effects.Refresh.parse(typed.payload) == effects.Refresh(incident.id, "status")
 
@@ -147,6 +151,7 @@ def test_a_backlog_of_triage_cards_does_not_delay_opening_a_channel(core: Core) 
         seen.append("card")
 
     dispatcher.register(CardStub.kind, slow_card)
+
     def open_channel(message: Message) -> None:
         opened.append(time.monotonic())
         seen.append("channel")

@@ -12,7 +12,7 @@ from firefighter.emulators.slack import blocks_text
 from firefighter.incidents.models import Incident
 from tests.conftest import FakeClock
 from tests.postmortem.conftest import TOKEN, USER, Confluence
-from tests.slack.conftest import Bot, bot  # noqa: F401
+from tests.slack.conftest import Bot
 
 
 @pytest.fixture

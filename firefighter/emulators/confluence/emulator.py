@@ -168,7 +168,11 @@ class ConfluenceEmulator(LoopbackServer, ContentApi):
             self.calls.append((method, raw_path))
             outage = self._outage
         if outage is not None:
-            return outage, {"statusCode": outage, "message": "Service Unavailable"}, "application/json"
+            return (
+                outage,
+                {"statusCode": outage, "message": "Service Unavailable"},
+                "application/json",
+            )
         if not self._authorised(headers.get("authorization")):
             return (
                 401,
