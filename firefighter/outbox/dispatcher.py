@@ -170,6 +170,10 @@ class Dispatcher:
                 earlier.delivered_at.is_(None),
                 earlier.dead_at.is_(None),
                 earlier.ordered.is_(True),
+                # A background item (a reminder) never holds back a people-facing one behind
+                # it; a background item still waits for the people-facing ones before it
+                # (a drill's symptom waits for its channel).
+                earlier.priority <= OutboxItem.priority,
             )
         )
         query = (

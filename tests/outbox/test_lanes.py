@@ -52,6 +52,14 @@ class CardStub(Effect, kind="test.card", target=SLACK, priority=BACKGROUND):
     n: int
 
 
+@dataclass(frozen=True)
+class NudgeStub(Effect, kind="test.nudge", target=SLACK, priority=BACKGROUND):
+    """Stands for a reminder in an incident's channel."""
+
+    incident_id: int
+    n: int
+
+
 def rows(core: Core) -> list[OutboxItem]:
     with core.factory() as session:
         return list(session.scalars(select(OutboxItem).order_by(OutboxItem.id)))
@@ -98,11 +106,13 @@ def test_a_stuck_effect_delays_neither_other_targets_nor_other_incidents(
 
     dispatcher = core.dispatcher()
     dispatcher.register(TicketStub.kind, jira_down)
+    dispatcher.register(NudgeStub.kind, jira_down)  # a reminder that keeps failing too
     dispatcher.register(ChannelPost.kind, lambda m: delivered.append(("post", m.payload["n"])))
     a = core.service.declare(title="DNS", severity="SEV2", actor="U1")
     b = core.service.declare(title="CDN", severity="SEV2", actor="U1")
     with transaction(core.factory) as session:
         session.query(OutboxItem).delete()
+        enqueue(session, NudgeStub(a.id, 0), incident_id=a.id, now=clock())
         enqueue(session, TicketStub(a.id, 1), incident_id=a.id, now=clock())
         enqueue(session, TicketStub(a.id, 2), incident_id=a.id, now=clock())
         for n in range(1, 4):
