@@ -8,6 +8,7 @@ line when it goes and one when it comes back, instead of a traceback per poll.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 
 from sqlalchemy import exc
@@ -21,7 +22,11 @@ def unreachable(error: BaseException) -> bool:
 
 
 class DatabaseWatch:
-    """The state of one polling loop's database: up, or away since when; and how long to wait."""
+    """The state of one polling loop's database: up, or away since when; and how long to wait.
+
+    Threads running the same loop (the worker's delivery threads) share one watch, so the
+    process says it once, not once per thread.
+    """
 
     def __init__(
         self, name: str, log: logging.Logger, *, base: float = 0.5, cap: float = 30.0
@@ -32,6 +37,7 @@ class DatabaseWatch:
         self.cap = cap
         self.failures = 0
         self.away_since: float | None = None
+        self._lock = threading.Lock()
 
     @property
     def away(self) -> bool:
@@ -47,9 +53,13 @@ class DatabaseWatch:
         if not unreachable(error):
             self.log.exception("%s: %s", self.name, what)
             return None
-        self.failures += 1
-        if self.away_since is None:
-            self.away_since = time.monotonic()
+        with self._lock:
+            self.failures += 1
+            failures = self.failures
+            first = self.away_since is None
+            if first:
+                self.away_since = time.monotonic()
+        if first:
             reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0][:200]
             self.log.warning(
                 "%s: the database is unreachable (%s); retrying quietly, backing off up to %.0f s",
@@ -57,15 +67,15 @@ class DatabaseWatch:
                 reason,
                 self.cap,
             )
-        return float(min(self.cap, self.base * 2 ** (self.failures - 1)))
+        return float(min(self.cap, self.base * 2 ** min(failures - 1, 30)))
 
     def succeeded(self) -> None:
         """Record a poll that reached the database."""
-        if self.away_since is not None:
+        if self.away_since is None:  # the usual case: no lock taken
+            return
+        with self._lock:
+            since, self.away_since, self.failures = self.away_since, None, 0
+        if since is not None:
             self.log.warning(
-                "%s: the database is back after %.0f s",
-                self.name,
-                time.monotonic() - self.away_since,
+                "%s: the database is back after %.0f s", self.name, time.monotonic() - since
             )
-        self.away_since = None
-        self.failures = 0

@@ -147,6 +147,8 @@ class Dispatcher:
         self.lease = timedelta(seconds=lease_seconds)
         self.backoff = backoff or Backoff()
         self.reclaim_seconds = reclaim_seconds
+        # Shared by the delivery threads (see run_forever): one line per outage, not per thread.
+        self.database = DatabaseWatch("outbox worker", log)
         self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
         self.handlers: dict[str, Handler] = {}
         self.on_dead: Callable[[Message, str], None] | None = None
@@ -359,7 +361,8 @@ class Dispatcher:
 
     def run_forever(self, stop: threading.Event, idle_sleep: float = 0.2, limit: int = 20) -> None:
         """Poll until `stop` is set, leasing up to `limit` items at a time."""
-        watch = DatabaseWatch("outbox worker", log, base=idle_sleep)
+        watch = self.database
+        watch.base = idle_sleep
         while not stop.is_set():
             wait: float | None = None
             try:
