@@ -275,8 +275,8 @@ def build_dispatcher(core: Core, client: WebClient, **kwargs: Any) -> Dispatcher
             return
         core.service.notify(
             int(incident_id),
-            f":warning: FireFighter could not finish `{message.kind}` after several tries "
-            f"({error[:300]}). An operator can retry it with `firefighter outbox retry`.",
+            f":warning: FireFighter gave up on `{message.kind}` ({error[:300]}). "
+            "An operator can retry it with `firefighter outbox retry`.",
             key=f"dead:{message.id}",
         )
 

@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from firefighter.db import transaction
+from firefighter.db_outage import DatabaseWatch, unreachable
 from firefighter.incidents import effects, followup_reminders, reminders
 from firefighter.incidents.models import ScheduleRun
 from firefighter.outbox import Clock, enqueue
@@ -151,7 +152,9 @@ class Scheduler:
                 continue
             try:
                 won = self._claim(job, due, now)
-            except Exception:  # one failing schedule must not stop the worker or the others
+            except Exception as error:  # one failing schedule must not stop the others
+                if unreachable(error):
+                    raise  # the loop backs off quietly (see run_forever)
                 log.exception("schedule %s (due %s) failed; it will be tried again", job.name, due)
                 continue
             self._settled[job.name] = due
@@ -185,12 +188,15 @@ class Scheduler:
 
     def run_forever(self, stop: threading.Event, interval: float = 5.0) -> None:
         """Call `run_due` every `interval` seconds until `stop` is set."""
+        watch = DatabaseWatch("schedules", log, base=interval)
         while not stop.is_set():
+            wait: float | None = None
             try:
                 self.run_due()
-            except Exception:  # the database may blink; keep the worker alive
-                log.exception("schedule pass failed")
-            stop.wait(interval)
+                watch.succeeded()
+            except Exception as error:  # the database may blink; keep the worker alive
+                wait = watch.failed(error, "schedule pass failed")
+            stop.wait(interval if wait is None else max(wait, interval))
 
 
 class _Taken(Exception):

@@ -30,12 +30,15 @@ def outbox_list(
     if not items:
         out.print("Nothing waiting: every effect was delivered.")
         return
-    table = Table("ID", "Kind", "Incident", "Attempts", "State", "Next attempt", "Last error")
+    table = Table(
+        "ID", "Kind", "Target", "Incident", "Attempts", "State", "Next attempt", "Last error"
+    )
     for item in items:
         state = "dead" if item.dead_at else ("retrying" if item.attempts else "pending")
         table.add_row(
             str(item.id),
             item.kind,
+            item.target,
             f"INC-{item.incident_id}" if item.incident_id else "-",
             str(item.attempts),
             state,

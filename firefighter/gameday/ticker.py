@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import threading
 
+from firefighter.db_outage import DatabaseWatch
 from firefighter.gameday.engine import GameDays
 
 log = logging.getLogger(__name__)
@@ -15,13 +16,16 @@ log = logging.getLogger(__name__)
 
 def run_forever(gamedays: GameDays, stop: threading.Event, interval: float = 1.0) -> None:
     """Tick every `interval` seconds until `stop` is set."""
+    watch = DatabaseWatch("game day ticker", log, base=interval)
     while not stop.is_set():
+        wait: float | None = None
         try:
             for note in gamedays.tick():
                 log.info("game day: %s", note)
-        except Exception:  # the database may blink; keep the worker alive
-            log.exception("game day tick failed")
-        stop.wait(interval)
+            watch.succeeded()
+        except Exception as error:  # the database may blink; keep the worker alive
+            wait = watch.failed(error, "game day tick failed")
+        stop.wait(interval if wait is None else max(wait, interval))
 
 
 def start_in_thread(

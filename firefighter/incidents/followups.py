@@ -96,9 +96,8 @@ class FollowUpService:
             session.flush()
             self._record(session, incident, followup, "added", actor)
             if self.jira:
-                self.work.enqueue(
-                    session, effects.FOLLOWUP_JIRA_CREATE, incident, {"followup_id": followup.id}
-                )
+                create = effects.FollowUpJiraCreate(incident.id, followup.id)
+                self.work.enqueue(session, create, incident)
             session.expunge(followup)
             return followup
 
@@ -145,12 +144,8 @@ class FollowUpService:
                     verb += f" in Jira ({followup.jira_key})"
                 self._record(session, incident, followup, verb, actor)
                 if done and not from_jira and self.jira and followup.jira_key:
-                    self.work.enqueue(
-                        session,
-                        effects.FOLLOWUP_JIRA_DONE,
-                        incident,
-                        {"followup_id": followup.id},
-                    )
+                    finish = effects.FollowUpJiraDone(incident.id, followup.id)
+                    self.work.enqueue(session, finish, incident)
             session.flush()
             session.expunge(followup)
             return followup

@@ -180,7 +180,7 @@ class IncidentService:
                 announce=False,
                 redraw=None,
             )
-            self.work.enqueue(session, effects.OPEN_CHANNEL, incident, now=now)
+            self.work.enqueue(session, effects.OpenChannel(incident.id), incident, now=now)
             if link is not None:
                 link(session, incident)
             session.flush()
@@ -311,7 +311,14 @@ class IncidentService:
             else:
                 self.work.record(session, incident, kind, actor, text, data, redraw="status")
             if target == lifecycle.POSTMORTEM:
-                self.work.enqueue(session, effects.EXPORT_POSTMORTEM, incident, now=now)
+                self.work.enqueue(session, effects.ExportPostmortem(incident.id), incident, now=now)
+            elif target == CLOSED and (
+                previous == lifecycle.POSTMORTEM or incident.postmortem_page_id is not None
+            ):
+                # The page said "not closed yet": export once more, so it shows the closed
+                # status, the duration and the closure reason (same page, authors' part kept).
+                closing = effects.ExportPostmortem(incident.id, reason="closed")
+                self.work.enqueue(session, closing, incident, now=now)
             return incident
 
     def set_severity(
@@ -427,7 +434,7 @@ class IncidentService:
                 redraw=None,
             )
             # Invited before the redraw, so the card is drawn with the new holder in the channel.
-            self.work.enqueue(session, effects.INVITE, incident, {"users": [user_id]}, now=now)
+            self.work.enqueue(session, effects.Invite(incident.id, [user_id]), incident, now=now)
             self.work.redraw(session, incident, "role")
             return incident
 
@@ -583,18 +590,16 @@ class IncidentService:
                 announce=False,
                 redraw="postmortem",
             )
-            self.work.enqueue(
-                session, effects.POSTMORTEM_PUBLISHED, incident, {"url": url, "first": first}
-            )
+            published = effects.PostmortemPublished(incident.id, url, first)
+            self.work.enqueue(session, published, incident)
             return incident
 
     def request_postmortem(self, incident_id: int, *, actor: str | None) -> int:
         """Enqueue a post-mortem export; returns the outbox item id to wait for."""
         with self.work.begin() as session:
             incident = self._load(session, incident_id, None)
-            item = self.work.enqueue(
-                session, effects.EXPORT_POSTMORTEM, incident, {"requested_by": actor}
-            )
+            export = effects.ExportPostmortem(incident.id, requested_by=actor)
+            item = self.work.enqueue(session, export, incident)
             session.flush()
             return item.id
 
@@ -603,13 +608,8 @@ class IncidentService:
         try:
             with self.work.begin(f"notify:{key}") as session:
                 # No incident_id on the row: see effects.NOTIFY.
-                enqueue(
-                    session,
-                    effects.NOTIFY,
-                    {"incident_id": incident_id, "text": text, "key": key},
-                    incident_id=None,
-                    now=self.clock(),
-                )
+                notice = effects.Notify(incident_id, text, key)
+                enqueue(session, notice, incident_id=None, now=self.clock())
         except AlreadyProcessed:
             return
 

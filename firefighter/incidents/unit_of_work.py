@@ -22,6 +22,7 @@ from firefighter.incidents import effects
 from firefighter.incidents.errors import AlreadyProcessed, Conflict, NotFound
 from firefighter.incidents.models import Incident, TimelineEvent
 from firefighter.outbox import enqueue
+from firefighter.outbox.effect_types import Effect
 from firefighter.outbox.models import OutboxItem, ProcessedRequest
 
 Clock = Callable[[], datetime]
@@ -145,24 +146,24 @@ class UnitOfWork:
     def announce(self, session: Session, incident: Incident, event: TimelineEvent) -> None:
         """Post `event` in the incident channel once the transaction commits."""
         session.flush()  # the post names the event by id
-        self.enqueue(session, effects.POST_EVENT, incident, {"event_id": event.id})
+        self.enqueue(session, effects.PostEvent(incident.id, event.id), incident)
 
     def redraw(self, session: Session, incident: Incident, what: str) -> None:
         """Redraw what shows the incident's state, because `what` changed."""
-        self.enqueue(session, effects.REFRESH, incident, {"what": what})
+        self.enqueue(session, effects.Refresh(incident.id, what), incident)
 
     def enqueue(
         self,
         session: Session,
-        kind: str,
+        effect: Effect | str,
         incident: Incident,
         payload: dict[str, Any] | None = None,
         now: datetime | None = None,
     ) -> OutboxItem:
-        """Enqueue the effect `kind` about `incident`, in its delivery order."""
+        """Enqueue `effect` (typed, or a kind with `payload`) about `incident`, in its lane."""
         return enqueue(
             session,
-            kind,
+            effect,
             {"incident_id": incident.id, **(payload or {})},
             incident_id=incident.id,
             now=now or self.clock(),

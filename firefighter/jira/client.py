@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import inspect
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlparse
 
 from atlassian import Jira
 from atlassian.rest_client import AtlassianRestAPI
 
+from firefighter.outbox import PermanentFailure
 from firefighter.settings import ConfigError, Settings
 
 DONE = "done"
@@ -77,3 +80,31 @@ def find_account(client: Any, email: str) -> dict[str, Any] | None:
         if str(user.get("emailAddress") or "").lower() == email.lower():
             return {"accountId": user["accountId"]} if client.cloud else {"name": user["name"]}
     return None
+
+
+def refusal_status(error: BaseException) -> int | None:
+    """The HTTP status of a refusal Jira answered, if `error` is one."""
+    status = getattr(getattr(error, "response", None), "status_code", None)
+    return status if isinstance(status, int) else None
+
+
+def is_permanent(status: int | None) -> bool:
+    """A refusal that retrying cannot change: a 4xx other than a timeout, conflict or rate limit."""
+    return status is not None and 400 <= status < 500 and status not in (408, 409, 429)
+
+
+@contextmanager
+def permanent_refusals(what: str) -> Iterator[None]:
+    """Turn Jira's permanent refusals into PermanentFailure (dead letter now, with a notice);
+    everything else (5xx, 429, timeouts) propagates and is retried with backoff."""
+    try:
+        yield
+    except Exception as error:
+        status = refusal_status(error)
+        if not is_permanent(status):
+            raise
+        detail = str(error).strip().splitlines()[0][:200] if str(error).strip() else "no detail"
+        raise PermanentFailure(
+            f"Jira refused to {what} ({status}: {detail}); retrying cannot help: fix the Jira "
+            "project, permissions or settings"
+        ) from error

@@ -15,7 +15,16 @@ from typing import Any
 from firefighter.incidents import effects
 from firefighter.incidents.followups import FollowUpService
 from firefighter.incidents.queries import get_incident
-from firefighter.jira.client import DONE, category, find_account, make_client, search, status_name
+from firefighter.jira.client import (
+    DONE,
+    category,
+    find_account,
+    make_client,
+    permanent_refusals,
+    refusal_status,
+    search,
+    status_name,
+)
 from firefighter.jira.sync import poll
 from firefighter.outbox import Dispatcher, Message
 from firefighter.settings import Settings
@@ -73,29 +82,50 @@ class JiraFollowUps:
         followup = self.followups.get(int(message.payload["followup_id"]))
         if followup.jira_key:
             return
-        tag = label(followup.incident_id)
+        with permanent_refusals(f"create the issue of follow-up #{followup.id}"):
+            self._create(followup.id, followup.incident_id, followup.title, followup.owner)
+
+    def _create(self, followup_id: int, incident_id: int, title: str, owner: str | None) -> None:
+        tag = label(incident_id)
         project = self.settings.jira_project or ""
         jql = f'project = "{project}" AND labels = "{tag}"'
         for issue in search(self.client, jql, "description,labels,status"):
-            if marker(followup.id) in str((issue.get("fields") or {}).get("description") or ""):
-                log.info("adopting Jira issue %s for follow-up %s", issue["key"], followup.id)
-                self.followups.record_jira(followup.id, issue["key"], self.browse(issue["key"]))
+            if marker(followup_id) in str((issue.get("fields") or {}).get("description") or ""):
+                log.info("adopting Jira issue %s for follow-up %s", issue["key"], followup_id)
+                self.followups.record_jira(followup_id, issue["key"], self.browse(issue["key"]))
                 return
         fields: dict[str, Any] = {
             "project": {"key": project},
             "issuetype": {"name": self.settings.jira_issue_type},
-            "summary": followup.title[:250],
-            "description": self._description(followup.incident_id, followup.id),
+            "summary": title[:250],
+            "description": self._description(incident_id, followup_id),
             "labels": [tag, "firefighter"],
         }
-        email = self.email_of(followup.owner) if followup.owner and self.email_of else None
+        email = self.email_of(owner) if owner and self.email_of else None
+        lookup_failed: str | None = None
         if email:
-            assignee = find_account(self.client, email)
+            # The assignee is a nicety: a lookup Jira refuses (403, 404) or that times out
+            # must not keep the follow-up from its issue.
+            try:
+                assignee = find_account(self.client, email)
+            except Exception as error:
+                status = refusal_status(error)
+                lookup_failed = f"HTTP {status}" if status else type(error).__name__
+                log.warning("jira: assignee lookup for follow-up %s failed: %s", followup_id, error)
+                assignee = None
             if assignee:
                 fields["assignee"] = assignee
         created = self.client.create_issue(fields=fields)
         key = str(created["key"])
-        self.followups.record_jira(followup.id, key, self.browse(key))
+        self.followups.record_jira(followup_id, key, self.browse(key))
+        if lookup_failed is not None:
+            self.followups.incidents.notify(
+                incident_id,
+                f":information_source: Follow-up #{followup_id}'s Jira issue {key} was created "
+                f"unassigned: Jira would not look up <@{owner}>'s account ({lookup_failed}). "
+                f"Assign it in Jira: {self.browse(key)}",
+                key=f"jira-unassigned:{followup_id}",
+            )
 
     def _description(self, incident_id: int, followup_id: int) -> str:
         with self.followups.incidents.factory() as session:
@@ -115,7 +145,10 @@ class JiraFollowUps:
         followup = self.followups.get(int(message.payload["followup_id"]))
         if not followup.jira_key or followup.is_open:
             return
-        key = followup.jira_key
+        with permanent_refusals(f"move {followup.jira_key} to done"):
+            self._done(followup.id, followup.incident_id, followup.jira_key)
+
+    def _done(self, followup_id: int, incident_id: int, key: str) -> None:
         issue = self.client.issue(key, fields="status")
         if category(issue) == DONE:
             return
@@ -127,11 +160,11 @@ class JiraFollowUps:
         ]
         if not to_done:
             self.followups.incidents.notify(
-                followup.incident_id,
-                f":information_source: Follow-up #{followup.id} is done, but its Jira issue "
+                incident_id,
+                f":information_source: Follow-up #{followup_id} is done, but its Jira issue "
                 f"{key} cannot move to done from “{status_name(issue)}” in its workflow; "
                 f"close it in Jira: {self.browse(key)}",
-                key=f"jira-done:{followup.id}:{status_name(issue)}",
+                key=f"jira-done:{followup_id}:{status_name(issue)}",
             )
             return
         self.client.set_issue_status_by_transition_id(key, to_done[0]["id"])

@@ -2,8 +2,15 @@
 
 Delivery is at least once. A worker leases a due item in a short transaction, runs its
 handler with no transaction open (handlers call Slack or Confluence), then records the
-outcome in another short transaction. Items of one incident are delivered in order: an item
-waits while an older item of the same incident is undelivered.
+outcome in another short transaction.
+
+Items wait in lanes: one per incident and target system (see `effect_types`). In a lane an
+item waits while an older item of the same lane is undelivered, so a Jira that refuses
+everything holds back that incident's Jira effects only, never its Slack redraws, and never
+another incident. Among the heads of the lanes, the people-facing priority class goes first;
+a batch takes one item per lane, so an incident with 500 queued items gets one turn per batch
+like every other (round-robin). A batch that runs long is handed back and claimed afresh, so
+an urgent item enqueued meanwhile does not wait behind a batch of triage cards.
 
 A lease is a promise that nobody else delivers the item before it runs out. While this
 dispatcher holds items, a heartbeat renews their leases every third of a lease, so a handler
@@ -29,6 +36,8 @@ from sqlalchemy import and_, exists, or_, select, update
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from firefighter.db import transaction, utcnow
+from firefighter.db_outage import DatabaseWatch, unreachable
+from firefighter.outbox.effect_types import Priority
 from firefighter.outbox.models import OutboxItem
 from firefighter.outbox.queue import Clock, Handler, Message, PermanentFailure, RetryLater
 
@@ -108,8 +117,9 @@ class Heartbeat:
                     return
             try:
                 renewed = self.renew(ids)
-            except Exception:  # the database may blink; the next beat tries again
-                log.exception("renewing the leases of outbox items %s failed", ids)
+            except Exception as error:  # the database may blink; the next beat tries again
+                if not unreachable(error):  # the worker loop says once that it went away
+                    log.exception("renewing the leases of outbox items %s failed", ids)
                 continue
             if renewed < len(ids):
                 # Taken over after a lease ran out (a beat came too late): at least once
@@ -129,12 +139,16 @@ class Dispatcher:
         lease_seconds: float = 60.0,
         backoff: Backoff | None = None,
         worker_id: str | None = None,
+        reclaim_seconds: float = 1.0,
     ) -> None:
         self.factory = factory
         self.clock = clock
         self.max_attempts = max_attempts
         self.lease = timedelta(seconds=lease_seconds)
         self.backoff = backoff or Backoff()
+        self.reclaim_seconds = reclaim_seconds
+        # Shared by the delivery threads (see run_forever): one line per outage, not per thread.
+        self.database = DatabaseWatch("outbox worker", log)
         self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
         self.handlers: dict[str, Handler] = {}
         self.on_dead: Callable[[Message, str], None] | None = None
@@ -149,12 +163,19 @@ class Dispatcher:
     def _claim(self, limit: int) -> list[Message]:
         now = self.clock()
         earlier = aliased(OutboxItem)
+        # One probe of ix_outbox_lane_pending (incident, target, id) per candidate.
         blocked_by_older = exists().where(
             and_(
                 earlier.incident_id == OutboxItem.incident_id,
+                earlier.target == OutboxItem.target,
                 earlier.id < OutboxItem.id,
                 earlier.delivered_at.is_(None),
                 earlier.dead_at.is_(None),
+                earlier.ordered.is_(True),
+                # A background item (a reminder) never holds back a people-facing one behind
+                # it; a background item still waits for the people-facing ones before it
+                # (a drill's symptom waits for its channel).
+                earlier.priority <= OutboxItem.priority,
             )
         )
         query = (
@@ -167,9 +188,14 @@ class Dispatcher:
                 # (`postmortem export` in a CLI must not touch the Slack effects).
                 OutboxItem.kind.in_(list(self.handlers)),
                 or_(OutboxItem.locked_until.is_(None), OutboxItem.locked_until < now),
-                or_(OutboxItem.incident_id.is_(None), ~blocked_by_older),
+                or_(
+                    OutboxItem.incident_id.is_(None),
+                    OutboxItem.ordered.is_(False),
+                    ~blocked_by_older,
+                ),
             )
-            .order_by(OutboxItem.id)
+            # ix_outbox_priority_pending walks this order and stops at the limit.
+            .order_by(OutboxItem.priority, OutboxItem.id)
             .limit(limit)
         )
         with transaction(self.factory) as session:
@@ -177,17 +203,26 @@ class Dispatcher:
                 query = query.with_for_update(skip_locked=True, of=OutboxItem)
             items = list(session.scalars(query))
             claimed: list[Message] = []
-            seen_incidents: set[int] = set()
+            seen_lanes: set[tuple[int, str]] = set()
             for item in items:
-                # One item per incident per batch keeps that incident's effects in order.
+                # One item per lane per batch: each incident gets its turn in every batch.
                 if item.incident_id is not None:
-                    if item.incident_id in seen_incidents:
+                    lane = (item.incident_id, item.target if item.ordered else f"#{item.id}")
+                    if lane in seen_lanes:
                         continue
-                    seen_incidents.add(item.incident_id)
+                    seen_lanes.add(lane)
                 item.locked_by = self.worker_id
                 item.locked_until = now + self.lease
                 claimed.append(
-                    Message(item.id, item.kind, dict(item.payload), item.incident_id, item.attempts)
+                    Message(
+                        item.id,
+                        item.kind,
+                        dict(item.payload),
+                        item.incident_id,
+                        item.attempts,
+                        item.target,
+                        item.priority,
+                    )
                 )
         # After the commit: a beat must not renew a lease this transaction might not grant.
         self.heartbeat.hold([m.id for m in claimed])
@@ -274,10 +309,19 @@ class Dispatcher:
         # Items waiting in the batch behind a slow one hold up their incidents (and keep
         # their leases through the heartbeat): past half a lease, hand them to other workers.
         give_up_at = self.clock() + self.lease / 2
+        # Past `reclaim_seconds`, items below the people-facing class are handed back and the
+        # next claim sorts again: an incident declared now does not wait behind 20 cards.
+        reclaim_at = time.monotonic() + self.reclaim_seconds
         try:
             for index, message in enumerate(messages):
                 stopping = stop is not None and stop.is_set()
-                if stopping or (index > 0 and self.clock() > give_up_at):
+                late = index > 0 and self.clock() > give_up_at
+                behind = (
+                    index > 0
+                    and message.priority > Priority.PEOPLE
+                    and time.monotonic() > reclaim_at
+                )
+                if stopping or late or behind:
                     self.release(messages[index:])
                     if stopping:
                         log.info("stopping: handed back %d outbox item(s)", len(messages) - index)
@@ -317,14 +361,18 @@ class Dispatcher:
 
     def run_forever(self, stop: threading.Event, idle_sleep: float = 0.2, limit: int = 20) -> None:
         """Poll until `stop` is set, leasing up to `limit` items at a time."""
+        watch = self.database
+        watch.base = idle_sleep
         while not stop.is_set():
+            wait: float | None = None
             try:
                 done = self.run_once(limit, stop=stop)
-            except Exception:  # the database may blink; keep the worker alive
-                log.exception("outbox poll failed")
+                watch.succeeded()
+            except Exception as error:  # the database may blink; keep the worker alive
+                wait = watch.failed(error, "outbox poll failed")
                 done = 0
             if done == 0:
-                stop.wait(idle_sleep)
+                stop.wait(idle_sleep if wait is None else max(wait, idle_sleep))
 
     def deliver_now(self, item_id: int, timeout: float, *, poll_seconds: float = 0.2) -> Delivery:
         """Deliver in this process until item `item_id` is delivered or dead, or `timeout` s pass.

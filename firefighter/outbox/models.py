@@ -5,10 +5,23 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    text,
+    true,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from firefighter.db import Base, UTCDateTime, utcnow
+
+PENDING = "delivered_at IS NULL AND dead_at IS NULL"
 
 
 class OutboxItem(Base):
@@ -18,15 +31,24 @@ class OutboxItem(Base):
     __table_args__ = (
         Index("ix_outbox_pending", "delivered_at", "dead_at", "next_attempt_at"),
         Index("ix_outbox_incident", "incident_id", "id"),
-        # Claiming asks, for every candidate, whether an older item of its incident is still
-        # undelivered: this index holds only those, so the answer costs one probe however
-        # many delivered items the outbox keeps.
+        # Claiming asks, for every candidate, whether an older item of its incident and target
+        # is still undelivered: this index holds only those, so the answer costs one probe
+        # however many delivered items the outbox keeps.
         Index(
-            "ix_outbox_incident_pending",
+            "ix_outbox_lane_pending",
             "incident_id",
+            "target",
             "id",
-            sqlite_where=text("delivered_at IS NULL AND dead_at IS NULL"),
-            postgresql_where=text("delivered_at IS NULL AND dead_at IS NULL"),
+            sqlite_where=text(PENDING),
+            postgresql_where=text(PENDING),
+        ),
+        # Claiming walks the undelivered items in (priority, id) order and stops at its limit.
+        Index(
+            "ix_outbox_priority_pending",
+            "priority",
+            "id",
+            sqlite_where=text(PENDING),
+            postgresql_where=text(PENDING),
         ),
     )
 
@@ -34,6 +56,13 @@ class OutboxItem(Base):
     kind: Mapped[str] = mapped_column(String(64))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
+    # The outside system the effect talks to (see outbox.effect_types): order is kept per
+    # incident and target, so a failing Jira never holds back the incident's Slack effects.
+    target: Mapped[str] = mapped_column(String(32), default="internal", server_default="internal")
+    # Priority class (0 people waiting, 1 records, 2 background): claimed lowest first.
+    priority: Mapped[int] = mapped_column(SmallInteger, default=1, server_default=text("1"))
+    # False for effects whose order does not matter: they neither wait nor hold others back.
+    ordered: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -15,6 +15,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from firefighter.db import utcnow
+from firefighter.outbox.effect_types import Effect, lane_of
 from firefighter.outbox.models import OutboxItem
 
 Clock = Callable[[], datetime]
@@ -29,6 +30,8 @@ class Message:
     payload: dict[str, Any]
     incident_id: int | None
     attempts: int
+    target: str = "internal"
+    priority: int = 1
 
 
 Handler = Callable[[Message], None]
@@ -53,18 +56,30 @@ class PermanentFailure(Exception):
 
 def enqueue(
     session: Session,
-    kind: str,
+    effect: Effect | str,
     payload: dict[str, Any] | None = None,
     *,
     incident_id: int | None = None,
     now: datetime | None = None,
 ) -> OutboxItem:
-    """Add an effect to the current transaction; it is delivered only if that commits."""
+    """Add an effect to the current transaction; it is delivered only if that commits.
+
+    `effect` is a typed effect (its payload is its fields), or a kind's name with `payload`;
+    the row takes the kind's target, priority and ordering from its declaration.
+    """
     at = now or utcnow()
+    if isinstance(effect, Effect):
+        kind, body = effect.kind, {**effect.payload(), **(payload or {})}
+    else:
+        kind, body = effect, payload or {}
+    lane = lane_of(kind)
     item = OutboxItem(
         kind=kind,
-        payload=payload or {},
+        payload=body,
         incident_id=incident_id,
+        target=lane.target,
+        priority=int(lane.priority),
+        ordered=lane.ordered,
         attempts=0,
         next_attempt_at=at,
         created_at=at,

@@ -216,6 +216,8 @@ def export_now(
             select(OutboxItem.kind, OutboxItem.last_error)
             .where(
                 OutboxItem.incident_id == incident_id,
+                # Only its own lane holds an export back (Slack effects do not).
+                OutboxItem.target == effects.ExportPostmortem.target,
                 OutboxItem.id < item_id,
                 OutboxItem.delivered_at.is_(None),
                 OutboxItem.dead_at.is_(None),

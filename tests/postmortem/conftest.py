@@ -18,6 +18,7 @@ from firefighter.outbox.models import OutboxItem
 from firefighter.postmortem.handler import register
 from firefighter.settings import Settings
 from tests.conftest import FakeClock
+from tests.slack.conftest import bot  # noqa: F401  (the Slack bot, for tests that need both)
 
 USER = "firefighter@example.com"
 TOKEN = "s3cret-token"

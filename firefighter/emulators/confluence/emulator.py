@@ -34,6 +34,7 @@ class ConfluenceEmulator(LoopbackServer, ContentApi):
         self._faults: list[Fault] = []
         self._lock = threading.Lock()
         self.calls: list[tuple[str, str]] = []
+        self._outage: int | None = None
 
     def handler(self) -> type[BaseHTTPRequestHandler]:
         """The request handler bound to this emulator."""
@@ -96,6 +97,16 @@ class ConfluenceEmulator(LoopbackServer, ContentApi):
                 Fault(status, times, delay, after, method, path, retry_after, barrier)
             )
 
+    def outage(self, status: int = 503) -> None:
+        """Answer every request with `status` until `recover()` (Atlassian has had long ones)."""
+        with self._lock:
+            self._outage = status
+
+    def recover(self) -> None:
+        """End the outage: answer normally again."""
+        with self._lock:
+            self._outage = None
+
     def pages(self, space: str | None = None) -> list[Page]:
         """All pages (of one space), oldest first."""
         with self._lock:
@@ -155,6 +166,13 @@ class ConfluenceEmulator(LoopbackServer, ContentApi):
         expand = {part.strip() for part in query.get("expand", "").split(",") if part.strip()}
         with self._lock:
             self.calls.append((method, raw_path))
+            outage = self._outage
+        if outage is not None:
+            return (
+                outage,
+                {"statusCode": outage, "message": "Service Unavailable"},
+                "application/json",
+            )
         if not self._authorised(headers.get("authorization")):
             return (
                 401,

@@ -72,6 +72,7 @@ class JiraEmulator(LoopbackServer):
         self.calls: list[tuple[str, str]] = []
         self._faults: list[Fault] = []
         self._lock = threading.Lock()
+        self._outage: int | None = None
 
     def handler(self) -> type[BaseHTTPRequestHandler]:
         """The request handler bound to this emulator."""
@@ -96,6 +97,16 @@ class JiraEmulator(LoopbackServer):
         """Inject a fault (see Fault)."""
         with self._lock:
             self._faults.append(Fault(method.upper(), prefix, status, times, after))
+
+    def outage(self, status: int = 503) -> None:
+        """Answer every request with `status` until `recover()` (Atlassian has had long ones)."""
+        with self._lock:
+            self._outage = status
+
+    def recover(self) -> None:
+        """End the outage: answer normally again."""
+        with self._lock:
+            self._outage = None
 
     def set_status(self, key: str, status: str) -> Issue:
         """Move an issue as a person in Jira would (no workflow check)."""
@@ -144,6 +155,8 @@ class JiraEmulator(LoopbackServer):
         path, query = parts.path.rstrip("/"), parse_qs(parts.query)
         with self._lock:
             self.calls.append((method, path))
+            if self._outage is not None:
+                return self._outage, _errors("Service unavailable; try again later.")
             fault = next(
                 (f for f in self._faults if f.method == method and path.startswith(f.prefix)),
                 None,

@@ -1,0 +1,81 @@
+"""While the database is unreachable the worker backs off and says so once, then once when back."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, select
+
+from firefighter.bootstrap import Core
+from firefighter.db import utcnow
+from firefighter.incidents import effects
+from firefighter.outbox import Message
+from firefighter.outbox.models import OutboxItem
+
+
+def unreachable_url(db_url: str, tmp_path: Path) -> str:
+    """Where the database is not: a refused port, or a file in a folder that does not exist."""
+    if db_url.startswith("sqlite"):
+        return f"sqlite:///{tmp_path / 'gone' / 'firefighter.db'}"
+    return "postgresql+psycopg://postgres@127.0.0.1:9/firefighter?connect_timeout=1"
+
+
+def test_worker_backs_off_and_logs_one_line_each_way(
+    core: Core, db_url: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    delivered: list[Message] = []
+    dispatcher = core.dispatcher()
+    dispatcher.clock = utcnow
+    for kind in effects.ALL:
+        dispatcher.register(kind, delivered.append)
+    good = core.factory.kw["bind"]
+    bad = create_engine(unreachable_url(db_url, tmp_path))
+    polls = 0
+    real_claim = dispatcher._claim
+
+    def counting_claim(limit: int) -> list[Message]:
+        nonlocal polls
+        polls += 1
+        return real_claim(limit)
+
+    dispatcher._claim = counting_claim  # type: ignore[method-assign]
+    stop = threading.Event()
+    caplog.set_level(logging.INFO, logger="firefighter")
+    # Three delivery threads, as `firefighter worker` runs: still one line each way.
+    workers = [
+        threading.Thread(target=dispatcher.run_forever, args=(stop, 0.05), daemon=True)
+        for _ in range(3)
+    ]
+    for worker in workers:
+        worker.start()
+    try:
+        time.sleep(0.3)
+        core.factory.configure(bind=bad)  # the database goes away
+        polls = 0
+        time.sleep(3.0)
+        away_polls = polls
+        core.factory.configure(bind=good)  # and comes back
+        incident = core.service.declare(title="DNS", severity="SEV2", actor="U1")
+        deadline = time.monotonic() + 10
+        while not delivered and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        stop.set()
+        for worker in workers:
+            worker.join(5)
+        bad.dispose()
+    # Polling every 0.05 s would be 180 polls in 3 s; backing off (0.05, 0.1, 0.2, …) a dozen.
+    assert away_polls <= 15, away_polls
+    assert [m.incident_id for m in delivered] == [incident.id]
+    lines = [r for r in caplog.records if r.name.startswith("firefighter")]
+    down = [r.getMessage() for r in lines if "unreachable" in r.getMessage()]
+    back = [r.getMessage() for r in lines if "is back" in r.getMessage()]
+    assert len(down) == 1 and down[0].startswith("outbox worker: the database is unreachable")
+    assert len(back) == 1 and back[0].startswith("outbox worker: the database is back after")
+    assert not [r for r in lines if r.exc_info], "no traceback while the database is away"
+    with core.factory() as session:
+        assert session.scalar(select(OutboxItem.delivered_at).limit(1)) is not None
