@@ -8,7 +8,6 @@ from typing import Any
 
 from slack_bolt import App, Respond
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 from slack_sdk.models.views import View
 
 from firefighter.incidents import queries
@@ -28,6 +27,7 @@ from firefighter.slack.blocks.alerts import (
 from firefighter.slack.blocks.modals import declare_modal
 from firefighter.slack.context import SlackContext
 from firefighter.slack.listeners.common import acknowledge, say_privately
+from firefighter.slack.outage import SLACK_FAILED, guarded, slack_error
 
 log = logging.getLogger(__name__)
 
@@ -68,9 +68,9 @@ def register(app: App, ctx: SlackContext) -> None:
     ) -> None:
         open_form(ctx, client, respond, body, action, dismiss_modal)
 
-    app.action(DECLARE_ACTION)(ack=acknowledge, lazy=[declare])
-    app.action(ATTACH_ACTION)(ack=acknowledge, lazy=[attach])
-    app.action(DISMISS_ACTION)(ack=acknowledge, lazy=[dismiss])
+    app.action(DECLARE_ACTION)(ack=acknowledge, lazy=[guarded(declare)])
+    app.action(ATTACH_ACTION)(ack=acknowledge, lazy=[guarded(attach)])
+    app.action(DISMISS_ACTION)(ack=acknowledge, lazy=[guarded(dismiss)])
 
 
 def open_form(
@@ -99,6 +99,6 @@ def open_form(
         return
     try:
         client.views_open(trigger_id=str(body.get("trigger_id") or ""), view=build(state))
-    except SlackApiError as error:
-        log.warning("views.open failed: %s", error.response.get("error"))
+    except SLACK_FAILED as error:
+        log.warning("views.open failed: %s", slack_error(error))
         say_privately(respond, "Slack did not open the form in time; click again.")
