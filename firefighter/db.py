@@ -191,14 +191,21 @@ def within(seconds: float, work: Callable[[], T]) -> T:
             outcome.append((False, error))
         finally:
             done.set()
+            if flag.is_set():
+                # Nobody reads it: drop the error now rather than keep its frames (and
+                # the connection they hold) in a reference cycle until a garbage collection.
+                outcome.clear()
 
     threading.Thread(target=run, name="within", daemon=True).start()
     if not done.wait(seconds):
         flag.set()
         raise TimedOut(f"no answer from the database within {seconds:g} s")
-    ok, value = outcome[0]
+    ok, value = outcome.pop()
     if not ok:
-        raise value
+        try:
+            raise value
+        finally:
+            del value
     return value  # type: ignore[no-any-return]
 
 
