@@ -112,7 +112,11 @@ def build_core(settings: Settings, *, clock: Clock = utcnow, check: bool = True)
             declarers=settings.declarers, admins=settings.admins, closers=settings.closers
         ),
     )
-    alerts = AlertService(service, card_seconds=settings.alert_card_seconds)
+    alerts = AlertService(
+        service,
+        card_seconds=settings.alert_card_seconds,
+        storm_cards=settings.alert_storm_cards,
+    )
     followups = FollowUpService(service, zone=settings.zone, jira=settings.jira_enabled)
     return Core(
         settings=settings,

@@ -14,6 +14,7 @@ from firefighter.incidents import queries
 from firefighter.incidents.alert_models import TRIAGE
 from firefighter.incidents.alerts import CardState
 from firefighter.incidents.errors import IncidentError
+from firefighter.slack.blocks.alert_storms import STORM_ATTACH_ACTION, STORM_DECLARE_ACTION
 from firefighter.slack.blocks.alerts import (
     ATTACH_ACTION,
     DECLARE_ACTION,
@@ -33,41 +34,54 @@ log = logging.getLogger(__name__)
 
 
 def register(app: App, ctx: SlackContext) -> None:
-    """Listen to the three buttons; the decision itself is the form's submission."""
+    """Listen to the three buttons and the storm card's two menus; the decision itself is
+    the form's submission."""
+
+    def build_declare(state: CardState) -> View:
+        return declare_modal(
+            title=state.title,
+            severities=ctx.settings.severities,
+            components=ctx.settings.components,
+            description=state.description,
+            started_at=state.started_at,
+            callback_id=DECLARE_CALLBACK,
+            metadata=group_value(state),
+        )
+
+    def build_attach(state: CardState) -> View:
+        with ctx.factory() as session:
+            incidents = queries.list_incidents(
+                session, active_only=True, severity_order=ctx.settings.severity_names
+            )
+        return attach_modal(state, [i for i in incidents if not i.drill])
 
     def declare(
         body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
     ) -> None:
-        def build(state: CardState) -> View:
-            return declare_modal(
-                title=state.title,
-                severities=ctx.settings.severities,
-                components=ctx.settings.components,
-                description=state.description,
-                started_at=state.started_at,
-                callback_id=DECLARE_CALLBACK,
-                metadata=group_value(state),
-            )
-
-        open_form(ctx, client, respond, body, action, build)
+        open_form(ctx, client, respond, body, action, build_declare)
 
     def attach(
         body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
     ) -> None:
-        def build(state: CardState) -> View:
-            with ctx.factory() as session:
-                incidents = queries.list_incidents(
-                    session, active_only=True, severity_order=ctx.settings.severity_names
-                )
-            return attach_modal(state, [i for i in incidents if not i.drill])
-
-        open_form(ctx, client, respond, body, action, build)
+        open_form(ctx, client, respond, body, action, build_attach)
 
     def dismiss(
         body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
     ) -> None:
         open_form(ctx, client, respond, body, action, dismiss_modal)
 
+    def storm_pick(build: Callable[[CardState], View]) -> Callable[..., None]:
+        # A storm card's menu: the picked group is the "value" the card's buttons carry.
+        def picked(
+            body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
+        ) -> None:
+            chosen = str((action.get("selected_option") or {}).get("value") or "")
+            open_form(ctx, client, respond, body, {**action, "value": chosen}, build)
+
+        return picked
+
+    app.action(STORM_DECLARE_ACTION)(ack=acknowledge, lazy=[guarded(storm_pick(build_declare))])
+    app.action(STORM_ATTACH_ACTION)(ack=acknowledge, lazy=[guarded(storm_pick(build_attach))])
     app.action(DECLARE_ACTION)(ack=acknowledge, lazy=[guarded(declare)])
     app.action(ATTACH_ACTION)(ack=acknowledge, lazy=[guarded(attach)])
     app.action(DISMISS_ACTION)(ack=acknowledge, lazy=[guarded(dismiss)])
