@@ -425,7 +425,8 @@ def main() -> int:
             print(line)
         print(
             f"change_p99_s={percentile(watch.seconds, 0.99):.1f} "
-            f"sev1_announce_s={sev1_seconds:.1f} alert_messages={alert_messages} lost={lost} duplicates={duplicates} dead={dead}"
+            f"sev1_announce_s={sev1_seconds:.1f} alert_messages={alert_messages} "
+            f"lost={lost} duplicates={duplicates} dead={dead}"
         )
         return 0 if lost == duplicates == dead == 0 else 1
     finally:
