@@ -13,6 +13,13 @@ When the outbox is empty the bench audits Slack against the database as the stor
 last line is `rolling_lost=<n> rolling_duplicates=<n> dead=<n> max_stop_s=<seconds>`, where
 max_stop_s is the longest time any process took from SIGTERM to exit.
 
+Which Slack it models: the emulator WITHOUT Slack's rate-limit tiers, and the bot's
+pacing OFF (the bench sets FIREFIGHTER_SLACK_PACING=false for its processes itself,
+whatever the shell says). It measures leases, retries and restarts under 429s and 500s
+drawn at random, not Slack's pace: 200 channels at `conversations.create`'s Tier 2 (20 a
+minute) would take ten minutes by themselves. bench/burst.py and bench/containment.py
+measure the pace, with the tiers on.
+
     .venv/bin/python bench/rolling.py [--incidents 200] [--updates 10] [--rounds 2]
 """
 
@@ -39,6 +46,7 @@ from sqlalchemy import make_url
 
 from bench.storm import (
     SECRET,
+    SLACK_MODEL,
     ChannelWatch,
     Script,
     add_responders,
@@ -274,6 +282,8 @@ def run(args: argparse.Namespace, say: Callable[[str], None] = print) -> Outcome
             "SLACK_API_URL": emulator.api_url,
             "FIREFIGHTER_INCIDENTS_CHANNEL": incidents_channel,
             "FIREFIGHTER_POSTMORTEM_DIR": str(workdir / "postmortems"),
+            # The Slack this bench models has no tiers (see the docstring): no pacing either.
+            "FIREFIGHTER_SLACK_PACING": "false",
             "FIREFIGHTER_OUTBOX_LEASE_SECONDS": str(args.lease),
             "FIREFIGHTER_OUTBOX_THREADS": str(args.threads),
         }
@@ -296,6 +306,7 @@ def run(args: argparse.Namespace, say: Callable[[str], None] = print) -> Outcome
                 seed=args.seed,
             )
             ready = time.monotonic()
+            say(SLACK_MODEL)
             say(
                 f"rolling: {args.incidents} incidents × {args.updates} updates on "
                 f"{args.serve} serve --no-worker + {args.workers} workers, each replaced "

@@ -38,7 +38,7 @@ from firefighter.schedules import Scheduler
 from firefighter.settings import ConfigError, Settings
 from firefighter.slack.app import create_bolt
 from firefighter.slack.chat_messages import profile_lookup
-from firefighter.slack.client import make_client
+from firefighter.slack.client import make_client, request_client
 from firefighter.slack.context import SlackContext
 from firefighter.slack.groups import UserGroups
 from firefighter.slack.handlers.alerts import AlertEffects
@@ -50,7 +50,7 @@ from firefighter.slack.handlers.reminders import ReminderEffects
 from firefighter.slack.pacing import Pacer, paced
 from firefighter.slack.server import PATH as SLACK_PATH
 from firefighter.slack.server import slack_endpoint
-from firefighter.web import WSGIApp, health, web_app
+from firefighter.web import WSGIApp, health_check, web_app
 
 
 @dataclass
@@ -91,7 +91,11 @@ class Core:
 
 def build_core(settings: Settings, *, clock: Clock = utcnow, check: bool = True) -> Core:
     """Connect to the database (checking it is migrated unless `check` is False)."""
-    engine = make_engine(settings.database_url)
+    engine = make_engine(
+        settings.database_url,
+        connect_timeout=settings.db_connect_timeout,
+        statement_timeout=settings.db_statement_timeout,
+    )
     if check:
         try:
             check_ready(engine)
@@ -108,7 +112,11 @@ def build_core(settings: Settings, *, clock: Clock = utcnow, check: bool = True)
             declarers=settings.declarers, admins=settings.admins, closers=settings.closers
         ),
     )
-    alerts = AlertService(service, card_seconds=settings.alert_card_seconds)
+    alerts = AlertService(
+        service,
+        card_seconds=settings.alert_card_seconds,
+        storm_cards=settings.alert_storm_cards,
+    )
     followups = FollowUpService(service, zone=settings.zone, jira=settings.jira_enabled)
     return Core(
         settings=settings,
@@ -134,7 +142,11 @@ def safe_url(url: str) -> str:
 
 
 def slack_context(core: Core, client: WebClient) -> SlackContext:
-    """What the listeners need; admin and declarer lists may name Slack user groups."""
+    """What the listeners need; admin and declarer lists may name Slack user groups.
+
+    Listeners call Slack while answering it: through a copy of `client` with a short limit.
+    """
+    client = request_client(client)
     core.service.policy.group_members = UserGroups(client).members
     core.people.lookup = profile_lookup(client)
     return SlackContext(
@@ -193,7 +205,7 @@ def wsgi_app(core: Core, bolt: App, metrics: Metrics | None = None) -> WSGIApp:
         posts[JIRA_PATH] = webhook_endpoint(core.settings.jira_webhook_secret, core.followups)
     return web_app(
         posts,
-        check_health=lambda: health(core.engine, core.factory, core.service.clock),
+        check_health=health_check(core.engine, core.factory, core.service.clock),
         metrics=metrics,
     )
 

@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import math
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar, copy_context
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import DateTime, Engine, create_engine, event, inspect
 from sqlalchemy.engine import Dialect
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.types import TypeDecorator
+
+T = TypeVar("T")
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -53,32 +58,63 @@ class Base(DeclarativeBase):
     """Declarative base of every table."""
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    # WAL lets the worker read while a request writes; busy_timeout turns lock contention
-    # into a short wait instead of an immediate "database is locked".
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.close()
+def _sqlite_pragmas(busy_ms: int) -> Callable[[Any, Any], None]:
+    def pragmas(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        # WAL lets the worker read while a request writes; busy_timeout turns lock
+        # contention into a short wait instead of an immediate "database is locked", and
+        # a writer that never lets go into an error within the statement limit.
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    return pragmas
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine for `url`, with SQLite tuned for a web process plus a worker."""
+CONNECT_TIMEOUT = 2.0
+STATEMENT_TIMEOUT = 5.0
+"""Defaults of FIREFIGHTER_DB_CONNECT_TIMEOUT and FIREFIGHTER_DB_STATEMENT_TIMEOUT."""
+
+
+def make_engine(
+    url: str,
+    *,
+    connect_timeout: float | None = CONNECT_TIMEOUT,
+    statement_timeout: float | None = STATEMENT_TIMEOUT,
+    **kwargs: Any,
+) -> Engine:
+    """An engine for `url` whose every wait has a limit, SQLite tuned for a web process
+    plus a worker.
+
+    `connect_timeout` bounds opening a connection and waiting for one from the pool;
+    `statement_timeout` bounds a statement (PostgreSQL's statement_timeout, SQLite's busy
+    timeout). None means no limit (migrations, which may rewrite big tables).
+    """
+    if connect_timeout is not None and "poolclass" not in kwargs:
+        kwargs.setdefault("pool_timeout", connect_timeout)
     if url.startswith("sqlite"):
         connect_args = kwargs.pop("connect_args", {})
         connect_args.setdefault("check_same_thread", False)
         if url in ("sqlite://", "sqlite:///:memory:"):
             kwargs.setdefault("poolclass", StaticPool)
+            kwargs.pop("pool_timeout", None)
+        busy = statement_timeout if statement_timeout is not None else 60.0
         engine = create_engine(url, connect_args=connect_args, **kwargs)
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", _sqlite_pragmas(int(busy * 1000)))
         return engine
+    connect_args = kwargs.pop("connect_args", {})
+    if connect_timeout is not None:
+        # libpq counts whole seconds and treats 1 as 2.
+        connect_args.setdefault("connect_timeout", max(2, math.ceil(connect_timeout)))
+    if statement_timeout is not None:
+        connect_args.setdefault("options", f"-c statement_timeout={int(statement_timeout * 1000)}")
     kwargs.setdefault("pool_pre_ping", True)
     if "poolclass" not in kwargs:
         kwargs.setdefault("pool_size", 10)
         kwargs.setdefault("max_overflow", 10)
-    return create_engine(url, **kwargs)
+    return create_engine(url, connect_args=connect_args, **kwargs)
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
@@ -118,6 +154,68 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
 
 class DatabaseUnavailable(Exception):
     """The database cannot be reached."""
+
+
+class TimedOut(Exception):
+    """Work on the database did not finish within its limit; it will not commit."""
+
+
+_GIVEN_UP: ContextVar[threading.Event | None] = ContextVar("ff_given_up", default=None)
+
+
+@event.listens_for(Session, "before_commit")
+def _refuse_given_up(_session: Session) -> None:
+    # The person was told "nothing was changed": work that wakes up after that rolls back.
+    flag = _GIVEN_UP.get()
+    if flag is not None and flag.is_set():
+        raise TimedOut("the caller stopped waiting for this transaction")
+
+
+def within(seconds: float, work: Callable[[], T]) -> T:
+    """`work()` run on a thread of its own, given up after `seconds` (TimedOut).
+
+    A stalled database (a partition: connections open, nothing answers) blocks a thread in
+    a socket read that no database setting can interrupt; the caller waits here at most
+    `seconds`, and a transaction the given-up work opened can no longer commit.
+    """
+    flag = threading.Event()
+    context = copy_context()
+    context.run(_GIVEN_UP.set, flag)
+    done = threading.Event()
+    outcome: list[Any] = []
+
+    def run() -> None:
+        try:
+            outcome.append((True, context.run(work)))
+        except BaseException as error:  # handed to the caller below
+            outcome.append((False, error))
+        finally:
+            done.set()
+            if flag.is_set():
+                # Nobody reads it: drop the error now rather than keep its frames (and
+                # the connection they hold) in a reference cycle until a garbage collection.
+                outcome.clear()
+
+    threading.Thread(target=run, name="within", daemon=True).start()
+    if not done.wait(seconds):
+        flag.set()
+        raise TimedOut(f"no answer from the database within {seconds:g} s")
+    ok, value = outcome.pop()
+    if not ok:
+        try:
+            raise value
+        finally:
+            del value
+    return value  # type: ignore[no-any-return]
+
+
+def unavailable(error: BaseException) -> bool:
+    """Whether `error` says the database did not answer (rather than the request being bad)."""
+    if isinstance(
+        error, TimedOut | DatabaseUnavailable | OperationalError | InterfaceError | PoolTimeout
+    ):
+        return True
+    return isinstance(error, DBAPIError) and error.connection_invalidated
 
 
 class NotMigrated(Exception):

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future
 from datetime import datetime
 from typing import Any
 
@@ -126,19 +128,64 @@ def outbox_health(factory: sessionmaker[Session], clock: Callable[[], datetime])
     }
 
 
+class TimeBoxed:
+    """Calls `read` on a thread of its own and waits at most `seconds` for it.
+
+    One call at a time: while a read is stuck on a stalled database, later callers wait
+    for that same read (up to their own limit) instead of stacking up threads behind it.
+    """
+
+    def __init__(self, read: Callable[[], Any], seconds: float) -> None:
+        self.read = read
+        self.seconds = seconds
+        self._lock = threading.Lock()
+        self._running: Future[Any] | None = None
+
+    def __call__(self) -> Any:
+        """`read()`'s value; TimeoutError when it takes longer than the limit."""
+        with self._lock:
+            if self._running is None or self._running.done():
+                self._running = Future()
+                running = self._running
+                threading.Thread(
+                    target=self._run, args=(running,), name="time-boxed", daemon=True
+                ).start()
+            else:
+                running = self._running
+        return running.result(timeout=self.seconds)
+
+    def _run(self, future: Future[Any]) -> None:
+        try:
+            future.set_result(self.read())
+        except BaseException as error:  # handed to whoever waits
+            future.set_exception(error)
+
+
+SCRAPE_SECONDS = 0.5
+"""How long a scrape waits for the outbox's figures: `/metrics` answers within 1 s."""
+
+
 class OutboxCollector(Collector):
     """Gauges read from the database when Prometheus scrapes."""
 
     def __init__(self, factory: sessionmaker[Session], clock: Callable[[], datetime]) -> None:
         self.factory = factory
         self.clock = clock
+        self._read = TimeBoxed(lambda: outbox_health(factory, clock), SCRAPE_SECONDS)
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        """Yield the outbox gauges (nothing when the database does not answer)."""
+        """Yield the outbox gauges, and whether the database answered in time (the outbox
+        gauges are left out when it did not)."""
         try:
-            health = outbox_health(self.factory, self.clock)
-        except Exception:  # a scrape must not fail because the database blinked
+            health = self._read()
+        except Exception:  # a scrape must not fail or hang because the database did
+            yield GaugeMetricFamily(
+                "firefighter_database_up", "Whether the database answered the scrape.", value=0
+            )
             return
+        yield GaugeMetricFamily(
+            "firefighter_database_up", "Whether the database answered the scrape.", value=1
+        )
         yield GaugeMetricFamily(
             "firefighter_outbox_depth", "Effects waiting to be delivered.", value=health["pending"]
         )

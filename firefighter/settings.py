@@ -251,6 +251,28 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("FIREFIGHTER_ALERT_CARD_SECONDS", "alert_card_seconds"),
     )
 
+    # Past this many new triage cards in a minute from one source, further new groups fold
+    # into one storm card per source (every alert is still stored and listed).
+    alert_storm_cards: int = Field(
+        10,
+        ge=1,
+        le=10000,
+        validation_alias=AliasChoices("FIREFIGHTER_ALERT_STORM_CARDS", "alert_storm_cards"),
+    )
+    # A stalled database turns into a clear answer within Slack's 3 s instead of hanging.
+    db_connect_timeout: float = Field(
+        2.0,
+        gt=0,
+        le=600,
+        validation_alias=AliasChoices("FIREFIGHTER_DB_CONNECT_TIMEOUT", "db_connect_timeout"),
+    )
+    db_statement_timeout: float = Field(
+        5.0,
+        gt=0,
+        le=3600,
+        validation_alias=AliasChoices("FIREFIGHTER_DB_STATEMENT_TIMEOUT", "db_statement_timeout"),
+    )
+
     jira_url: str | None = Field(None, validation_alias=AliasChoices("JIRA_URL", "jira_url"))
     # Cloud: the account's e-mail and an API token. Data Center: a user and password, or a
     # personal access token alone (no user set).

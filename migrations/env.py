@@ -39,7 +39,7 @@ def run_migrations_online() -> None:
         return
     url = config.get_main_option("sqlalchemy.url")
     assert url is not None
-    engine = make_engine(url, poolclass=pool.NullPool)
+    engine = make_engine(url, poolclass=pool.NullPool, statement_timeout=None)
     with engine.connect() as connection:
         _run(connection)
     engine.dispose()

@@ -1,4 +1,5 @@
-"""`firefighter alerts list`: the alerts received (stable JSON fields in DESIGN)."""
+"""`firefighter alerts list|declare|attach`: the alerts received (stable JSON fields in
+DESIGN), and the triage decisions a card offers, for any alert (folded in a storm or not)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,9 @@ from rich.table import Table
 from firefighter.cli.common import core, fail, out
 from firefighter.incidents.alerts import alert_json, list_alerts
 
-app = typer.Typer(help="Read the alerts received from monitoring.", no_args_is_help=True)
+app = typer.Typer(
+    help="Read the alerts received from monitoring; declare or attach them.", no_args_is_help=True
+)
 
 
 @app.command("list")
@@ -50,3 +53,41 @@ def alerts_list(
             last.strftime("%Y-%m-%d %H:%M"),
         )
     out.print(table)
+
+
+@app.command("declare")
+def alerts_declare(
+    alert_id: Annotated[int, typer.Argument(help="An alert's id, as `alerts list` shows it.")],
+    severity: Annotated[
+        str | None, typer.Option(help="SEV1…; the least severe one when left out.")
+    ] = None,
+    title: Annotated[str | None, typer.Option(help="The group's title when left out.")] = None,
+) -> None:
+    """Declare an incident from the alert's group (as its card or storm card would)."""
+    with core() as opened:
+        group_id, round_ = opened.alerts.group_of_alert(alert_id)
+        state = opened.alerts.card_state(group_id)
+        incident = opened.alerts.declare_group(
+            group_id,
+            round_,
+            actor=None,
+            title=title or state.title,
+            severity=severity or opened.settings.severity_names[-1],
+            description=state.description,
+        )
+        out.print(f"Declared {incident.reference} from alert {alert_id}.", highlight=False)
+
+
+@app.command("attach")
+def alerts_attach(
+    alert_id: Annotated[int, typer.Argument(help="An alert's id, as `alerts list` shows it.")],
+    incident_id: Annotated[str, typer.Argument(help="The open incident: 12 or INC-12.")],
+) -> None:
+    """Link the alert's group to an open incident (as its card or storm card would)."""
+    number = incident_id.upper().removeprefix("INC-")
+    if not number.isdigit():
+        raise fail(f"{incident_id!r} is not an incident; give its number, e.g. 12 or INC-12.", 2)
+    with core() as opened:
+        group_id, round_ = opened.alerts.group_of_alert(alert_id)
+        incident = opened.alerts.attach(group_id, round_, int(number), actor=None)
+        out.print(f"Attached alert {alert_id} to {incident.reference}.", highlight=False)

@@ -37,6 +37,8 @@ class AlertGroup(Base):
     __table_args__ = (
         UniqueConstraint("source", "group_key", name="uq_alert_groups_key"),
         Index("ix_alert_groups_incident", "incident_id"),
+        Index("ix_alert_groups_source_created", "source", "created_at"),
+        Index("ix_alert_groups_storm", "storm_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -61,6 +63,34 @@ class AlertGroup(Base):
     drawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Set when the group arrived during a storm: it has no card of its own, it is listed on
+    # its source's storm card (and can be declared or attached from there).
+    storm_id: Mapped[int | None] = mapped_column(ForeignKey("alert_storms.id", ondelete="SET NULL"))
+
+
+class AlertStorm(Base):
+    """One source's storm card: where new groups go once cards come too fast.
+
+    One row per source, locked by every intake from that source, so that two webhooks
+    counting the cards of the last minute agree. A storm that stays quiet for a while ends;
+    the next one gets a new card (`round`).
+    """
+
+    __tablename__ = "alert_storms"
+    __table_args__ = (UniqueConstraint("source", name="uq_alert_storms_source"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    source: Mapped[str] = mapped_column(String(16))
+    round: Mapped[int] = mapped_column(Integer, default=0)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    folded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    card_channel: Mapped[str | None] = mapped_column(String(32))
+    card_ts: Mapped[str | None] = mapped_column(String(32))
+    # Coalesced redraws, as on AlertGroup.
+    changes: Mapped[int] = mapped_column(Integer, default=0)
+    drawn: Mapped[int] = mapped_column(Integer, default=0)
+    pending: Mapped[bool] = mapped_column(default=False)
+    drawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Alert(Base):

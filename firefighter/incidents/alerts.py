@@ -28,6 +28,14 @@ from firefighter.incidents.alert_models import (
     TRIAGE,
     Alert,
     AlertGroup,
+    AlertStorm,
+)
+from firefighter.incidents.alert_storms import (
+    StormState,
+    fold,
+    lock_storm,
+    should_fold,
+    storm_state,
 )
 from firefighter.incidents.alert_types import (
     CardState,
@@ -52,6 +60,7 @@ __all__ = [
     "IncomingGroup",
     "Intake",
     "Route",
+    "StormState",
     "alert_json",
     "describe",
     "linked_counts",
@@ -66,10 +75,13 @@ summary, so that an alert storm does not become a storm of messages."""
 class AlertService:
     """Alert commands, each one transaction through the incident service's unit of work."""
 
-    def __init__(self, incidents: IncidentService, *, card_seconds: float = 5.0) -> None:
+    def __init__(
+        self, incidents: IncidentService, *, card_seconds: float = 5.0, storm_cards: int = 10
+    ) -> None:
         self.incidents = incidents
         self.work = incidents.work
         self.card_seconds = card_seconds
+        self.storm_cards = storm_cards
 
     @property
     def clock(self) -> Clock:
@@ -96,12 +108,21 @@ class AlertService:
     def _ingest(self, session: Session, groups: Sequence[IncomingGroup]) -> Intake:
         intake = Intake()
         now = self.clock()
+        # Each source's storm row first, before any group's: the same lock order everywhere.
+        storms = {
+            source: lock_storm(session, source) for source in sorted({g.source for g in groups})
+        }
         for incoming in sorted(groups, key=lambda g: g.key):
-            self._ingest_group(session, incoming, now, intake)
+            self._ingest_group(session, incoming, now, intake, storms[incoming.source])
         return intake
 
     def _ingest_group(
-        self, session: Session, incoming: IncomingGroup, now: datetime, intake: Intake
+        self,
+        session: Session,
+        incoming: IncomingGroup,
+        now: datetime,
+        intake: Intake,
+        storm: AlertStorm | None,
     ) -> None:
         group = session.scalars(
             select(AlertGroup)
@@ -127,6 +148,12 @@ class AlertService:
             )
             session.add(group)
             session.flush()
+            if (
+                state == TRIAGE
+                and storm is not None
+                and should_fold(session, storm, now, self.storm_cards)
+            ):
+                fold(storm, group, now)
         fired: list[Alert] = []  # new, or firing again after a resolution
         resolved: list[Alert] = []
         woke = False
@@ -302,6 +329,9 @@ class AlertService:
     # ---- the triage card ------------------------------------------------------------
 
     def _schedule_card(self, session: Session, group: AlertGroup, now: datetime) -> None:
+        if group.storm_id is not None:
+            self._schedule_storm(session, group.storm_id, now)
+            return
         group.changes += 1
         if group.pending:
             return
@@ -314,6 +344,57 @@ class AlertService:
             due = max(now, group.drawn_at + timedelta(seconds=self.card_seconds))
         item = enqueue(session, effects.ALERT_CARD, {"group_id": group.id}, now=now)
         item.next_attempt_at = due
+
+    def _schedule_storm(self, session: Session, storm_id: int, now: datetime) -> None:
+        storm = session.get(AlertStorm, storm_id, with_for_update=True)
+        if storm is None:
+            return
+        storm.changes += 1
+        if storm.pending:
+            return
+        storm.pending = True
+        self._enqueue_storm(session, storm, now)
+
+    def _enqueue_storm(self, session: Session, storm: AlertStorm, now: datetime) -> None:
+        due = now
+        if storm.drawn_at is not None:
+            due = max(now, storm.drawn_at + timedelta(seconds=self.card_seconds))
+        item = enqueue(session, effects.ALERT_CARD, {"storm_id": storm.id}, now=now)
+        item.next_attempt_at = due
+
+    def storm_state(self, storm_id: int) -> StormState:
+        """The source's storm card as it should look now; NotFound if it vanished."""
+        return storm_state(self.incidents.factory, storm_id, self.storm_cards)
+
+    def storm_drawn(
+        self, storm_id: int, *, round: int, changes: int, channel: str | None, ts: str | None
+    ) -> None:
+        """The storm card now shows `changes`; queue the next draw if more arrived meanwhile."""
+        now = self.clock()
+        with self.work.begin() as session:
+            storm = session.get(AlertStorm, storm_id, with_for_update=True)
+            if storm is None:
+                return
+            if storm.round == round and ts is not None:
+                storm.card_channel, storm.card_ts = channel, ts
+            storm.drawn = max(storm.drawn, changes)
+            storm.drawn_at = now
+            if storm.changes > storm.drawn:
+                self._enqueue_storm(session, storm, now)
+            else:
+                storm.pending = False
+
+    def group_of_alert(self, alert_id: int) -> tuple[int, int]:
+        """(group id, round) of the alert `alert_id`, for the command line; NotFound if none."""
+        with self.incidents.factory() as session:
+            row = session.execute(
+                select(AlertGroup.id, AlertGroup.round)
+                .join(Alert, Alert.group_id == AlertGroup.id)
+                .where(Alert.id == alert_id)
+            ).one_or_none()
+        if row is None:
+            raise NotFound(f"There is no alert {alert_id}; `firefighter alerts list` lists them.")
+        return int(row[0]), int(row[1])
 
     def card_state(self, group_id: int) -> CardState:
         """The group as its card should show it now; NotFound if it vanished."""
@@ -392,7 +473,7 @@ class AlertService:
         group_id: int,
         round: int,
         *,
-        actor: str,
+        actor: str | None,
         request_key: str | None = None,
         **declare: Any,
     ) -> Incident:
@@ -424,7 +505,7 @@ class AlertService:
         round: int,
         incident_id: int,
         *,
-        actor: str,
+        actor: str | None,
         request_key: str | None = None,
     ) -> Incident:
         """Link a triage card's alerts to an open incident."""
@@ -444,7 +525,7 @@ class AlertService:
         group: AlertGroup,
         incident: Incident,
         state: str,
-        actor: str,
+        actor: str | None,
         *,
         announce: bool,
     ) -> None:

@@ -8,10 +8,13 @@ from concurrent.futures import Executor, ThreadPoolExecutor
 from typing import Any
 
 from slack_bolt import App, BoltResponse
+from slack_sdk import WebClient
 
+from firefighter.db import unavailable
 from firefighter.settings import ConfigError
 from firefighter.slack.context import SlackContext
 from firefighter.slack.listeners import register_all
+from firefighter.slack.outage import outage_answer
 
 
 def create_bolt(
@@ -59,11 +62,18 @@ INTERNAL = (
 )
 
 
-def answer_errors(error: Exception, body: Any, logger: logging.Logger) -> BoltResponse:
+def answer_errors(
+    error: Exception, body: Any, logger: logging.Logger, client: WebClient
+) -> BoltResponse:
     """Never answer Slack with a 500: a short message for people, 400 for unreadable input.
 
-    Every command is one transaction, so an error means nothing was written.
+    Every command is one transaction, so an error means nothing was written; when the
+    database did not answer, the person is told so (not that their request was unreadable).
     """
+    if unavailable(error):
+        logger.warning("the database did not answer: %s", str(error).splitlines()[0][:300])
+        status, text, kind = outage_answer(body, client)
+        return BoltResponse(status=status, body=text, headers={"content-type": kind})
     if isinstance(body, dict) and isinstance(body.get("command"), str):
         logger.exception("command failed: %s", error)
         return BoltResponse(

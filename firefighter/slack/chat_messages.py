@@ -84,6 +84,8 @@ def read_message(client: WebClient, channel_id: str, ts: str) -> ChatMessage:
         answer = client.reactions_get(channel=channel_id, timestamp=ts, full=True)
     except SlackApiError as error:
         raise _refusal(error) from None
+    except OSError:  # no answer within the limit of a call made while answering Slack
+        raise Unreadable("Slack did not answer in time; try again.") from None
     return from_api(client, channel_id, dict(answer.get("message") or {}))
 
 

@@ -25,3 +25,19 @@ def make_client(settings: Settings, *, timeout: int = 10) -> WebClient:
             ServerErrorRetryHandler(max_retry_count=2),
         ],
     )
+
+
+REQUEST_CALL_SECONDS = 2
+"""Limit of a Web API call made while answering Slack (views.open, an ephemeral): Slack
+gives the whole answer 3 s, and a trigger_id expires after 3 s too."""
+
+
+def request_client(client: WebClient) -> WebClient:
+    """`client` for calls made inside a Slack request: a short limit and no retries, so that
+    a slow Slack becomes "try again" within the 3 s instead of a silent timeout."""
+    return WebClient(
+        token=client.token,
+        base_url=client.base_url,
+        timeout=REQUEST_CALL_SECONDS,
+        retry_handlers=[],
+    )

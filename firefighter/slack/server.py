@@ -11,9 +11,12 @@ from typing import Any
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_bolt.request import internals
 
+from firefighter.db import TimedOut, within
 from firefighter.logs import incident_id_var, request_id_var
 from firefighter.slack.guard import readable, refusal
+from firefighter.slack.outage import REQUEST_SECONDS, outage_answer
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +85,46 @@ def slack_endpoint(bolt: App, signing_secret: str, observe: Observe | None = Non
             status, text_ = refusal(signing_secret, body, headers)
             log.warning("refused an unreadable Slack request with %s", status)
             return _plain(answered, status, text_)
-        return slack(environ, answered)  # type: ignore[no-any-return]
+        return _within_deadline(slack, environ, answered, body, environ.get("CONTENT_TYPE"), bolt)
 
     return from_slack
+
+
+def _within_deadline(
+    slack: Any,
+    environ: dict[str, Any],
+    answered: StartResponse,
+    body: str,
+    content_type: str | None,
+    bolt: App,
+) -> Iterable[bytes]:
+    """Bolt's answer, or the outage sentence when it takes longer than Slack waits."""
+    started: list[tuple[str, list[Any]]] = []
+
+    def capture(status: str, headers: list[Any], *_args: Any) -> Callable[[bytes], None]:
+        started.append((status, headers))
+        return lambda _data: None
+
+    def handle() -> bytes:
+        return b"".join(slack(environ, capture))
+
+    try:
+        payload = within(REQUEST_SECONDS, handle)
+    except TimedOut:
+        log.warning(
+            "a Slack request took longer than %g s: answered with the outage", REQUEST_SECONDS
+        )
+        try:
+            parsed = internals.parse_body(body, content_type)
+        except Exception:  # it was readable a moment ago; answer an empty 200 anyway
+            parsed = {}
+        status_code, text_, kind = outage_answer(parsed, bolt.client)
+        data = text_.encode()
+        answered(
+            f"{status_code} OK",
+            [("Content-Type", kind), ("Content-Length", str(len(data)))],
+        )
+        return [data]
+    status, headers = started[0]
+    answered(status, headers)
+    return [payload]

@@ -404,6 +404,9 @@ class SlackEmulator(
         with self._lock:
             fault = self._draw_fault(method)
             config = self._faults
+            delay = self._draw_delay(method)
+        if delay:
+            time.sleep(delay)
         if fault == "ratelimited":
             # Answered before any state is touched, so a retry is the first real effect.
             return self._finish(

@@ -17,6 +17,7 @@ class FaultInjection(EmulatorState):
         self._fault_rng = random.Random()
         self._faults_injected = 0
         self._forced: dict[str, list[str]] = {}
+        self._delays: dict[str, list[float]] = {}
 
     def faults(
         self,
@@ -61,6 +62,16 @@ class FaultInjection(EmulatorState):
         """Make the next `times` calls to `method` answer `{"ok": false, "error": error}`."""
         with self._lock:
             self._forced.setdefault(method, []).extend([error] * times)
+
+    def slow_next(self, method: str, seconds: float, times: int = 1) -> None:
+        """Make the next `times` calls to `method` answer only after `seconds` (the work is
+        done after the wait, as a slow Slack does it; a trigger_id may expire meanwhile)."""
+        with self._lock:
+            self._delays.setdefault(method, []).extend([seconds] * times)
+
+    def _draw_delay(self, method: str) -> float:
+        delays = self._delays.get(method)
+        return delays.pop(0) if delays else 0.0
 
     def _draw_fault(self, method: str) -> str | None:
         config = self._faults

@@ -18,6 +18,7 @@ from firefighter.incidents.models import Incident
 from firefighter.incidents.service import IncidentService
 from firefighter.outbox import Dispatcher, Message, PermanentFailure, RetryLater
 from firefighter.settings import Settings
+from firefighter.slack.blocks.alert_storms import storm_card, storm_text
 from firefighter.slack.blocks.alerts import all_resolved, card_text, triage_card
 from firefighter.slack.blocks.common import as_dicts
 from firefighter.slack.errors import slack_errors
@@ -41,7 +42,10 @@ class AlertEffects:
         dispatcher.register(effects.ALERTS_RESOLVED, self.resolved)
 
     def card(self, message: Message) -> None:
-        """Post the group's card for its current round, or redraw it."""
+        """Post the group's card for its current round, or redraw it (or the storm card)."""
+        if "storm_id" in message.payload:
+            self.storm(int(message.payload["storm_id"]))
+            return
         group_id = int(message.payload["group_id"])
         try:
             state = self.alerts.card_state(group_id)
@@ -70,6 +74,37 @@ class AlertEffects:
                 self.client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
         self.alerts.card_drawn(
             group_id, round=state.round, changes=state.changes, channel=channel, ts=ts
+        )
+
+    def storm(self, storm_id: int) -> None:
+        """Post the source's storm card for its current storm, or redraw it in place."""
+        try:
+            state = self.alerts.storm_state(storm_id)
+        except NotFound:
+            return
+        channel = state.card_channel or self.settings.triage_channel
+        if not channel:
+            raise PermanentFailure(
+                "no channel for alert cards: set FIREFIGHTER_ALERTS_CHANNEL "
+                "(or FIREFIGHTER_INCIDENTS_CHANNEL)"
+            )
+        blocks = as_dicts(storm_card(state))
+        text = storm_text(state)
+        ts = state.card_ts
+        if ts is None:
+            with slack_errors("chat.postMessage (alert storm card)"):
+                ts = OncePoster(self.service.factory, self.client).post(
+                    f"alert-storm:{storm_id}:{state.round}",
+                    channel=channel,
+                    text=text,
+                    blocks=blocks,
+                    unfurl_links=False,
+                )
+        else:
+            with slack_errors("chat.update (alert storm card)"):
+                self.client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
+        self.alerts.storm_drawn(
+            storm_id, round=state.round, changes=state.changes, channel=channel, ts=ts
         )
 
     def resolved(self, message: Message) -> None:

@@ -8,13 +8,13 @@ from typing import Any
 
 from slack_bolt import App, Respond
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 from slack_sdk.models.views import View
 
 from firefighter.incidents import queries
 from firefighter.incidents.alert_models import TRIAGE
 from firefighter.incidents.alerts import CardState
 from firefighter.incidents.errors import IncidentError
+from firefighter.slack.blocks.alert_storms import STORM_ATTACH_ACTION, STORM_DECLARE_ACTION
 from firefighter.slack.blocks.alerts import (
     ATTACH_ACTION,
     DECLARE_ACTION,
@@ -28,49 +28,63 @@ from firefighter.slack.blocks.alerts import (
 from firefighter.slack.blocks.modals import declare_modal
 from firefighter.slack.context import SlackContext
 from firefighter.slack.listeners.common import acknowledge, say_privately
+from firefighter.slack.outage import SLACK_FAILED, guarded, slack_error
 
 log = logging.getLogger(__name__)
 
 
 def register(app: App, ctx: SlackContext) -> None:
-    """Listen to the three buttons; the decision itself is the form's submission."""
+    """Listen to the three buttons and the storm card's two menus; the decision itself is
+    the form's submission."""
+
+    def build_declare(state: CardState) -> View:
+        return declare_modal(
+            title=state.title,
+            severities=ctx.settings.severities,
+            components=ctx.settings.components,
+            description=state.description,
+            started_at=state.started_at,
+            callback_id=DECLARE_CALLBACK,
+            metadata=group_value(state),
+        )
+
+    def build_attach(state: CardState) -> View:
+        with ctx.factory() as session:
+            incidents = queries.list_incidents(
+                session, active_only=True, severity_order=ctx.settings.severity_names
+            )
+        return attach_modal(state, [i for i in incidents if not i.drill])
 
     def declare(
         body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
     ) -> None:
-        def build(state: CardState) -> View:
-            return declare_modal(
-                title=state.title,
-                severities=ctx.settings.severities,
-                components=ctx.settings.components,
-                description=state.description,
-                started_at=state.started_at,
-                callback_id=DECLARE_CALLBACK,
-                metadata=group_value(state),
-            )
-
-        open_form(ctx, client, respond, body, action, build)
+        open_form(ctx, client, respond, body, action, build_declare)
 
     def attach(
         body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
     ) -> None:
-        def build(state: CardState) -> View:
-            with ctx.factory() as session:
-                incidents = queries.list_incidents(
-                    session, active_only=True, severity_order=ctx.settings.severity_names
-                )
-            return attach_modal(state, [i for i in incidents if not i.drill])
-
-        open_form(ctx, client, respond, body, action, build)
+        open_form(ctx, client, respond, body, action, build_attach)
 
     def dismiss(
         body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
     ) -> None:
         open_form(ctx, client, respond, body, action, dismiss_modal)
 
-    app.action(DECLARE_ACTION)(ack=acknowledge, lazy=[declare])
-    app.action(ATTACH_ACTION)(ack=acknowledge, lazy=[attach])
-    app.action(DISMISS_ACTION)(ack=acknowledge, lazy=[dismiss])
+    def storm_pick(build: Callable[[CardState], View]) -> Callable[..., None]:
+        # A storm card's menu: the picked group is the "value" the card's buttons carry.
+        def picked(
+            body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
+        ) -> None:
+            chosen = str((action.get("selected_option") or {}).get("value") or "")
+            open_form(ctx, client, respond, body, {**action, "value": chosen}, build)
+
+        return picked
+
+    app.action(STORM_DECLARE_ACTION)(ack=acknowledge, lazy=[guarded(storm_pick(build_declare))])
+    app.action(STORM_ATTACH_ACTION)(ack=acknowledge, lazy=[guarded(storm_pick(build_attach))])
+    app.action(DECLARE_ACTION)(ack=acknowledge, lazy=[guarded(declare)])
+    app.action(ATTACH_ACTION)(ack=acknowledge, lazy=[guarded(attach)])
+    app.action(DISMISS_ACTION)(ack=acknowledge, lazy=[guarded(dismiss)])
 
 
 def open_form(
@@ -99,6 +113,6 @@ def open_form(
         return
     try:
         client.views_open(trigger_id=str(body.get("trigger_id") or ""), view=build(state))
-    except SlackApiError as error:
-        log.warning("views.open failed: %s", error.response.get("error"))
+    except SLACK_FAILED as error:
+        log.warning("views.open failed: %s", slack_error(error))
         say_privately(respond, "Slack did not open the form in time; click again.")

@@ -7,7 +7,6 @@ from typing import Any
 
 from slack_bolt import App, Respond
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from firefighter.incidents.errors import AlreadyProcessed, IncidentError, NotFound
 from firefighter.slack.blocks.followups import (
@@ -24,6 +23,7 @@ from firefighter.slack.listeners.common import (
     say_privately,
     user_of,
 )
+from firefighter.slack.outage import SLACK_FAILED, guarded, slack_error
 
 log = logging.getLogger(__name__)
 
@@ -73,10 +73,10 @@ def register(app: App, ctx: SlackContext) -> None:
             )
         except IncidentError as error:
             say_privately(respond, f":warning: {error}")
-        except SlackApiError as error:
-            log.warning("views.open failed: %s", error.response.get("error"))
+        except SLACK_FAILED as error:
+            log.warning("views.open failed: %s", slack_error(error))
             say_privately(respond, "Slack did not open the form in time; click again.")
 
-    app.action(DONE_ACTION)(ack=acknowledge, lazy=[done])
-    app.action(SNOOZE_ACTION)(ack=acknowledge, lazy=[snooze])
-    app.action(ADD_ACTION)(ack=acknowledge, lazy=[add])
+    app.action(DONE_ACTION)(ack=acknowledge, lazy=[guarded(done)])
+    app.action(SNOOZE_ACTION)(ack=acknowledge, lazy=[guarded(snooze)])
+    app.action(ADD_ACTION)(ack=acknowledge, lazy=[guarded(add)])

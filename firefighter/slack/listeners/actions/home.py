@@ -7,11 +7,11 @@ from typing import Any
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from firefighter.slack.blocks.conversation import HOME_DECLARE
 from firefighter.slack.blocks.modals import declare_modal
 from firefighter.slack.context import SlackContext
+from firefighter.slack.outage import SLACK_FAILED, slack_error
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +27,6 @@ def register(app: App, ctx: SlackContext) -> None:
         )
         try:
             client.views_open(trigger_id=str(body.get("trigger_id") or ""), view=view)
-        except SlackApiError as error:
+        except SLACK_FAILED as error:
             # A Home tab has no response_url to answer through; the person clicks again.
-            log.warning("views.open from the Home tab failed: %s", error.response.get("error"))
+            log.warning("views.open from the Home tab failed: %s", slack_error(error))

@@ -8,7 +8,6 @@ from typing import Any
 
 from slack_bolt import App, Respond
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from firefighter.incidents import queries
 from firefighter.incidents.errors import AlreadyProcessed, IncidentError
@@ -24,6 +23,7 @@ from firefighter.slack.blocks.incident import (
 from firefighter.slack.blocks.modals import close_modal, reopen_modal
 from firefighter.slack.context import SlackContext
 from firefighter.slack.listeners.common import acknowledge, click_key, say_privately, user_of
+from firefighter.slack.outage import SLACK_FAILED, guarded, slack_error
 
 log = logging.getLogger(__name__)
 
@@ -81,10 +81,10 @@ def register(app: App, ctx: SlackContext) -> None:
     ) -> None:
         open_dialog(ctx, client, respond, body, action, reopen_modal)
 
-    app.action(re.compile(rf"^{STATUS_ACTION}:"))(ack=acknowledge, lazy=[status_button])
-    app.action(SEVERITY_ACTION)(ack=acknowledge, lazy=[severity_menu])
-    app.action(CLOSE_ACTION)(ack=acknowledge, lazy=[close_dialog])
-    app.action(REOPEN_ACTION)(ack=acknowledge, lazy=[reopen_dialog])
+    app.action(re.compile(rf"^{STATUS_ACTION}:"))(ack=acknowledge, lazy=[guarded(status_button)])
+    app.action(SEVERITY_ACTION)(ack=acknowledge, lazy=[guarded(severity_menu)])
+    app.action(CLOSE_ACTION)(ack=acknowledge, lazy=[guarded(close_dialog)])
+    app.action(REOPEN_ACTION)(ack=acknowledge, lazy=[guarded(reopen_dialog)])
 
 
 def run(
@@ -133,6 +133,6 @@ def open_dialog(
         return
     try:
         client.views_open(trigger_id=str(body.get("trigger_id") or ""), view=build(incident))
-    except SlackApiError as error:
-        log.warning("views.open failed: %s", error.response.get("error"))
+    except SLACK_FAILED as error:
+        log.warning("views.open failed: %s", slack_error(error))
         say_privately(respond, "Slack did not open the form in time; click again.")

@@ -7,7 +7,6 @@ from typing import Any
 
 from slack_bolt import App, Respond
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from firefighter.incidents.errors import AlreadyProcessed, IncidentError
 from firefighter.slack.blocks.modals import update_modal
@@ -26,6 +25,7 @@ from firefighter.slack.listeners.common import (
     say_privately,
     user_of,
 )
+from firefighter.slack.outage import SLACK_FAILED, guarded, slack_error
 
 log = logging.getLogger(__name__)
 
@@ -45,8 +45,8 @@ def register(app: App, ctx: SlackContext) -> None:
             client.views_open(
                 trigger_id=str(body.get("trigger_id") or ""), view=update_modal(incident)
             )
-        except SlackApiError as error:
-            log.warning("views.open failed: %s", error.response.get("error"))
+        except SLACK_FAILED as error:
+            log.warning("views.open failed: %s", slack_error(error))
             say_privately(respond, "Slack did not open the form in time; click again.")
 
     def snooze(body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
@@ -89,6 +89,6 @@ def register(app: App, ctx: SlackContext) -> None:
             f"(by <@{user_id}>).",
         )
 
-    app.action(UPDATE_ACTION)(ack=acknowledge, lazy=[post_update])
-    app.action(SNOOZE_ACTION)(ack=acknowledge, lazy=[snooze])
-    app.action(FAILURE_CLASS_ACTION)(ack=acknowledge, lazy=[failure_class])
+    app.action(UPDATE_ACTION)(ack=acknowledge, lazy=[guarded(post_update)])
+    app.action(SNOOZE_ACTION)(ack=acknowledge, lazy=[guarded(snooze)])
+    app.action(FAILURE_CLASS_ACTION)(ack=acknowledge, lazy=[guarded(failure_class)])

@@ -7,7 +7,6 @@ import re
 from typing import Any
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from firefighter.incidents import lifecycle, queries
 from firefighter.incidents.errors import InvalidInput
@@ -19,6 +18,7 @@ from firefighter.slack.blocks.modals import close_modal, declare_modal
 from firefighter.slack.context import SlackContext
 from firefighter.slack.listeners.common import Reply
 from firefighter.slack.mrkdwn import mentioned_users
+from firefighter.slack.outage import SLACK_FAILED, slack_error
 
 log = logging.getLogger(__name__)
 
@@ -54,8 +54,8 @@ def open_declare(
     )
     try:
         client.views_open(trigger_id=str(command.get("trigger_id") or ""), view=view)
-    except SlackApiError as error:
-        log.warning("views.open failed: %s", error.response.get("error"))
+    except SLACK_FAILED as error:
+        log.warning("views.open failed: %s", slack_error(error))
         # The title typed after `declare` still only prefills the form; nothing else to offer.
         return Reply("Slack did not open the form in time; run the command again.")
     return None
@@ -144,7 +144,7 @@ def close(
                 trigger_id=str(command.get("trigger_id") or ""),
                 view=close_modal(incident, ctx.service.failure_classes),
             )
-        except SlackApiError:
+        except SLACK_FAILED:
             return Reply(
                 f"{incident.reference} is {incident.status}; closing it now needs a reason: "
                 "`close duplicate` (or resolved, false_positive, superseded, external, cancelled)."

@@ -13,7 +13,6 @@ from typing import Any
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
 
 from firefighter.incidents import queries
@@ -22,6 +21,7 @@ from firefighter.incidents.models import Incident
 from firefighter.incidents.service import ROLES
 from firefighter.slack.blocks.conversation import HomeState, home_view
 from firefighter.slack.context import SlackContext
+from firefighter.slack.outage import SLACK_FAILED, slack_error
 
 log = logging.getLogger(__name__)
 
@@ -75,5 +75,5 @@ def register(app: App, ctx: SlackContext) -> None:
         view = home_view(home_state(ctx, user_id))
         try:
             client.views_publish(user_id=user_id, view=view)
-        except SlackApiError as error:
-            log.warning("views.publish for %s: %s", user_id, error.response.get("error"))
+        except SLACK_FAILED as error:
+            log.warning("views.publish for %s: %s", user_id, slack_error(error))

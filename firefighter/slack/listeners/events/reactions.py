@@ -7,12 +7,12 @@ from typing import Any
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from firefighter.incidents.errors import IncidentError
 from firefighter.slack.chat_messages import Unreadable, read_message
 from firefighter.slack.context import SlackContext
 from firefighter.slack.listeners.events.members import first_delivery
+from firefighter.slack.outage import SLACK_FAILED, slack_error
 
 log = logging.getLogger(__name__)
 
@@ -45,5 +45,5 @@ def tell(client: WebClient, channel: str, user_id: str, text: str) -> None:
     """Say `text` to `user_id` alone in `channel`."""
     try:
         client.chat_postEphemeral(channel=channel, user=user_id, text=text)
-    except SlackApiError as error:
-        log.warning("could not tell %s: %s (%s)", user_id, text, error.response.get("error"))
+    except SLACK_FAILED as error:
+        log.warning("could not tell %s: %s (%s)", user_id, text, slack_error(error))

@@ -12,7 +12,6 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from firefighter.incidents import queries
 from firefighter.slack.blocks.followups import SHORTCUT, followup_modal, followup_pick_modal
@@ -20,6 +19,7 @@ from firefighter.slack.chat_messages import Unreadable
 from firefighter.slack.context import SlackContext
 from firefighter.slack.listeners.common import say_privately, user_of
 from firefighter.slack.listeners.shortcuts.timeline import SLOW, read_target
+from firefighter.slack.outage import SLACK_FAILED, slack_error
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +61,6 @@ def register(app: App, ctx: SlackContext) -> None:
             view = followup_pick_modal(found, message.first_line)
         try:
             client.views_open(trigger_id=str(body.get("trigger_id") or ""), view=view)
-        except SlackApiError as error:
-            log.warning("views.open failed: %s", error.response.get("error"))
+        except SLACK_FAILED as error:
+            log.warning("views.open failed: %s", slack_error(error))
             say_privately(respond, SLOW)

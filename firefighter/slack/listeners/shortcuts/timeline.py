@@ -12,7 +12,6 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from firefighter.incidents import queries
 from firefighter.incidents.errors import IncidentError
@@ -22,6 +21,7 @@ from firefighter.slack.blocks.modals import declare_modal
 from firefighter.slack.chat_messages import OWN, Unreadable, read_message
 from firefighter.slack.context import SlackContext
 from firefighter.slack.listeners.common import say_privately, user_of
+from firefighter.slack.outage import SLACK_FAILED, slack_error
 
 log = logging.getLogger(__name__)
 
@@ -87,8 +87,8 @@ def register(app: App, ctx: SlackContext) -> None:
         view = pick_incident_modal(found, message.channel_id, message.ts)
         try:
             client.views_open(trigger_id=str(body.get("trigger_id") or ""), view=view)
-        except SlackApiError as error:
-            log.warning("views.open failed: %s", error.response.get("error"))
+        except SLACK_FAILED as error:
+            log.warning("views.open failed: %s", slack_error(error))
             say_privately(respond, SLOW)
 
     @app.shortcut(DECLARE_FROM_MESSAGE)
@@ -112,6 +112,6 @@ def register(app: App, ctx: SlackContext) -> None:
         )
         try:
             client.views_open(trigger_id=str(body.get("trigger_id") or ""), view=view)
-        except SlackApiError as error:
-            log.warning("views.open failed: %s", error.response.get("error"))
+        except SLACK_FAILED as error:
+            log.warning("views.open failed: %s", slack_error(error))
             say_privately(respond, SLOW)
