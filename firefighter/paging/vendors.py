@@ -197,11 +197,12 @@ class Opsgenie:
         )
         if status != 200:
             raise VendorRefused(status, str((data or {}).get("message") or f"HTTP {status}"))
-        now = time.time()
+        timeline = (data or {}).get("data") or {}
+        # The timeline starts at the date asked (now by default): Opsgenie's own now.
+        start_of = _parse_time(timeline.get("startDate"))
+        now = start_of.timestamp() if start_of else time.time()
         found: list[OnCallEntry] = []
-        rotations = (((data or {}).get("data") or {}).get("finalTimeline") or {}).get(
-            "rotations"
-        ) or []
+        rotations = (timeline.get("finalTimeline") or {}).get("rotations") or []
         for rotation in rotations:
             for period in rotation.get("periods") or []:
                 start, end = (
