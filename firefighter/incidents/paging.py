@@ -277,10 +277,9 @@ class PagingService:
             now = self.clock()
             if vendor_url:
                 page.vendor_url = vendor_url
-            if action == WANT_TRIGGER and page.triggered_at is None:
-                page.triggered_at = now
-                if page.status == REQUESTED:
-                    page.status = TRIGGERED
+            if action == WANT_TRIGGER and page.status == REQUESTED:
+                page.triggered_at = page.triggered_at or now
+                page.status = TRIGGERED
                 incident = self.incidents.work.load(session, page.incident_id, None)
                 if incident.channel_id:
                     self.incidents.work.redraw(session, incident, "paging")
@@ -342,15 +341,19 @@ class PagingService:
             assert page is not None
             incident = self.incidents.work.load(session, page.incident_id, None)
             when = at or self.clock()
+            before = (page.status, page.paged_now, page.vendor_url)
             if vendor_url:
                 page.vendor_url = vendor_url
             if paged_now:
                 page.paged_now = paged_now[:200]
             if page.triggered_at is None:
                 page.triggered_at = when
+            if page.status == REQUESTED:
+                page.status = TRIGGERED
             changed = self._apply(page, status, when, who)
             if not changed:
-                if paged_now and incident.channel_id:
+                shown = (page.status, page.paged_now, page.vendor_url) != before
+                if shown and incident.channel_id:
                     self.incidents.work.redraw(session, incident, "paging")
                 return
             vendor = VENDOR_NAMES.get(page.vendor, page.vendor)

@@ -12,8 +12,8 @@ from firefighter.bootstrap import Core, configure_paging, paging_config
 from firefighter.emulators.opsgenie import OpsgenieEmulator
 from firefighter.emulators.pagerduty import PagerDutyEmulator
 from firefighter.emulators.pagerduty.emulator import PdUser
-from firefighter.incidents.paging_models import Page
 from firefighter.incidents.models import Incident
+from firefighter.incidents.paging_models import Page
 from tests.conftest import FakeClock
 from tests.slack.conftest import Bot, bot  # noqa: F401
 
@@ -111,13 +111,17 @@ class Paged:
 
     def vendor(self, kind: str) -> Vendor:
         """The test's vendor."""
-        component, service = ("payments", "Payments") if kind == "pagerduty" else ("web", "Checkout")
+        component, service = (
+            ("payments", "Payments") if kind == "pagerduty" else ("web", "Checkout")
+        )
         return Vendor(kind, component, service, self.pagerduty, self.opsgenie, self.users)
 
     def pages(self, incident: Incident) -> list[Page]:
         """The incident's pages as stored."""
         with self.bot.core.factory() as session:
-            return list(session.query(Page).filter(Page.incident_id == incident.id).order_by(Page.id))
+            return list(
+                session.query(Page).filter(Page.incident_id == incident.id).order_by(Page.id)
+            )
 
     def channel_texts(self, incident: Incident) -> list[str]:
         """The messages in the incident channel, oldest first."""
@@ -133,7 +137,13 @@ def write_config(path: Path, routing_key: str, extra: str = "") -> Path:
 
 
 def paged_bot(
-    request: pytest.FixtureRequest, core: Core, clock: FakeClock, tmp_path: Path, *, extra: str = "", routing_key: str | None = None
+    request: pytest.FixtureRequest,
+    core: Core,
+    clock: FakeClock,
+    tmp_path: Path,
+    *,
+    extra: str = "",
+    routing_key: str | None = None,
 ) -> Iterator[Paged]:
     """Start the vendors, write the paging file, configure, then build the bot."""
     pagerduty = PagerDutyEmulator(clock=clock).start()
@@ -175,6 +185,8 @@ def paged_bot(
 
 
 @pytest.fixture
-def paged(request: pytest.FixtureRequest, core: Core, clock: FakeClock, tmp_path: Path) -> Iterator[Paged]:
+def paged(
+    request: pytest.FixtureRequest, core: Core, clock: FakeClock, tmp_path: Path
+) -> Iterator[Paged]:
     """The bot, paging Payments through PagerDuty and Checkout through Opsgenie."""
     yield from paged_bot(request, core, clock, tmp_path)

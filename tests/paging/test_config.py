@@ -55,5 +55,7 @@ rules:
     with pytest.raises(SpecError) as raised:
         parse_paging(text, source="paging.yml", severities=SEVERITIES, components=COMPONENTS)
     rendered = [p.render("paging.yml") for p in raised.value.problems]
-    assert any(r.startswith("paging.yml:3") or r.startswith("paging.yml:2") for r in rendered), rendered
+    assert any(r.startswith("paging.yml:3") or r.startswith("paging.yml:2") for r in rendered), (
+        rendered
+    )
     assert any("page" in r and ":8" in r for r in rendered), rendered

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import requests
 
 from tests.paging.conftest import Paged
 from tests.slack.conftest import buttons
@@ -226,14 +227,25 @@ def test_app_home_says_who_is_on_call(paged: Paged) -> None:
     assert "You are on call for Payments until Tuesday 09:00" in str(home.view["blocks"])
 
 
-def test_an_outside_pagerduty_incident_still_becomes_an_alert(paged: Paged) -> None:
-    incident = paged.bot.declare("Card payments fail", severity="SEV1", component="payments")
-    [page] = paged.pages(incident)
+def test_our_pages_are_not_alerts_but_other_pagerduty_incidents_are(paged: Paged) -> None:
     from firefighter.incidents.alert_models import AlertGroup
 
-    with paged.bot.core.factory() as session:
-        before = session.query(AlertGroup).count()
-    # Our own page's events are consumed by paging, not turned into alerts.
+    def groups() -> int:
+        with paged.bot.core.factory() as session:
+            return session.query(AlertGroup).count()
+
+    incident = paged.bot.declare("Card payments fail", severity="SEV1", component="payments")
+    [page] = paged.pages(incident)
+    # PagerDuty told the bot about its incident (triggered), then its acknowledgement:
+    # both are about our own page, consumed by paging, not turned into triage cards.
     paged.pagerduty.acknowledge_as(page.key, paged.users["ann"])
-    with paged.bot.core.factory() as session:
-        assert session.query(AlertGroup).count() == before
+    assert groups() == 0
+    other = paged.pagerduty.add_service("Search", "PSEARCH")
+    event = {
+        "routing_key": other,
+        "event_action": "trigger",
+        "dedup_key": "search-latency",
+        "payload": {"summary": "Search latency", "source": "probe", "severity": "error"},
+    }
+    assert requests.post(f"{paged.pagerduty.url}/v2/enqueue", json=event, timeout=5).ok
+    assert groups() == 1

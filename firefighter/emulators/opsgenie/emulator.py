@@ -87,6 +87,8 @@ class OpsgenieEmulator(LoopbackServer):
         self.webhook_url: str | None = None
         self.webhook_headers: dict[str, str] = {}
         self.webhooks_sent: list[tuple[int, str]] = []
+        # Who Opsgenie names for actions taken through the API (the integration).
+        self.api_user = "FireFighter"
         self._lock = threading.RLock()
 
     def handler(self) -> type[BaseHTTPRequestHandler]:
@@ -237,11 +239,16 @@ class OpsgenieEmulator(LoopbackServer):
                     "requestId": str(uuid.uuid4()),
                 }
             alert = found[-1]
+            changed = not alert.acknowledged if verb == "acknowledge" else alert.status == "open"
             if verb == "acknowledge":
                 alert.acknowledged = True
             else:
                 alert.status = "closed"
-            return self._accepted(verb, f"/v2/alerts/{identifier}/{verb}", {"alertId": alert.id})
+            reply = self._accepted(verb, f"/v2/alerts/{identifier}/{verb}", {"alertId": alert.id})
+        if changed:
+            # The webhook integration forwards every alert action, the API's included.
+            self._webhook("Acknowledge" if verb == "acknowledge" else "Close", alert, self.api_user)
+        return reply
 
     def get(self, path: str, query: dict[str, list[str]]) -> Reply:
         """GET the request status, a schedule's timeline, a user."""

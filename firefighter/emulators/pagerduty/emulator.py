@@ -138,10 +138,13 @@ class PagerDutyEmulator(LoopbackServer):
         self.services[key] = (name, policy)
         return key
 
-    def put_on_call(self, policy: str, user: PdUser, *, level: int = 1, hours: float = 24) -> None:
-        """`user` is on call for `policy` at `level` from now for `hours`."""
+    def put_on_call(
+        self, policy: str, user: PdUser, *, level: int = 1, hours: float = 24, since: float = 0
+    ) -> None:
+        """`user` is on call for `policy` at `level`, from `since` hours ago until `hours` on."""
         now = self.clock()
-        self.oncalls.append(OnCallEntry(policy, user.id, level, now, now + timedelta(hours=hours)))
+        start, end = now - timedelta(hours=since), now + timedelta(hours=hours)
+        self.oncalls.append(OnCallEntry(policy, user.id, level, start, end))
 
     def events_for(self, action: str | None = None) -> list[dict[str, Any]]:
         """Events accepted, optionally of one `event_action`."""
@@ -279,7 +282,10 @@ class PagerDutyEmulator(LoopbackServer):
                 }
             key = str(dedup_key or uuid.uuid4().hex)
             self.events.append({**event, "dedup_key": key})
-            self._apply(routing_key, str(action), key, event)
+            changed = self._apply(routing_key, str(action), key, event)
+        if changed is not None:
+            # A subscription hears of every incident change, the API's included.
+            self._webhook(f"incident.{changed.status}", changed, agent=None)
         return 202, {"status": "success", "message": "Event processed", "dedup_key": key}
 
     @staticmethod
@@ -307,7 +313,10 @@ class PagerDutyEmulator(LoopbackServer):
         recent.append(now)
         return False
 
-    def _apply(self, routing_key: str, action: str, key: str, event: dict[str, Any]) -> None:
+    def _apply(
+        self, routing_key: str, action: str, key: str, event: dict[str, Any]
+    ) -> PdIncident | None:
+        """Apply an accepted event; the incident whose status it changed, if any."""
         open_one = next(
             (
                 i
@@ -319,9 +328,9 @@ class PagerDutyEmulator(LoopbackServer):
         if action == "trigger":
             if open_one is not None:
                 open_one.triggers += 1
-                return
+                return None
             if routing_key not in self.services:
-                return  # accepted, as PagerDuty does, then dropped: no such integration
+                return None  # accepted, as PagerDuty does, then dropped: no such integration
             payload = event["payload"]
             self.incidents.append(
                 PdIncident(
@@ -336,9 +345,15 @@ class PagerDutyEmulator(LoopbackServer):
                     links=list(event.get("links") or []),
                 )
             )
-        elif open_one is not None:
-            open_one.status = "acknowledged" if action == "acknowledge" else "resolved"
-            open_one.log.append(action)
+            return self.incidents[-1]
+        if open_one is None:
+            return None
+        status = "acknowledged" if action == "acknowledge" else "resolved"
+        if open_one.status == status:
+            return None
+        open_one.status = status
+        open_one.log.append(action)
+        return open_one
 
     # ---- REST API -------------------------------------------------------------------
 
