@@ -142,4 +142,14 @@ def test_opsgenie_alert_api_answers_as_documented(og: OpsgenieEmulator) -> None:
         headers=auth,
         timeout=5,
     )
-    assert missing.status_code == 404
+    # Processed asynchronously: accepted, and the request's status says the alert is unknown.
+    assert missing.status_code == 202
+    outcome = requests.get(
+        f"{og.url}/v2/alerts/requests/{missing.json()['requestId']}", headers=auth, timeout=5
+    ).json()["data"]
+    assert outcome["isSuccess"] is False and outcome["status"] == "Alert does not exist"
+    numbers = {**body, "alias": "a2", "details": {"count": 3}}
+    assert (
+        requests.post(f"{og.url}/v2/alerts", json=numbers, headers=auth, timeout=5).status_code
+        == 422
+    )

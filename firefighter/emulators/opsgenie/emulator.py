@@ -7,8 +7,10 @@ create, acknowledge and close are asynchronous and answer 202
 at `GET /v2/alerts/requests/{requestId}`; create needs a `message` of at most 130 characters
 (422 otherwise), an `alias` of at most 512, a `description` of at most 15000, a priority P1…P5;
 an open alert with the same alias is not created twice (its count goes up: alias
-de-duplication); acknowledge and close name the alert by id, or by alias with
-`identifierType=alias`, and answer 404 for an alias with no alert.
+de-duplication); `details` is a map of strings (8000 characters at most), `source` at most
+100; acknowledge and close name the alert by id, or by alias with `identifierType=alias`,
+and are accepted (202) even for an alias with no alert: the request's status then says
+"Alert does not exist" (https://docs.opsgenie.com/v1.0/docs/alert-api).
 
 Schedules: `GET /v2/schedules/{name}/timeline?identifierType=name` gives the periods of
 each rotation with their recipients; `GET /v2/users/{username}` gives a user's full name.
@@ -200,6 +202,13 @@ class OpsgenieEmulator(LoopbackServer):
             return self._unprocessable(alias="Alias can not be longer than 512 characters.")
         if len(str(body.get("description") or "")) > 15000:
             return self._unprocessable(description="Description can not be longer than 15000.")
+        details = body.get("details") or {}
+        if not isinstance(details, dict) or not all(isinstance(v, str) for v in details.values()):
+            return self._unprocessable(details="Details should be a map of strings.")
+        if len(json.dumps(details)) > 8000:
+            return self._unprocessable(details="Details can not be longer than 8000 characters.")
+        if len(str(body.get("source") or "")) > 100:
+            return self._unprocessable(source="Source can not be longer than 100 characters.")
         priority = str(body.get("priority") or "P3")
         if priority not in PRIORITIES:
             return self._unprocessable(priority="Priority should be one of P1, P2, P3, P4, P5.")
@@ -233,11 +242,9 @@ class OpsgenieEmulator(LoopbackServer):
         with self._lock:
             found = [a for a in self.alerts if getattr(a, field) == identifier]
             if not found:
-                return 404, {
-                    "message": "Alert does not exist",
-                    "took": 0.0,
-                    "requestId": str(uuid.uuid4()),
-                }
+                # Processed asynchronously: accepted, and the request's status says why not.
+                outcome = {"isSuccess": False, "success": False, "status": "Alert does not exist"}
+                return self._accepted(verb, f"/v2/alerts/{identifier}/{verb}", outcome)
             alert = found[-1]
             changed = not alert.acknowledged if verb == "acknowledge" else alert.status == "open"
             if verb == "acknowledge":
@@ -257,7 +264,7 @@ class OpsgenieEmulator(LoopbackServer):
                 found = self.requests.get(path.rsplit("/", 1)[-1])
                 if found is None:
                     return 404, {"message": "Request not found", "took": 0.0}
-                return 200, {"data": {**found, "status": "Processed"}, "took": 0.0}
+                return 200, {"data": {"status": "Processed", **found}, "took": 0.0}
             if path.startswith("/v2/schedules/") and path.endswith("/timeline"):
                 name = unquote(path.removeprefix("/v2/schedules/").removesuffix("/timeline"))
                 return 200, self._timeline(name)
