@@ -130,5 +130,8 @@ class OnCallReader(Protocol):
     def who(self, service: str) -> list[OnCall] | str:
         """The people on call for `service` now, or why they are unknown."""
 
+    def who_all(self, services: list[str]) -> list[tuple[str, list[OnCall] | str]]:
+        """`who` for each service (read in parallel)."""
+
     def mine(self, email: str | None) -> list[OnCall]:
         """The services `email` is on call for now."""

@@ -1,14 +1,21 @@
-"""Who is on call: per service, from the vendors' REST APIs, remembered for a minute."""
+"""Who is on call: per service, from the vendors' REST APIs, remembered for a minute.
+
+`/incident oncall` answers inside Slack's 3 s: services are read in parallel, each call
+limited to READ_TIMEOUT; a vendor too slow is named as unknown for now.
+"""
 
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 
 from firefighter.incidents.paging_plan import OnCall
 from firefighter.paging.config import PagingConfig
 from firefighter.paging.vendors import Cache, Opsgenie, PagerDuty, VendorBusy, VendorRefused
 
 log = logging.getLogger(__name__)
+
+READ_TIMEOUT = 2.0
 
 
 class OnCallDirectory:
@@ -47,21 +54,29 @@ class OnCallDirectory:
         if spec.pagerduty is not None:
             if not spec.pagerduty.escalation_policy:
                 return "no escalation_policy in FIREFIGHTER_PAGING to read it from"
-            entries = self.pagerduty.oncalls(spec.pagerduty.escalation_policy)
+            entries = self.pagerduty.oncalls(spec.pagerduty.escalation_policy, READ_TIMEOUT)
         else:
             assert spec.opsgenie is not None
             if not spec.opsgenie.schedule:
                 return "no schedule in FIREFIGHTER_PAGING to read it from"
-            entries = self.opsgenie.oncall(spec.opsgenie.schedule, spec.opsgenie.api_key)
+            entries = self.opsgenie.oncall(
+                spec.opsgenie.schedule, spec.opsgenie.api_key, READ_TIMEOUT
+            )
         return [OnCall(service, e.name, e.email, e.until) for e in entries]
+
+    def who_all(self, services: list[str]) -> list[tuple[str, list[OnCall] | str]]:
+        """`who` for each service, read in parallel."""
+        if len(services) <= 1:
+            return [(s, self.who(s)) for s in services]
+        with ThreadPoolExecutor(max_workers=min(len(services), 8)) as pool:
+            return list(zip(services, pool.map(self.who, services), strict=True))
 
     def mine(self, email: str | None) -> list[OnCall]:
         """The services `email` is on call for now."""
         if not email:
             return []
         found = []
-        for service in self.config.services:
-            people = self.who(service)
+        for _service, people in self.who_all(list(self.config.services)):
             if isinstance(people, list):
                 found += [p for p in people if (p.email or "").lower() == email.lower()]
         return found

@@ -114,18 +114,23 @@ class PagerDuty:
             raise VendorRefused(status, message)
         return data
 
-    def oncalls(self, escalation_policy: str) -> list[OnCallEntry]:
-        """The first escalation level's on-call people now, with their shift's end."""
-        data = self._rest("/oncalls", {"escalation_policy_ids[]": escalation_policy})
+    def oncalls(self, escalation_policy: str, timeout: float = TIMEOUT) -> list[OnCallEntry]:
+        """The first escalation level's on-call people now, with their shift's end.
+
+        `include[]=users` embeds each user (name and e-mail): one request per service.
+        """
+        params = {"escalation_policy_ids[]": escalation_policy, "include[]": "users"}
+        data = self._rest("/oncalls", params, timeout=timeout)
         entries = [o for o in data.get("oncalls") or [] if int(o.get("escalation_level") or 1) == 1]
-        return [
-            OnCallEntry(
-                name=str((o.get("user") or {}).get("summary") or "someone"),
-                email=self.email_of(str((o.get("user") or {}).get("id") or "")),
-                until=_parse_time(o.get("end")),
-            )
-            for o in entries
-        ]
+        found = []
+        for entry in entries:
+            user = entry.get("user") or {}
+            email = str(user.get("email") or "") or None
+            if user.get("id") and email:
+                self._emails[str(user["id"])] = email
+            name = str(user.get("name") or user.get("summary") or "someone")
+            found.append(OnCallEntry(name, email, _parse_time(entry.get("end"))))
+        return found
 
     def email_of(self, user_id: str, timeout: float = TIMEOUT) -> str | None:
         """A user's e-mail address (GET /users/{id}), remembered."""
@@ -186,7 +191,9 @@ class Opsgenie:
             raise
         return True
 
-    def oncall(self, schedule: str, key: str | None = None) -> list[OnCallEntry]:
+    def oncall(
+        self, schedule: str, key: str | None = None, timeout: float = TIMEOUT
+    ) -> list[OnCallEntry]:
         """Who is on call in `schedule` now, from its timeline, with the period's end."""
         headers = self._headers(key)
         status, data = _call(
@@ -194,6 +201,7 @@ class Opsgenie:
             f"{self.api_url}/v2/schedules/{quote(schedule, safe='')}/timeline",
             headers=headers,
             params={"identifierType": "name"},
+            timeout=timeout,
         )
         if status != 200:
             raise VendorRefused(status, str((data or {}).get("message") or f"HTTP {status}"))
@@ -212,7 +220,8 @@ class Opsgenie:
                 if start is None or start.timestamp() > now or (end and end.timestamp() <= now):
                     continue
                 username = str((period.get("recipient") or {}).get("name") or "")
-                found.append(OnCallEntry(self.full_name(username, key), username or None, end))
+                name = self.full_name(username, key, timeout=timeout)
+                found.append(OnCallEntry(name, username or None, end))
         return found
 
     def full_name(self, username: str, key: str | None = None, timeout: float = TIMEOUT) -> str:

@@ -249,3 +249,10 @@ def test_our_pages_are_not_alerts_but_other_pagerduty_incidents_are(paged: Paged
     }
     assert requests.post(f"{paged.pagerduty.url}/v2/enqueue", json=event, timeout=5).ok
     assert groups() == 1
+
+
+def test_oncall_names_a_vendor_that_is_down_and_still_answers(paged: Paged) -> None:
+    paged.pagerduty.faults.down_for(60)
+    text = paged.bot.reply_text(paged.bot.command("oncall"))
+    assert "*Payments*: unknown right now" in text
+    assert "Olga Oncall" in text

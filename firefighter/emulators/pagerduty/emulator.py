@@ -232,6 +232,9 @@ class PagerDutyEmulator(LoopbackServer):
             "self": f"{self.url}/users/{user.id}",
         }
 
+    def _user_json(self, user: PdUser) -> dict[str, Any]:
+        return {**self._reference(user), "name": user.name, "email": user.email, "type": "user"}
+
     def _incident_json(self, incident: PdIncident, service: str) -> dict[str, Any]:
         return {
             "id": incident.id,
@@ -372,14 +375,7 @@ class PagerDutyEmulator(LoopbackServer):
                 user = self.users.get(path.removeprefix("/users/"))
                 if user is None:
                     return 404, {"error": {"message": "Not Found", "code": 2100}}
-                return 200, {
-                    "user": {
-                        **self._reference(user),
-                        "name": user.name,
-                        "email": user.email,
-                        "type": "user",
-                    }
-                }
+                return 200, {"user": self._user_json(user)}
             if path == "/incidents":
                 keys = query.get("incident_key") or []
                 found = [i for i in self.incidents if not keys or i.dedup_key in keys]
@@ -401,10 +397,13 @@ class PagerDutyEmulator(LoopbackServer):
             for o in self.oncalls
             if (not policies or o.policy in policies) and o.start <= now < o.end
         ]
+        embed = "users" in (query.get("include[]") or [])
         return {
             "oncalls": [
                 {
-                    "user": self._reference(self.users[o.user]),
+                    "user": self._user_json(self.users[o.user])
+                    if embed
+                    else self._reference(self.users[o.user]),
                     "escalation_policy": {"id": o.policy, "type": "escalation_policy_reference"},
                     "schedule": None,
                     "escalation_level": o.level,

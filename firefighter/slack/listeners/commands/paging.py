@@ -39,5 +39,5 @@ def oncall(ctx: SlackContext, rest: str) -> Reply:
             f"No service pages for {escape(component or '')}: FIREFIGHTER_PAGING names none."
         )
     now = ctx.service.clock()
-    answers = [(service, reader.who(service)) for service in services]
+    answers = reader.who_all(services)
     return Reply("On call now:\n" + oncall_reply(answers, ctx.settings.zone, now))
