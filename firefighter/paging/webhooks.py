@@ -37,6 +37,7 @@ OG_STATES = {
     "Acknowledge": ACKNOWLEDGED,
     "Close": RESOLVED,
     "EscalateNext": ESCALATED,
+    "EscalateToNext": ESCALATED,
     "Escalate": ESCALATED,
 }
 # The vendor tells who acknowledged; an invitation by e-mail must not hold the webhook long.
