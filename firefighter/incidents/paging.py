@@ -165,6 +165,17 @@ class PagingService:
                 "Paging is not set up: an operator names the services in FIREFIGHTER_PAGING."
             )
         admin = bool(actor) and self.is_admin(str(actor))
+        try:
+            return self._page_now(incident_id, service, actor, admin)
+        except IntegrityError:  # two people paged the same service at the same moment
+            raise InvalidInput(
+                f"{service or 'That service'} was just paged for INC-{incident_id}; "
+                "the card shows who is paged now."
+            ) from None
+
+    def _page_now(
+        self, incident_id: int, service: str | None, actor: str | None, admin: bool
+    ) -> PageView:
         with self.incidents.work.begin() as session:
             incident = self.incidents.work.load(session, incident_id, None)
             if incident.status == lifecycle.CLOSED:

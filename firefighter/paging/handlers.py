@@ -142,7 +142,10 @@ class PagingEffects:
             channel = incident.channel_id
             facts: dict[str, Any] = {
                 "reference": incident.reference,
-                "title": incident.title,
+                # A private incident's title stays in Slack: the vendor is told where to look.
+                "title": "private incident, details in its Slack channel"
+                if incident.private
+                else incident.title,
                 "severity": incident.severity,
                 "rank": rank,
                 "component": incident.component,

@@ -256,3 +256,10 @@ def test_oncall_names_a_vendor_that_is_down_and_still_answers(paged: Paged) -> N
     text = paged.bot.reply_text(paged.bot.command("oncall"))
     assert "*Payments*: unknown right now" in text
     assert "Olga Oncall" in text
+
+
+def test_a_private_incident_pages_without_its_title(paged: Paged) -> None:
+    paged.bot.declare("Payroll leak", severity="SEV1", component="payments", options=["private"])
+    [event] = paged.pagerduty.events_for("trigger")
+    assert "Payroll leak" not in str(event)
+    assert "private incident" in event["payload"]["summary"]
