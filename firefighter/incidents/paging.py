@@ -301,6 +301,18 @@ class PagingService:
             page.last_error = None
             return view(page)
 
+    def cancel(self, page_id: int) -> None:
+        """Closed before the page reached the vendor: it is not sent at all."""
+        with self.incidents.work.begin() as session:
+            page = session.get(Page, page_id)
+            if page is None or page.triggered_at is not None or page.status != REQUESTED:
+                return
+            page.status, page.resolved_at = RESOLVED, self.clock()
+            page.last_error = "the incident closed before the vendor could be reached"
+            incident = self.incidents.work.load(session, page.incident_id, None)
+            if incident.channel_id:
+                self.incidents.work.redraw(session, incident, "paging")
+
     def record_failure(self, page_id: int, reason: str) -> None:
         """The vendor refused the page for good (a bad key): the card says so."""
         with self.incidents.work.begin() as session:

@@ -64,6 +64,10 @@ class PagingEffects:
         page = self.paging.get(int(message.payload["page_id"]))
         if page.status == FAILED:
             return
+        if page.triggered_at is None and page.want == WANT_RESOLVE:
+            # Closed while the vendor was unreachable: waking someone now helps nobody.
+            self.paging.cancel(page.id)
+            return
         if page.triggered_at is None:
             if not self._send(page, WANT_TRIGGER):
                 return

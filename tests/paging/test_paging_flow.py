@@ -263,3 +263,16 @@ def test_a_private_incident_pages_without_its_title(paged: Paged) -> None:
     [event] = paged.pagerduty.events_for("trigger")
     assert "Payroll leak" not in str(event)
     assert "private incident" in event["payload"]["summary"]
+
+
+def test_closed_before_the_vendor_came_back_pages_nobody(paged: Paged) -> None:
+    vendor = paged.vendor("pagerduty")
+    vendor.down_for(600)
+    incident = paged.bot.declare("False alarm", severity="SEV1", component="payments")
+    paged.bot.core.service.close(incident.id, actor="U_ALICE", reason="false_positive")
+    for _ in range(30):
+        paged.clock.advance(seconds=60)
+        paged.bot.settle()
+    assert vendor.sent("trigger") == 0 and vendor.sent("resolve") == 0
+    [page] = paged.pages(incident)
+    assert page.status == "resolved"
