@@ -14,8 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from firefighter.emulators.pagerduty import PagerDutyEmulator
-from firefighter.emulators.pagerduty.emulator import PdUser
+from firefighter.emulators.pagerduty import PagerDutyEmulator, PdUser
 from firefighter.emulators.slack import SlackEmulator
 
 ON_CALL = ("U04DANA", "dana", "Dana Reyes", "dana@example.com")

@@ -10,8 +10,7 @@ import pytest
 
 from firefighter.bootstrap import Core, configure_paging, paging_config
 from firefighter.emulators.opsgenie import OpsgenieEmulator
-from firefighter.emulators.pagerduty import PagerDutyEmulator
-from firefighter.emulators.pagerduty.emulator import PdUser
+from firefighter.emulators.pagerduty import PagerDutyEmulator, PdUser
 from firefighter.incidents.models import Incident
 from firefighter.incidents.paging_models import Page
 from tests.conftest import FakeClock

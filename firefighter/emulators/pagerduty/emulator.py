@@ -30,7 +30,6 @@ import json
 import threading
 import uuid
 from collections import deque
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler
 from typing import Any
@@ -46,49 +45,12 @@ from firefighter.emulators.common_http import (
     wall_clock,
 )
 from firefighter.emulators.loopback import LoopbackServer
+from firefighter.emulators.pagerduty.model import OnCallEntry, PdIncident, PdUser
 
 EVENTS_PER_MINUTE = 120
 MAX_EVENT_BYTES = 512 * 1024
 SEVERITIES = ("critical", "error", "warning", "info")
 ACCEPT = "application/vnd.pagerduty+json;version=2"
-
-
-@dataclass
-class PdUser:
-    """A PagerDuty user."""
-
-    id: str
-    name: str
-    email: str
-
-
-@dataclass
-class OnCallEntry:
-    """Someone on call for an escalation policy at a level, until a time."""
-
-    policy: str
-    user: str
-    level: int
-    start: datetime
-    end: datetime
-
-
-@dataclass
-class PdIncident:
-    """An incident opened by a trigger event."""
-
-    id: str
-    number: int
-    routing_key: str
-    dedup_key: str
-    title: str
-    severity: str
-    status: str
-    created_at: datetime
-    level: int = 1
-    triggers: int = 1
-    links: list[dict[str, Any]] = field(default_factory=list)
-    log: list[str] = field(default_factory=list)
 
 
 def _invalid(*errors: str) -> Reply:
