@@ -326,7 +326,7 @@ def _handler_for(emulator: OpsgenieEmulator) -> type[BaseHTTPRequestHandler]:
                 answer(self, refused, {"message": "Service unavailable", "took": 0.0})
                 return
             parts = urlsplit(self.path)
-            body, problem = read_json(self)
+            body, _unreadable = read_json(self)  # an unreadable body has no message: 422
             if not self._authorised():
                 return
             segments = parts.path.strip("/").split("/")
@@ -342,7 +342,6 @@ def _handler_for(emulator: OpsgenieEmulator) -> type[BaseHTTPRequestHandler]:
                 )
             else:
                 answer(self, 404, {"message": "Not found", "took": 0.0})
-            del problem
 
         def do_GET(self) -> None:
             refused = emulator.faults.check()
