@@ -25,6 +25,7 @@ from firefighter.incidents.access import AccessPolicy
 from firefighter.incidents.alerts import AlertService
 from firefighter.incidents.followups import FollowUpService
 from firefighter.incidents.messages import MessageService
+from firefighter.incidents.paging import PagingService
 from firefighter.incidents.people import People
 from firefighter.incidents.service import IncidentService
 from firefighter.jira.issues import JiraFollowUps
@@ -32,6 +33,11 @@ from firefighter.jira.sync import PATH as JIRA_PATH
 from firefighter.jira.sync import webhook_endpoint
 from firefighter.observability import Metrics
 from firefighter.outbox import Clock, Dispatcher, Message
+from firefighter.paging.config import NO_PAGING, PagingConfig, load_paging
+from firefighter.paging.handlers import PagingEffects
+from firefighter.paging.oncall import OnCallDirectory
+from firefighter.paging.vendors import Opsgenie, PagerDuty
+from firefighter.paging.webhooks import OPSGENIE_PATH, opsgenie_endpoint, pagerduty_consumer
 from firefighter.postmortem.gameday_publish import publish_gameday
 from firefighter.postmortem.handler import register as register_exporter
 from firefighter.schedules import Scheduler
@@ -46,6 +52,7 @@ from firefighter.slack.handlers.conversation import ConversationEffects
 from firefighter.slack.handlers.digest import DigestPoster
 from firefighter.slack.handlers.gameday import GameDayEffects
 from firefighter.slack.handlers.incident import SlackEffects
+from firefighter.slack.handlers.paging import PagingInvites
 from firefighter.slack.handlers.reminders import ReminderEffects
 from firefighter.slack.pacing import Pacer, paced
 from firefighter.slack.server import PATH as SLACK_PATH
@@ -65,6 +72,11 @@ class Core:
     followups: FollowUpService
     messages: MessageService
     people: People
+    paging_config: PagingConfig = NO_PAGING
+    paging: PagingService | None = None
+    pagerduty: PagerDuty | None = None
+    opsgenie: Opsgenie | None = None
+    oncall: OnCallDirectory | None = None
 
     def dispatcher(self, **kwargs: Any) -> Dispatcher:
         """A dispatcher with no handlers yet; `register_handlers` adds them."""
@@ -118,7 +130,7 @@ def build_core(settings: Settings, *, clock: Clock = utcnow, check: bool = True)
         storm_cards=settings.alert_storm_cards,
     )
     followups = FollowUpService(service, zone=settings.zone, jira=settings.jira_enabled)
-    return Core(
+    core = Core(
         settings=settings,
         engine=engine,
         factory=factory,
@@ -128,6 +140,39 @@ def build_core(settings: Settings, *, clock: Clock = utcnow, check: bool = True)
         messages=MessageService(service),
         people=People(factory, clock),
     )
+    try:
+        configure_paging(core, paging_config(settings))
+    except ConfigError:
+        engine.dispose()
+        raise
+    return core
+
+
+def paging_config(settings: Settings) -> PagingConfig:
+    """The FIREFIGHTER_PAGING file, checked; ConfigError (one line, with its line number)."""
+    try:
+        return load_paging(
+            settings.paging, severities=settings.severity_names, components=settings.components
+        )
+    except SpecError as error:
+        first = error.problems[0].render(error.source)
+        more = len(error.problems) - 1
+        and_more = f" (and {more} more mistake{'s' if more > 1 else ''})" if more else ""
+        raise ConfigError(f"FIREFIGHTER_PAGING: {first}{and_more}") from None
+
+
+def configure_paging(core: Core, config: PagingConfig) -> None:
+    """Paging's service, vendor clients and on-call directory, when `config` names services."""
+    core.paging_config = config
+    if not config.enabled:
+        return
+    settings = core.settings
+    core.pagerduty = PagerDuty(
+        settings.pagerduty_events_url, settings.pagerduty_api_url, settings.pagerduty_api_token
+    )
+    core.opsgenie = Opsgenie(settings.opsgenie_api_url, settings.opsgenie_api_key)
+    core.paging = PagingService(core.service, config.plan)
+    core.oncall = OnCallDirectory(config, core.pagerduty, core.opsgenie)
 
 
 def safe_url(url: str) -> str:
@@ -157,6 +202,7 @@ def slack_context(core: Core, client: WebClient) -> SlackContext:
         alerts=core.alerts,
         followups=core.followups,
         messages=core.messages,
+        oncall=core.oncall,
     )
 
 
@@ -200,7 +246,15 @@ def wsgi_app(core: Core, bolt: App, metrics: Metrics | None = None) -> WSGIApp:
         SLACK_PATH: slack_endpoint(bolt, core.settings.slack_signing_secret or "", metrics.observe)
     }
     rules = alert_rules(core.settings)
-    posts.update(alert_endpoints(core.settings, core.alerts.ingest, rules, metrics))
+    pages = None
+    if core.paging is not None and core.pagerduty is not None and core.opsgenie is not None:
+        pages = pagerduty_consumer(core.paging, core.pagerduty)
+        posts[OPSGENIE_PATH] = opsgenie_endpoint(
+            core.paging, core.opsgenie, core.settings.alerts_token
+        )
+    posts.update(
+        alert_endpoints(core.settings, core.alerts.ingest, rules, metrics, pagerduty_pages=pages)
+    )
     if core.settings.jira_enabled:
         posts[JIRA_PATH] = webhook_endpoint(core.settings.jira_webhook_secret, core.followups)
     return web_app(
@@ -245,6 +299,11 @@ def register_handlers(dispatcher: Dispatcher, core: Core, client: WebClient) -> 
         JiraFollowUps(core.settings, core.followups, email_of=_email_of(client)).register(
             dispatcher
         )
+    if core.paging is not None and core.pagerduty is not None and core.opsgenie is not None:
+        PagingEffects(
+            core.settings, core.paging, core.paging_config, core.pagerduty, core.opsgenie
+        ).register(dispatcher)
+        PagingInvites(core.service, client).register(dispatcher)
 
 
 def _email_of(client: WebClient) -> Callable[[str], str | None]:

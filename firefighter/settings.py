@@ -239,6 +239,30 @@ class Settings(BaseSettings):
     alerts_channel: str | None = Field(
         None, validation_alias=AliasChoices("FIREFIGHTER_ALERTS_CHANNEL", "alerts_channel")
     )
+    # Paging: the file of services and rules, and the vendors' APIs (URLs are settings so
+    # that the emulators can stand in).
+    paging: Path | None = Field(None, validation_alias=AliasChoices("FIREFIGHTER_PAGING", "paging"))
+    pagerduty_events_url: str = Field(
+        "https://events.pagerduty.com",
+        validation_alias=AliasChoices("PAGERDUTY_EVENTS_URL", "pagerduty_events_url"),
+    )
+    pagerduty_api_url: str = Field(
+        "https://api.pagerduty.com",
+        validation_alias=AliasChoices("PAGERDUTY_API_URL", "pagerduty_api_url"),
+    )
+    pagerduty_api_token: str | None = Field(
+        None, validation_alias=AliasChoices("PAGERDUTY_API_TOKEN", "pagerduty_api_token")
+    )
+    opsgenie_api_url: str = Field(
+        "https://api.opsgenie.com",
+        validation_alias=AliasChoices("OPSGENIE_API_URL", "opsgenie_api_url"),
+    )
+    opsgenie_api_key: str | None = Field(
+        None, validation_alias=AliasChoices("OPSGENIE_API_KEY", "opsgenie_api_key")
+    )
+    base_url: str | None = Field(
+        None, validation_alias=AliasChoices("FIREFIGHTER_BASE_URL", "base_url")
+    )
     alert_rules: Path | None = Field(
         None, validation_alias=AliasChoices("FIREFIGHTER_ALERT_RULES", "alert_rules")
     )

@@ -12,6 +12,7 @@ import firefighter.incidents.alert_models
 import firefighter.incidents.conversation_models
 import firefighter.incidents.followup_models
 import firefighter.incidents.models
+import firefighter.incidents.paging_models
 import firefighter.outbox.models  # noqa: F401
 from firefighter.db import Base, make_engine
 

@@ -106,8 +106,13 @@ def alerts_endpoint(
     ingest: Ingest,
     rules: AlertRules,
     counters: Counters | None = None,
+    consume: Callable[[Any], bool] | None = None,
 ) -> WSGIApp:
-    """The WSGI app for one source; `authenticate` returns why a request is refused, or None."""
+    """The WSGI app for one source; `authenticate` returns why a request is refused, or None.
+
+    `consume(body)`, given an authenticated JSON body, returns True when the body was not
+    an alert but something another adapter handled (PagerDuty's events about our own pages).
+    """
     parse = PARSERS[source]
 
     def refuse(start_response: StartResponse, refused: _Refused) -> list[bytes]:
@@ -126,6 +131,8 @@ def alerts_endpoint(
                 data = json.loads(raw)
             except (ValueError, UnicodeDecodeError):
                 raise _Refused(400, "invalid", "body: not JSON") from None
+            if consume is not None and consume(data):
+                return _answer(start_response, 202, Intake().as_json())
             try:
                 groups = parse(data)
             except ValidationError as error:
@@ -169,9 +176,16 @@ def _signed(secret: str | None) -> Callable[[dict[str, Any], bytes], str | None]
 
 
 def alert_endpoints(
-    settings: Settings, ingest: Ingest, rules: AlertRules, counters: Counters | None = None
+    settings: Settings,
+    ingest: Ingest,
+    rules: AlertRules,
+    counters: Counters | None = None,
+    pagerduty_pages: Callable[[Any], bool] | None = None,
 ) -> dict[str, WSGIApp]:
-    """Every `/alerts/<source>` endpoint, by path: bearer token, PagerDuty's signature."""
+    """Every `/alerts/<source>` endpoint, by path: bearer token, PagerDuty's signature.
+
+    `pagerduty_pages` takes PagerDuty's (verified) events about our own pages.
+    """
     return {
         PREFIX + source: alerts_endpoint(
             source,
@@ -183,6 +197,7 @@ def alert_endpoints(
             ingest=ingest,
             rules=rules,
             counters=counters,
+            consume=pagerduty_pages if source == "pagerduty" else None,
         )
         for source in PARSERS
     }

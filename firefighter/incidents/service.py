@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -47,6 +47,19 @@ __all__ = [
 ]
 
 
+class PagingHooks(Protocol):
+    """What paging decides inside the incident's transactions (see incidents.paging)."""
+
+    def on_declared(self, session: Session, incident: Incident, page: bool | None) -> None:
+        """A declaration: page if a rule (or the declarer) says so."""
+
+    def on_severity(self, session: Session, incident: Incident, previous: str) -> None:
+        """A severity change: page if raised to a paging level."""
+
+    def on_status(self, session: Session, incident: Incident, target: str) -> None:
+        """A move: mitigated acknowledges the pages, closed resolves them."""
+
+
 class IncidentService:
     """Commands on incidents, each one transaction."""
 
@@ -65,6 +78,8 @@ class IncidentService:
         self.policy = policy or AccessPolicy()
         self.work = UnitOfWork(factory, clock)
         self.facts = AdapterFacts(factory, clock)
+        # Set by PagingService when paging is configured.
+        self.paging: PagingHooks | None = None
 
     # ---- rules, as callers have always asked the service ----------------------------
 
@@ -125,10 +140,13 @@ class IncidentService:
         request_key: str | None = None,
         link: Callable[[Session, Incident], None] | None = None,
         within: Session | None = None,
+        page: bool | None = None,
     ) -> Incident:
         """Open a new incident; the declarer becomes its commander.
 
         `link(session, incident)` runs in the same transaction (a Game Day records its drill).
+        `page` pages the component's on-call (True), or not (False), or as the paging rules
+        say (None).
         """
         title = rules.title(title)
         description = rules.description(description)
@@ -181,6 +199,8 @@ class IncidentService:
                 redraw=None,
             )
             self.work.enqueue(session, effects.OpenChannel(incident.id), incident, now=now)
+            if self.paging is not None:
+                self.paging.on_declared(session, incident, page)
             if link is not None:
                 link(session, incident)
             session.flush()
@@ -319,6 +339,8 @@ class IncidentService:
                 # status, the duration and the closure reason (same page, authors' part kept).
                 closing = effects.ExportPostmortem(incident.id, reason="closed")
                 self.work.enqueue(session, closing, incident, now=now)
+            if self.paging is not None:
+                self.paging.on_status(session, incident, target)
             return incident
 
     def set_severity(
@@ -355,6 +377,8 @@ class IncidentService:
                 {"from": previous, "to": sev.name},
                 redraw="severity",
             )
+            if self.paging is not None:
+                self.paging.on_severity(session, incident, previous)
             return incident
 
     def set_milestone(

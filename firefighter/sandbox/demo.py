@@ -26,6 +26,7 @@ from firefighter.db import make_engine, make_session_factory, upgrade
 from firefighter.emulators.slack import Message, SlackDriver, SlackEmulator
 from firefighter.incidents.models import Incident
 from firefighter.outbox import pending_count
+from firefighter.sandbox.demo_paging import DemoPaging, demo_paging
 
 PEOPLE = {"U01ALICE": "alice", "U02BOB": "bob", "U03CAROL": "carol"}
 # Full names as Slack profiles carry them: the post-mortem shows these, never the ids.
@@ -74,6 +75,7 @@ class Scene:
         # that no time the bot records is in the future of the emulator's messages.
         self.start = time.time() - SPAN_MINUTES * 60
         self.offset = 0.0
+        self.paging: DemoPaging | None = None
 
     def at_minute(self, minute: float) -> None:
         """Move the bot's clock (see sandbox/scripted_serve.py) to `minute` of the script."""
@@ -157,6 +159,8 @@ def play(scene: Scene) -> str:
     if announcement is None:
         raise RuntimeError("the bot did not announce the incident")
     channel_id = next(c.id for c in emulator.channels if c.name.startswith("inc-"))
+    scene.at_minute(2)
+    page_acknowledged(scene)
 
     scene.at_minute(3)
     driver.click(scene.incidents, announcement.ts, "status:investigating", "U02BOB")
@@ -196,6 +200,21 @@ def play(scene: Scene) -> str:
     return str(channel_id)
 
 
+def page_acknowledged(scene: Scene, timeout: float = 30) -> None:
+    """The SEV1 paged Payments' on-call in PagerDuty; Dana acknowledges there, and the
+    card, the timeline and the channel (she is invited) show it."""
+    if scene.paging is None:
+        return
+    pagerduty, dana = scene.paging.pagerduty, scene.paging.on_call
+    deadline = time.monotonic() + timeout
+    while not pagerduty.incidents:
+        if time.monotonic() > deadline:
+            raise RuntimeError("the bot did not page PagerDuty for the SEV1")
+        time.sleep(0.05)
+    pagerduty.acknowledge_as(pagerduty.incidents[0].dedup_key, dana)
+    scene.settle()
+
+
 EMOJI = {
     ":fire:": "🔥",
     ":red_circle:": "🔴",
@@ -211,6 +230,10 @@ EMOJI = {
     ":warning:": "⚠️",
     ":leftwards_arrow_with_hook:": "↩",
     ":lock:": "🔒",
+    ":pager:": "📟",
+    ":hourglass_flowing_sand:": "⏳",
+    ":arrow_double_up:": "⏫",
+    ":heavy_check_mark:": "✔",
 }
 
 
@@ -315,10 +338,11 @@ def run_demo(out_dir: str, console: Console, *, socket_mode: bool = False) -> No
     secret = secrets.token_hex(16)
     port = _free_port()
     bot_url = f"http://127.0.0.1:{port}"
-    with SlackEmulator() as emulator:
+    with SlackEmulator() as emulator, demo_paging(folder, emulator, clock_file) as paging:
         for user_id, name in PEOPLE.items():
             emulator.add_user(user_id, name, display_name="", real_name=REAL_NAMES[user_id])
         incidents = emulator.add_channel("incidents", members=list(PEOPLE))
+        paging.pagerduty.webhook_url = f"{bot_url}/alerts/pagerduty"
         env = {
             **os.environ,
             "DATABASE_URL": url,
@@ -328,6 +352,7 @@ def run_demo(out_dir: str, console: Console, *, socket_mode: bool = False) -> No
             "FIREFIGHTER_INCIDENTS_CHANNEL": incidents,
             "FIREFIGHTER_POSTMORTEM_DIR": str(postmortems),
             "FIREFIGHTER_TIMEZONE": "Europe/Paris",
+            **paging.env,
         }
         env.pop("SLACK_APP_TOKEN", None)
         env.pop("CONFLUENCE_URL", None)
@@ -360,6 +385,7 @@ def run_demo(out_dir: str, console: Console, *, socket_mode: bool = False) -> No
                 driver.socket_mode = True
             engine = make_engine(url)
             scene = Scene(emulator, driver, incidents, make_session_factory(engine), clock_file)
+            scene.paging = paging
             try:
                 channel_id = play(scene)
             finally:

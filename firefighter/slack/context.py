@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block
@@ -15,6 +16,8 @@ from firefighter.incidents.followup_queries import counts
 from firefighter.incidents.followups import FollowUpService
 from firefighter.incidents.messages import MessageService
 from firefighter.incidents.models import Incident
+from firefighter.incidents.paging import PagingService
+from firefighter.incidents.paging_plan import OnCallReader
 from firefighter.incidents.service import IncidentService
 from firefighter.settings import Settings
 from firefighter.slack.blocks.incident import CardContext, incident_card
@@ -30,7 +33,16 @@ def card_context(service: IncidentService, settings: Settings, incident: Inciden
         drill=incident.drill,
         alerts=linked_counts(service.factory, incident.id),
         followups=followup_counts(service.factory, incident.id),
+        **paging_facts(service, incident),
     )
+
+
+def paging_facts(service: IncidentService, incident: Incident) -> dict[str, Any]:
+    """The card's pages and the service its Page on-call button would page."""
+    paging = service.paging
+    if not isinstance(paging, PagingService):
+        return {}
+    return {"pages": tuple(paging.pages(incident.id)), "page_offer": paging.offered(incident)}
 
 
 def followup_counts(factory: sessionmaker[Session], incident_id: int) -> tuple[int, int]:
@@ -50,6 +62,13 @@ class SlackContext:
     alerts: AlertService | None = None
     followups: FollowUpService | None = None
     messages: MessageService | None = None
+    oncall: OnCallReader | None = None
+
+    @property
+    def paging(self) -> PagingService | None:
+        """Paging, when FIREFIGHTER_PAGING names services."""
+        paging = self.service.paging
+        return paging if isinstance(paging, PagingService) else None
 
     @property
     def factory(self) -> sessionmaker[Session]:

@@ -80,6 +80,8 @@ class HomeState:
     followups: Sequence[tuple[FollowUp, str]] = ()
     """The user's open follow-ups, with their incident's reference."""
     today: date | None = None
+    oncall: str | None = None
+    """`You are on call for Payments until Tuesday 09:00.`, when paging says so."""
 
 
 def _line(incident: Incident) -> str:
@@ -109,6 +111,8 @@ def home_view(state: HomeState) -> View:
         DividerBlock(),
         HeaderBlock(text=plain(f"Open incidents ({len(state.open_incidents)})", 150)),
     ]
+    if state.oncall:
+        blocks.insert(1, SectionBlock(text=md(state.oncall)))
     if not state.open_incidents:
         blocks.append(SectionBlock(text=md(":sunny: No open incidents.")))
     for incident in state.open_incidents[:20]:

@@ -23,6 +23,7 @@ from slack_sdk.models.blocks import (
 )
 
 from firefighter.incidents.models import Incident, TimelineEvent
+from firefighter.incidents.paging_plan import PageView
 from firefighter.incidents.service import ROLES
 from firefighter.settings import Severity
 from firefighter.slack.blocks.common import (
@@ -34,6 +35,7 @@ from firefighter.slack.blocks.common import (
     md,
     plain,
 )
+from firefighter.slack.blocks.paging import PAGE_ACTION, page_line
 from firefighter.slack.mrkdwn import escape, linked, slack_date, user
 from firefighter.text import truncate
 
@@ -66,6 +68,10 @@ class CardContext:
     """Linked alerts (firing, resolved)."""
     followups: tuple[int, int] = (0, 0)
     """Follow-ups (open, total)."""
+    pages: tuple[PageView, ...] = ()
+    """The incident's pages (PagerDuty, Opsgenie)."""
+    page_offer: str | None = None
+    """The service a Page on-call button pages, or None (no button)."""
 
 
 def title_line(incident: Incident) -> str:
@@ -136,6 +142,15 @@ def _actions(incident: Incident, context: CardContext) -> ActionsBlock | None:
         elements.append(
             ButtonElement(text=plain("close…", OPTION_MAX), action_id=CLOSE_ACTION, value=value)
         )
+    if context.page_offer:
+        elements.append(
+            ButtonElement(
+                text=plain("Page on-call", OPTION_MAX),
+                action_id=PAGE_ACTION,
+                value=f"{incident.id}:{context.page_offer}"[:2000],
+                style="danger",
+            )
+        )
     if context.can_reopen:
         elements.append(
             ButtonElement(
@@ -177,6 +192,9 @@ def incident_card(incident: Incident, context: CardContext) -> list[Block]:
     if total:
         line = f":clipboard: Follow-ups: {still_open} open / {total}"
         blocks.append(ContextBlock(elements=[md(line)]))
+    if context.pages:
+        lines = "\n".join(page_line(p) for p in context.pages[:5])
+        blocks.append(SectionBlock(text=md(f"*On call paged*\n{lines}", SECTION_MAX)))
     actions = _actions(incident, context)
     if actions is not None:
         blocks.append(actions)
@@ -269,6 +287,7 @@ def help_text(command: str) -> str:
         f"`{command} gameday start NAME` · `gameday stop` — run a Game Day",
         f"`{command} list` — open incidents, most severe first",
         f"`{command} stats [7d|30d|90d]` — incident metrics, only for you",
+        f"`{command} oncall [component]` — who is on call now, per service",
         f"`{command} help` — this help",
         "",
         "*In an incident channel*",
@@ -280,6 +299,7 @@ def help_text(command: str) -> str:
         f"`{command} close [reason]` — close (a reason is needed before mitigation)",
         f"`{command} reopen REASON` — reopen a mitigated incident",
         f"`{command} postmortem` — start the post-mortem / export it again",
+        f"`{command} page [service]` — page a service's on-call (PagerDuty, Opsgenie)",
     ]
     return "\n".join(lines)
 

@@ -50,6 +50,7 @@ def declare_modal(
     started_at: datetime | None = None,
     callback_id: str = DECLARE_CALLBACK,
     metadata: str | None = None,
+    paging: tuple[bool, str] | None = None,
 ) -> View:
     """The declare form, prefilled with the title typed after `declare` (or `drill`), or
     with what an alert says (`description`, `started_at`, and its own callback)."""
@@ -130,12 +131,34 @@ def declare_modal(
             ),
         ),
     ]
+    if paging is not None and not drill:
+        blocks.append(page_checkbox(*paging))
     return modal(
         callback_id=callback_id,
         title="Declare an incident",
         submit="Declare",
         private_metadata=metadata or json.dumps({"channel_id": channel_id}),
         blocks=blocks,
+    )
+
+
+def page_checkbox(ticked: bool, hint: str) -> InputBlock:
+    """ "Page the on-call": ticked where a rule pages anyway (unticking then opts out)."""
+    option = Option(
+        value="page",
+        text=plain("Page the on-call now", OPTION_MAX),
+        description=plain(hint, OPTION_MAX),
+    )
+    return InputBlock(
+        block_id="paging",
+        label=plain("Paging", 2000),
+        optional=True,
+        element=CheckboxesElement(
+            # The action id says how the box was drawn: unticking a ticked box opts out.
+            action_id="page_on" if ticked else "page",
+            options=[option],
+            initial_options=[option] if ticked else None,
+        ),
     )
 
 

@@ -9,6 +9,7 @@ from firefighter.slack.listeners.actions.alerts import register as register_aler
 from firefighter.slack.listeners.actions.followups import register as register_followups
 from firefighter.slack.listeners.actions.home import register as register_home
 from firefighter.slack.listeners.actions.incident import register as register_incident
+from firefighter.slack.listeners.actions.paging import register as register_paging
 from firefighter.slack.listeners.actions.reminders import register as register_reminders
 
 
@@ -19,3 +20,4 @@ def register(app: App, ctx: SlackContext) -> None:
     register_alerts(app, ctx)
     register_followups(app, ctx)
     register_home(app, ctx)
+    register_paging(app, ctx)

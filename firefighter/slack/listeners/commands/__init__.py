@@ -11,7 +11,7 @@ from firefighter.incidents.errors import IncidentError
 from firefighter.logs import incident_id_var
 from firefighter.slack.blocks.incident import help_text
 from firefighter.slack.context import SlackContext
-from firefighter.slack.listeners.commands import followups
+from firefighter.slack.listeners.commands import followups, paging
 from firefighter.slack.listeners.commands.gameday import gameday_reply
 from firefighter.slack.listeners.commands.incident import (
     IN_CHANNEL,
@@ -59,7 +59,9 @@ def handle(ctx: SlackContext, command: dict[str, Any], client: WebClient) -> Rep
         if sub == "stats":
             text, stats_blocks = stats_reply(ctx, rest)
             return Reply(text, stats_blocks)
-        if sub not in IN_CHANNEL and sub not in followups.SUBCOMMANDS:
+        if sub == "oncall":
+            return paging.oncall(ctx, rest)
+        if sub not in IN_CHANNEL and sub not in followups.SUBCOMMANDS and sub != "page":
             return Reply(
                 f"I don't know `{escape(word[:40])}`. Here is what I can do:\n\n" + help_text(name)
             )
@@ -73,6 +75,8 @@ def handle(ctx: SlackContext, command: dict[str, Any], client: WebClient) -> Rep
         incident_id_var.set(incident.id)
         if sub in followups.SUBCOMMANDS:
             return followups.handle(ctx, incident, sub, rest, user_id)
+        if sub == "page":
+            return paging.page(ctx, incident, rest, user_id)
         return in_channel(ctx, client, command, incident, sub, rest, user_id)
     except IncidentError as error:
         return Reply(f":warning: {error}")

@@ -51,6 +51,7 @@ def open_declare(
         components=ctx.settings.components,
         channel_id=str(command.get("channel_id") or ""),
         drill=drill,
+        paging=page_choice(ctx),
     )
     try:
         client.views_open(trigger_id=str(command.get("trigger_id") or ""), view=view)
@@ -59,6 +60,16 @@ def open_declare(
         # The title typed after `declare` still only prefills the form; nothing else to offer.
         return Reply("Slack did not open the form in time; run the command again.")
     return None
+
+
+def page_choice(ctx: SlackContext) -> tuple[bool, str] | None:
+    """The declare modal's paging box: unticked, the rules deciding, as its hint says."""
+    paging = ctx.paging
+    if paging is None:
+        return None
+    automatic = [s for s in ctx.settings.severity_names if paging.automatic(s, None)]
+    hint = f"Else {', '.join(automatic)} page anyway" if automatic else "Else nobody is paged"
+    return False, hint
 
 
 def list_open(ctx: SlackContext, user_id: str) -> Reply:

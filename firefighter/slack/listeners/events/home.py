@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from dataclasses import replace
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -20,6 +21,7 @@ from firefighter.incidents.followup_queries import owned_open
 from firefighter.incidents.models import Incident
 from firefighter.incidents.service import ROLES
 from firefighter.slack.blocks.conversation import HomeState, home_view
+from firefighter.slack.blocks.paging import home_oncall_line
 from firefighter.slack.context import SlackContext
 from firefighter.slack.outage import SLACK_FAILED, slack_error
 
@@ -56,6 +58,18 @@ def home_state(ctx: SlackContext, user_id: str) -> HomeState:
     )
 
 
+def oncall_line(ctx: SlackContext, client: WebClient, user_id: str) -> str | None:
+    """`You are on call for Payments until Tuesday 09:00.` (by the profile's e-mail), or None."""
+    if ctx.oncall is None:
+        return None
+    try:
+        profile = (client.users_info(user=user_id).get("user") or {}).get("profile") or {}
+    except SLACK_FAILED:  # no e-mail to match: the Home tab goes without the line
+        return None
+    mine = ctx.oncall.mine(str(profile.get("email") or "") or None)
+    return home_oncall_line(mine, ctx.settings.zone, ctx.service.clock())
+
+
 def register(app: App, ctx: SlackContext) -> None:
     """Listen to `app_home_opened` on the Home tab."""
     last: dict[str, float] = {}
@@ -72,7 +86,8 @@ def register(app: App, ctx: SlackContext) -> None:
             if now - last.get(user_id, -HOME_MIN_SECONDS) < HOME_MIN_SECONDS:
                 return
             last[user_id] = now
-        view = home_view(home_state(ctx, user_id))
+        state = replace(home_state(ctx, user_id), oncall=oncall_line(ctx, client, user_id))
+        view = home_view(state)
         try:
             client.views_publish(user_id=user_id, view=view)
         except SLACK_FAILED as error:

@@ -112,8 +112,15 @@ def declare_submission(
     component = values.get("component")
     if component and component not in ctx.settings.components:
         return form_errors("component", "Pick one of the listed components.")
+    page: bool | None = None
+    if "page_on" in values:
+        page = "page" in (values.get("page_on") or [])
+    elif "page" in (values.get("page") or []):
+        page = True
+    extra: dict[str, Any] = {"page": page} if declare is None and page is not None else {}
     try:
         (declare or ctx.service.declare)(
+            **extra,
             title=title,
             severity=str(severity),
             description=str(values.get("description") or ""),

@@ -1,0 +1,1 @@
+"""Paging adapter: PagerDuty and Opsgenie (pages, their webhooks, who is on call)."""
