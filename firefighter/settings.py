@@ -263,6 +263,21 @@ class Settings(BaseSettings):
     base_url: str | None = Field(
         None, validation_alias=AliasChoices("FIREFIGHTER_BASE_URL", "base_url")
     )
+    # The web console's sign-in (OpenID Connect): without issuer, client id and secret the
+    # console is off and `/` says how to turn it on.
+    oidc_issuer: str | None = Field(
+        None, validation_alias=AliasChoices("FIREFIGHTER_OIDC_ISSUER", "oidc_issuer")
+    )
+    oidc_client_id: str | None = Field(
+        None, validation_alias=AliasChoices("FIREFIGHTER_OIDC_CLIENT_ID", "oidc_client_id")
+    )
+    oidc_client_secret: str | None = Field(
+        None,
+        validation_alias=AliasChoices("FIREFIGHTER_OIDC_CLIENT_SECRET", "oidc_client_secret"),
+    )
+    session_secret: str | None = Field(
+        None, validation_alias=AliasChoices("FIREFIGHTER_SESSION_SECRET", "session_secret")
+    )
     alert_rules: Path | None = Field(
         None, validation_alias=AliasChoices("FIREFIGHTER_ALERT_RULES", "alert_rules")
     )
