@@ -7,7 +7,7 @@ include `openid`; a code is good once and for a few minutes; `openid.connect.tok
 client secret (form fields or HTTP Basic) and, when the authorize step named a redirect URI,
 that the same one is sent again; errors come back as `{"ok": false, "error": ...}` with HTTP 200;
 the id token is RS256-signed, its audience is the client id, and it echoes the nonce.
-Faults by name (`oidc_fault("bad_signature" | "wrong_audience")`) let tests see a client refuse.
+Faults by name (`oidc_fault("bad_signature" | "wrong_audience" | "wrong_nonce")`) let tests see a client refuse.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from firefighter.emulators.slack.wire import json_reply
 
 Reply = tuple[int, dict[str, str], bytes]
 CODE_SECONDS = 600
-OIDC_FAULTS = ("bad_signature", "wrong_audience")
+OIDC_FAULTS = ("bad_signature", "wrong_audience", "wrong_nonce")
 
 
 @dataclass
@@ -86,8 +86,9 @@ class OidcProvider(EmulatorState):
         return client
 
     def oidc_fault(self, name: str | None) -> None:
-        """From now on, sign id tokens with a key not in the JWKS (`bad_signature`) or for
-        another audience (`wrong_audience`); None clears the faults."""
+        """From now on, sign id tokens with a key not in the JWKS (`bad_signature`), for
+        another audience (`wrong_audience`) or with another nonce (`wrong_nonce`); None clears
+        the faults."""
         with self._lock:
             if name is None:
                 self._oidc_faults.clear()
@@ -264,7 +265,7 @@ class OidcProvider(EmulatorState):
             auth_time=now,
         )
         if grant.nonce is not None:
-            claims["nonce"] = grant.nonce
+            claims["nonce"] = "not-" + grant.nonce if "wrong_nonce" in faults else grant.nonce
         keys = self._keys()
         key = keys.other if "bad_signature" in faults else keys.signing
         id_token = jwt.encode({"alg": "RS256", "kid": keys.kid, "typ": "JWT"}, claims, key)

@@ -18,8 +18,8 @@ from firefighter.postmortem.chart import timeline_chart
 from firefighter.postmortem.document import build_view, people_in
 from firefighter.settings import Settings
 from firefighter.web.console.listing import (
-    Filters,
     FilterError,
+    Filters,
     choices,
     csv_stream,
     find_visible,

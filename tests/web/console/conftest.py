@@ -50,12 +50,12 @@ class World:
         assert answer.status_code in (302, 303, 307), answer.text
         page = httpx.get(answer.headers["location"], timeout=10)
         assert page.status_code == 200, page.text
-        fields = dict(
-            (html.unescape(k), html.unescape(v))
+        fields = {
+            html.unescape(k): html.unescape(v)
             for k, v in re.findall(
                 r'<input type="hidden" name="([^"]*)" value="([^"]*)">', page.text
             )
-        )
+        }
         picked = httpx.post(
             f"{self.emulator.base_url}/openid/connect/authorize",
             data={**fields, "user": user_id},
