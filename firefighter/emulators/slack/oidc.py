@@ -7,7 +7,8 @@ include `openid`; a code is good once and for a few minutes; `openid.connect.tok
 client secret (form fields or HTTP Basic) and, when the authorize step named a redirect URI,
 that the same one is sent again; errors come back as `{"ok": false, "error": ...}` with HTTP 200;
 the id token is RS256-signed, its audience is the client id, and it echoes the nonce.
-Faults by name (`oidc_fault("bad_signature" | "wrong_audience" | "wrong_nonce")`) let tests see a client refuse.
+Faults by name (`oidc_fault("bad_signature" | "wrong_audience" | "wrong_nonce")`) let tests
+see a client refuse.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from importlib.resources import files
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
 from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import Session, sessionmaker
@@ -51,7 +51,7 @@ def mount_console(
     if config is None:
 
         @app.get("/", include_in_schema=False)
-        def console_off(request: Request) -> Response:
+        def console_off() -> Response:
             body = render.env.get_template("off.html").render(settings=HOW_TO_TURN_ON)
             return HTMLResponse(body, headers=SECURITY_HEADERS)
 

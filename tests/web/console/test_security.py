@@ -47,7 +47,7 @@ def test_session_cookie_flags(world: World) -> None:
     assert "httponly" in cookie and "samesite=lax" in cookie and "secure" not in cookie
     # Behind https, the cookie is Secure.
     https = world.settings.model_copy(update={"base_url": "https://console.example"})
-    app = console_app(settings=https, factory=world.core.factory, names=lambda ids: {})
+    app = console_app(settings=https, factory=world.core.factory, names=lambda _ids: {})
     with TestClient(app, base_url="https://console.example") as client:
         login = client.get("/auth/login", follow_redirects=False)
         assert "; secure" in login.headers["set-cookie"].lower()
@@ -128,7 +128,7 @@ def test_the_emulator_holds_slacks_rules(world: World) -> None:
 
 def test_console_off_without_settings(world: World) -> None:
     off = world.settings.model_copy(update={"oidc_issuer": None})
-    app = console_app(settings=off, factory=world.core.factory, names=lambda ids: {})
+    app = console_app(settings=off, factory=world.core.factory, names=lambda _ids: {})
     with TestClient(app) as client:
         page = client.get("/")
         assert page.status_code == 200
