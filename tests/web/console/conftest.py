@@ -95,6 +95,7 @@ def world(settings: Settings, clock: FakeClock) -> Iterator[World]:
             "base_url": base,
             "session_secret": "x" * 40,
             "timezone": "Europe/Paris",
+            "gameday_channel": "C0GAMEDAY",
         }
     )
     core = build_core(configured, clock=clock)
