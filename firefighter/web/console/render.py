@@ -11,6 +11,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup, escape
 from starlette.requests import Request
 
+from firefighter.text import slack_plain
 from firefighter.web.signin import csrf_token, current_viewer
 
 SECURITY_HEADERS = {
@@ -51,6 +52,8 @@ class Renderer:
         )
         self.env.filters["when"] = self.when
         self.env.filters["duration"] = duration
+        # Slack markup (`<@U1>`, `<https://x|label>`) read as people and labels, then escaped.
+        self.env.filters["plain"] = slack_plain
 
     def when(self, value: datetime | str | None) -> Markup:
         """A `<time>` in the configured zone with the UTC time in its title."""
