@@ -13,6 +13,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from firefighter.stats import measure
 from firefighter.stats.report import metrics_json
@@ -58,7 +59,10 @@ def sign_in(world: World, browser: object, who: str, *, width: int = 1280, heigh
 def shoot(page, name: str) -> None:  # type: ignore[no-untyped-def]
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.wait_for_load_state("networkidle")
-    page.screenshot(path=str(SHOTS / name), full_page=True)
+    path = SHOTS / name
+    page.screenshot(path=str(path), full_page=True)
+    # 256 colours are plenty for a page of text: the committed PNGs stay small.
+    Image.open(path).convert("RGB").quantize(colors=128).save(path, optimize=True)
 
 
 def test_sign_in_filter_search_export_and_read_an_incident(

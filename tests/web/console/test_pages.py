@@ -20,8 +20,16 @@ def seed(world: World) -> dict[str, int]:
         description="p99 latency above 2 s",
     )
     service.record_slack(db.id, channel_id="C0DB", channel_name="inc-checkout-db")
+    world.clock.advance(minutes=4)
+    service.transition(db.id, "investigating", actor="UALICE")
+    world.clock.advance(minutes=6)
     service.add_update(db.id, "Replica lag is the cause", actor="UALICE")
+    world.clock.advance(minutes=9)
+    service.transition(db.id, "mitigating", actor="UALICE")
+    world.clock.advance(minutes=12)
     service.add_update(db.id, "Failover done, watching", actor="UALICE")
+    service.transition(db.id, "mitigated", actor="UALICE")
+    world.clock.advance(minutes=3)
     cdn = service.declare(
         title="CDN errors in Asia", severity="SEV3", actor="UBOB", component="cdn"
     )
