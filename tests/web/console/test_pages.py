@@ -132,3 +132,15 @@ def test_figures_equal_stats_json(world: World, days: int) -> None:
     assert shown["current.declared.SEV2"] == str(expected["current"]["declared"].get("SEV2", 0))
     assert shown["followups.opened"] == str(expected["followups"]["opened"])
     assert json.dumps(expected)  # the page's source is the JSON itself
+
+
+def test_the_csv_streams_chunk_after_chunk(world: World) -> None:
+    from zoneinfo import ZoneInfo
+
+    from firefighter.web.console.listing import Filters, csv_stream
+
+    ids = seed(world)
+    parts = list(csv_stream(world.core.factory, Filters(), "UBOB", ZoneInfo("UTC"), chunk=1))
+    assert len(parts) == 1 + 4  # the header, then one chunk per incident
+    rows = list(csv.DictReader(io.StringIO("".join(parts))))
+    assert sorted(int(r["id"]) for r in rows) == sorted(ids.values())
