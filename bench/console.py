@@ -30,20 +30,20 @@ from pathlib import Path
 from sqlalchemy import create_engine, make_url, select, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from stats_scale import NOW, PG_ADMIN_URL, fill_postgresql  # noqa: E402
+from stats_scale import NOW, PG_ADMIN_URL, fill_postgresql
 
-from firefighter.bootstrap import build_core  # noqa: E402
-from firefighter.db import upgrade  # noqa: E402
-from firefighter.emulators.slack import SlackEmulator  # noqa: E402
-from firefighter.incidents.alert_models import Alert  # noqa: E402
-from firefighter.incidents.followup_queries import list_followups  # noqa: E402
-from firefighter.incidents.queries import timeline  # noqa: E402
-from firefighter.sandbox.demo_console import sign_in  # noqa: E402
-from firefighter.settings import Settings  # noqa: E402
-from firefighter.stats import measure  # noqa: E402
-from firefighter.web.console import console_app  # noqa: E402
-from firefighter.web.console.background import UvicornThread, free_port  # noqa: E402
-from firefighter.web.console.listing import (  # noqa: E402
+from firefighter.bootstrap import build_core
+from firefighter.db import upgrade
+from firefighter.emulators.slack import SlackEmulator
+from firefighter.incidents.alert_models import Alert
+from firefighter.incidents.followup_queries import list_followups
+from firefighter.incidents.queries import timeline
+from firefighter.sandbox.demo_console import sign_in
+from firefighter.settings import Settings
+from firefighter.stats import measure
+from firefighter.web.console import console_app
+from firefighter.web.console.background import UvicornThread, free_port
+from firefighter.web.console.listing import (
     Filters,
     choices,
     csv_stream,
@@ -58,7 +58,7 @@ LIST_QUERY = {"severity": "SEV2", "component": "payments", "q": "error rate"}
 def percentiles(samples: list[float]) -> tuple[float, float]:
     """p50 and p95 in milliseconds."""
     ordered = sorted(samples)
-    p95 = ordered[min(len(ordered) - 1, int(round(0.95 * len(ordered))) - 1)]
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * len(ordered)) - 1)]
     return statistics.median(ordered) * 1000, p95 * 1000
 
 
