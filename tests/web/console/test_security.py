@@ -134,3 +134,14 @@ def test_console_off_without_settings(world: World) -> None:
         assert page.status_code == 200
         assert "FIREFIGHTER_OIDC_ISSUER" in page.text and "console is off" in page.text
         assert client.get("/incidents/1").status_code == 404
+
+
+def test_the_manifest_declares_sign_in_with_slack() -> None:
+    from pathlib import Path
+
+    import yaml
+
+    manifest = yaml.safe_load((Path(__file__).parents[3] / "slack-manifest.yml").read_text())
+    oauth = manifest["oauth_config"]
+    assert set(oauth["scopes"]["user"]) == {"openid", "profile", "email"}
+    assert all(url.endswith("/auth/callback") for url in oauth["redirect_urls"])
