@@ -30,7 +30,7 @@ from firefighter.emulators.slack.wire import json_reply
 
 Reply = tuple[int, dict[str, str], bytes]
 CODE_SECONDS = 600
-OIDC_FAULTS = ("bad_signature", "wrong_audience", "wrong_nonce")
+OIDC_FAULTS = ("bad_signature", "wrong_audience", "wrong_nonce", "no_slack_claims")
 
 
 @dataclass
@@ -88,8 +88,9 @@ class OidcProvider(EmulatorState):
 
     def oidc_fault(self, name: str | None) -> None:
         """From now on, sign id tokens with a key not in the JWKS (`bad_signature`), for
-        another audience (`wrong_audience`) or with another nonce (`wrong_nonce`); None clears
-        the faults."""
+        another audience (`wrong_audience`) or with another nonce (`wrong_nonce`), or leave
+        out Slack's own claims as another provider would (`no_slack_claims`); None clears
+        them all."""
         with self._lock:
             if name is None:
                 self._oidc_faults.clear()
@@ -265,6 +266,9 @@ class OidcProvider(EmulatorState):
             iat=now,
             auth_time=now,
         )
+        if "no_slack_claims" in faults:
+            claims = {k: v for k, v in claims.items() if not k.startswith("https://slack.com/")}
+            claims["sub"] = f"generic-{grant.user_id.lower()}"
         if grant.nonce is not None:
             claims["nonce"] = "not-" + grant.nonce if "wrong_nonce" in faults else grant.nonce
         keys = self._keys()

@@ -9,12 +9,14 @@ from dataclasses import dataclass
 
 import httpx
 import pytest
+from slack_sdk import WebClient
 
 from firefighter.bootstrap import Core, build_core
 from firefighter.emulators.slack import SlackEmulator
 from firefighter.gameday.engine import GameDays
 from firefighter.settings import Settings
 from firefighter.web.console import console_app
+from firefighter.web.signin.slack_people import slack_user_by_email
 from firefighter.web.console.background import UvicornThread, free_port
 from tests.conftest import FakeClock
 
@@ -105,6 +107,9 @@ def world(settings: Settings, clock: FakeClock) -> Iterator[World]:
         names=people_names(emulator),
         gamedays=GameDays(configured, core.service),
         clock=core.service.clock,
+        find_by_email=slack_user_by_email(
+            WebClient(base_url=emulator.api_url, token=emulator.bot_token, timeout=5)
+        ),
     )
     server = UvicornThread(app, port=port).start()
     try:

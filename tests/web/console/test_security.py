@@ -145,3 +145,15 @@ def test_the_manifest_declares_sign_in_with_slack() -> None:
     oauth = manifest["oauth_config"]
     assert set(oauth["scopes"]["user"]) == {"openid", "profile", "email"}
     assert all(url.endswith("/auth/callback") for url in oauth["redirect_urls"])
+
+
+def test_another_provider_signs_people_in_by_email(world: World) -> None:
+    world.emulator.oidc_fault("no_slack_claims")
+    carol = world.sign_in("UCAROL")
+    page = carol.get("/")
+    assert page.status_code == 200 and "Carol Diaz" in page.text
+    world.emulator.add_user("UDAN", "dan", real_name="Dan Unknown", email="")
+    client = world.client()
+    with pytest.raises(AssertionError):
+        world.sign_in("UDAN", client)
+    assert not signed_in(world, client)
