@@ -16,8 +16,8 @@ from firefighter.emulators.slack import SlackEmulator
 from firefighter.gameday.engine import GameDays
 from firefighter.settings import Settings
 from firefighter.web.console import console_app
-from firefighter.web.signin.slack_people import slack_user_by_email
 from firefighter.web.console.background import UvicornThread, free_port
+from firefighter.web.signin.slack_people import slack_user_by_email
 from tests.conftest import FakeClock
 
 CLIENT_ID = "1234.5678"
