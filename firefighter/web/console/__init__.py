@@ -22,7 +22,7 @@ from firefighter.web.console.pages import incident_pages
 from firefighter.web.console.render import SECURITY_HEADERS, Renderer
 from firefighter.web.signin import SignInConfig, signin_router
 from firefighter.web.signin.config import HOW_TO_TURN_ON
-from firefighter.web.signin.routes import FindByEmail
+from firefighter.web.signin.routes import FindByEmail, IsAdmin
 
 SESSION_COOKIE = "firefighter_session"
 SESSION_HOURS = 12
@@ -36,13 +36,15 @@ def mount_console(
     names: Callable[[Iterable[str]], dict[str, str]],
     gamedays: GameDays | None = None,
     find_by_email: FindByEmail | None = None,
+    is_admin: IsAdmin | None = None,
     clock: Callable[[], datetime] = utcnow,
 ) -> bool:
     """Add the console's routes (and the session middleware) to `app`; True when it is on.
 
     Without the OIDC settings, only `GET /` answers, saying how to turn the console on.
     `names` names people by Slack id; `find_by_email` maps a provider's e-mail to a Slack user
-    (providers other than Slack); `gamedays` serves the Game Day pages.
+    (providers other than Slack); `is_admin` says who sees every incident (the access
+    policy's admins); `gamedays` serves the Game Day pages.
     """
     static = files("firefighter.web.console") / "static"
     app.mount("/console-static", StaticFiles(directory=str(static)), name="console-static")
@@ -64,7 +66,7 @@ def mount_console(
         same_site="lax",
         https_only=config.secure,
     )
-    app.include_router(signin_router(config, find_by_email=find_by_email))
+    app.include_router(signin_router(config, find_by_email=find_by_email, is_admin=is_admin))
     app.include_router(incident_pages(factory, settings, render, names))
     app.include_router(figures_pages(factory, settings, render, clock))
     if gamedays is not None:

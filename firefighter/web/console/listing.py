@@ -10,7 +10,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, and_, case, exists, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, exists, func, or_, select, true
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from firefighter.incidents.lifecycle import Status
@@ -82,9 +82,10 @@ class Filters:
 
 def visible_clause(user_id: str | None) -> ColumnElement[bool]:
     """Incidents `user_id` may see: public ones, and private ones whose member, declarer or
-    role holder they are (DESIGN: a private incident is 404 for everyone else)."""
-    if not user_id:
-        return Incident.private.is_(False)
+    role holder they are (DESIGN: a private incident is 404 for everyone else); None is an
+    admin, who sees all (the core's `queries.visible_to` rule, as a SQL condition)."""
+    if user_id is None:
+        return true()
     member = exists().where(
         IncidentMember.incident_id == Incident.id, IncidentMember.user_id == user_id
     )
@@ -145,7 +146,9 @@ class Page:
     has_next: bool
 
 
-def list_page(session: Session, filters: Filters, user_id: str, zone: ZoneInfo, page: int) -> Page:
+def list_page(
+    session: Session, filters: Filters, user_id: str | None, zone: ZoneInfo, page: int
+) -> Page:
     """Page `page` (from 1) of the filtered list, roles loaded."""
     page = max(1, page)
     query = (
@@ -158,7 +161,7 @@ def list_page(session: Session, filters: Filters, user_id: str, zone: ZoneInfo, 
     return Page(rows[:PAGE_SIZE], page, len(rows) > PAGE_SIZE)
 
 
-def choices(session: Session, user_id: str) -> dict[str, list[str]]:
+def choices(session: Session, user_id: str | None) -> dict[str, list[str]]:
     """The severities, components and failure classes to offer in the filters."""
     seen = visible_clause(user_id)
     out: dict[str, list[str]] = {}
@@ -173,7 +176,7 @@ def choices(session: Session, user_id: str) -> dict[str, list[str]]:
     return out
 
 
-def find_visible(session: Session, incident_id: int, user_id: str) -> Incident | None:
+def find_visible(session: Session, incident_id: int, user_id: str | None) -> Incident | None:
     """The incident if `user_id` may see it; None (a 404) otherwise."""
     query = select(Incident).where(and_(Incident.id == incident_id, visible_clause(user_id)))
     return session.scalars(query).first()
@@ -214,7 +217,7 @@ def csv_row(incident: Incident) -> list[Any]:
 def csv_stream(
     factory: sessionmaker[Session],
     filters: Filters,
-    user_id: str,
+    user_id: str | None,
     zone: ZoneInfo,
     *,
     chunk: int = CSV_CHUNK,

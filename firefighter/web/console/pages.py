@@ -66,8 +66,8 @@ def incident_pages(
         except FilterError as problem:
             filters, error = Filters(), str(problem)
         with factory() as session:
-            found = list_page(session, filters, viewer.user_id, zone, page)
-            offered = choices(session, viewer.user_id)
+            found = list_page(session, filters, viewer.sees, zone, page)
+            offered = choices(session, viewer.sees)
             session.expunge_all()
         commanders = [i.holder("commander") or "" for i in found.incidents]
         params = filters.query_params()
@@ -102,7 +102,7 @@ def incident_pages(
         except FilterError as problem:
             return render.message(request, 400, "Cannot export", str(problem))
         return StreamingResponse(
-            csv_stream(factory, filters, viewer.user_id, zone),
+            csv_stream(factory, filters, viewer.sees, zone),
             media_type="text/csv; charset=utf-8",
             headers={
                 "Content-Disposition": 'attachment; filename="incidents.csv"',
@@ -123,7 +123,7 @@ def incident_pages(
         if not incident_id.isdigit():
             return not_found(request, incident_id)
         with factory() as session:
-            found = find_visible(session, int(incident_id), viewer.user_id)
+            found = find_visible(session, int(incident_id), viewer.sees)
             if found is None:
                 return not_found(request, f"INC-{incident_id}")
             events = timeline(session, found.id)
@@ -156,7 +156,7 @@ def incident_pages(
         if viewer is None:
             return Response(status_code=401)
         with factory() as session:
-            found = find_visible(session, incident_id, viewer.user_id)
+            found = find_visible(session, incident_id, viewer.sees)
             if found is None:
                 return Response("not found\n", status_code=404, media_type="text/plain")
             events = timeline(session, found.id)

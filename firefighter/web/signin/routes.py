@@ -18,6 +18,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from firefighter.web.signin.config import SignInConfig
 from firefighter.web.signin.session import (
+    SESSION_ADMIN,
     SESSION_NAME,
     SESSION_USER,
     check_csrf,
@@ -29,6 +30,8 @@ log = logging.getLogger(__name__)
 
 FindByEmail = Callable[[str], "str | None"]
 """A Slack user id from an e-mail address (for providers other than Slack), or None."""
+IsAdmin = Callable[[str], bool]
+"""Whether a Slack user is a FireFighter admin (who sees every incident)."""
 
 SLACK_USER_CLAIM = "https://slack.com/user_id"
 RETURN_TO = "return_to"
@@ -46,8 +49,14 @@ def _page(status: int, title: str, text: str, link: str = "/auth/login") -> HTML
     return HTMLResponse(body, status_code=status)
 
 
-def signin_router(config: SignInConfig, *, find_by_email: FindByEmail | None = None) -> APIRouter:
-    """The `/auth/*` routes for `config` (the app needs SessionMiddleware)."""
+def signin_router(
+    config: SignInConfig,
+    *,
+    find_by_email: FindByEmail | None = None,
+    is_admin: IsAdmin | None = None,
+) -> APIRouter:
+    """The `/auth/*` routes for `config` (the app needs SessionMiddleware). Whether the person
+    is an admin is decided once, at sign-in (it may ask Slack for user groups)."""
     oauth = OAuth()
     oauth.register(
         name="oidc",
@@ -99,6 +108,7 @@ def signin_router(config: SignInConfig, *, find_by_email: FindByEmail | None = N
         request.session.clear()
         request.session[SESSION_USER] = str(user_id)
         request.session[SESSION_NAME] = str(claims.get("name") or user_id)
+        request.session[SESSION_ADMIN] = bool(is_admin and is_admin(str(user_id)))
         csrf_token(request)
         return RedirectResponse(back, status_code=303)
 

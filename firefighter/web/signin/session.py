@@ -12,6 +12,7 @@ from starlette.requests import Request
 SESSION_USER = "user"
 SESSION_NAME = "name"
 SESSION_CSRF = "csrf"
+SESSION_ADMIN = "admin"
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,12 @@ class Viewer:
 
     user_id: str
     name: str
+    admin: bool = False
+
+    @property
+    def sees(self) -> str | None:
+        """Whose visibility applies: the person's, or None for an admin (who sees all)."""
+        return None if self.admin else self.user_id
 
 
 def current_viewer(request: Request) -> Viewer | None:
@@ -28,7 +35,9 @@ def current_viewer(request: Request) -> Viewer | None:
     user_id = session.get(SESSION_USER)
     if not isinstance(user_id, str) or not user_id:
         return None
-    return Viewer(user_id, str(session.get(SESSION_NAME) or user_id))
+    return Viewer(
+        user_id, str(session.get(SESSION_NAME) or user_id), session.get(SESSION_ADMIN) is True
+    )
 
 
 def csrf_token(request: Request) -> str:

@@ -26,6 +26,7 @@ PEOPLE = {
     "UALICE": ("alice", "Alice Martin", "alice@example.com"),
     "UBOB": ("bob", "Bob Stone", "bob@example.com"),
     "UCAROL": ("carol", "Carol Diaz", "carol@example.com"),
+    "UADMIN": ("admin", "Ada Admin", "ada@example.com"),
 }
 
 
@@ -107,6 +108,7 @@ def world(settings: Settings, clock: FakeClock) -> Iterator[World]:
         names=people_names(emulator),
         gamedays=GameDays(configured, core.service),
         clock=core.service.clock,
+        is_admin=lambda user_id: user_id == "UADMIN",
         find_by_email=slack_user_by_email(
             WebClient(base_url=emulator.api_url, token=emulator.bot_token, timeout=5)
         ),

@@ -77,6 +77,8 @@ def test_private_incident_is_404_for_non_members(world: World) -> None:
     shown = bob.get(f"/incidents/{ids['secret']}")
     assert shown.status_code == 200 and "Leaked credentials" in shown.text
     assert "Leaked credentials" in bob.get("/incidents.csv").text
+    admin = world.sign_in("UADMIN")  # an admin sees every incident, as in Slack
+    assert admin.get(f"/incidents/{ids['secret']}").status_code == 200
 
 
 def test_incident_page_timeline_oldest_first_and_people_by_name(world: World) -> None:
