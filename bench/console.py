@@ -45,7 +45,6 @@ from firefighter.web.console import console_app
 from firefighter.web.console.background import UvicornThread, free_port
 from firefighter.web.console.listing import (
     Filters,
-    choices,
     csv_stream,
     find_visible,
     list_page,
@@ -103,7 +102,6 @@ def bench(url: str, count: int, requests: int) -> None:
         def floor_list() -> None:
             with core.factory() as session:
                 list_page(session, filters, VIEWER, zone, 1)
-                choices(session, VIEWER)
 
         picks = itertools.cycle(ids)
 

@@ -20,7 +20,6 @@ from firefighter.settings import Settings
 from firefighter.web.console.listing import (
     FilterError,
     Filters,
-    choices,
     csv_stream,
     find_visible,
     list_page,
@@ -35,6 +34,11 @@ def sign_in_first(request: Request) -> RedirectResponse:
     """Where someone not signed in goes: the sign-in, then back here."""
     back = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     return RedirectResponse("/auth/login?" + urllib.parse.urlencode({"next": back}), 303)
+
+
+def offered(configured: list[str], chosen: str) -> list[str]:
+    """The values a filter offers."""
+    return [*configured, chosen] if chosen and chosen not in configured else list(configured)
 
 
 def slack_channel_url(channel_id: str | None) -> str | None:
@@ -67,7 +71,6 @@ def incident_pages(
             filters, error = Filters(), str(problem)
         with factory() as session:
             found = list_page(session, filters, viewer.sees, zone, page)
-            offered = choices(session, viewer.sees)
             session.expunge_all()
         commanders = [i.holder("commander") or "" for i in found.incidents]
         params = filters.query_params()
@@ -84,7 +87,11 @@ def incident_pages(
             filters=filters,
             error=error,
             page=found,
-            choices=offered,
+            choices={
+                # The configured lists, and a value typed in the address bar kept selectable.
+                "component": offered(settings.components, filters.component),
+                "failure_class": offered(settings.failure_classes, filters.failure_class),
+            },
             statuses=[s.value for s in Status],
             severities=severities,
             names=names(commanders),

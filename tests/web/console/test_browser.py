@@ -72,7 +72,7 @@ def test_sign_in_filter_search_export_and_read_an_incident(
     page = sign_in(world, browser, "Alice Martin")
     assert page.get_by_role("heading", name="Incidents").is_visible()
     shoot(page, "console-incidents.png")
-    page.get_by_label("Component").select_option("cdn")
+    page.get_by_label("Component").select_option("search")
     page.get_by_role("button", name="Filter").click()
     rows = page.locator("table.incidents tbody tr")
     assert rows.count() == 1 and "CDN errors in Asia" in rows.first.inner_text()

@@ -16,7 +16,7 @@ def seed(world: World) -> dict[str, int]:
         title="Checkout database slow",
         severity="SEV2",
         actor="UALICE",
-        component="checkout",
+        component="payments",
         description="p99 latency above 2 s",
     )
     service.record_slack(db.id, channel_id="C0DB", channel_name="inc-checkout-db")
@@ -31,7 +31,7 @@ def seed(world: World) -> dict[str, int]:
     service.transition(db.id, "mitigated", actor="UALICE")
     world.clock.advance(minutes=3)
     cdn = service.declare(
-        title="CDN errors in Asia", severity="SEV3", actor="UBOB", component="cdn"
+        title="CDN errors in Asia", severity="SEV3", actor="UBOB", component="search"
     )
     secret = service.declare(
         title="Leaked credentials", severity="SEV1", actor="UBOB", private=True
@@ -53,7 +53,7 @@ def test_list_filters_search_and_csv(world: World) -> None:
     assert page.status_code == 200
     assert "Checkout database slow" in page.text and "CDN errors in Asia" in page.text
     assert "Leaked credentials" not in page.text
-    filtered = alice.get("/", params={"component": "cdn"})
+    filtered = alice.get("/", params={"component": "search"})
     assert "CDN errors in Asia" in filtered.text and "Checkout database slow" not in filtered.text
     # Search reaches the updates too.
     found = alice.get("/", params={"q": "replica LAG"})
