@@ -251,6 +251,22 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("FIREFIGHTER_ALERT_CARD_SECONDS", "alert_card_seconds"),
     )
 
+    chaos_token: str | None = Field(
+        None, validation_alias=AliasChoices("FIREFIGHTER_CHAOS_TOKEN", "chaos_token")
+    )
+    # A failed chaos experiment declares a drill of this severity (unset: it is only recorded).
+    chaos_drill_severity: str | None = Field(
+        None,
+        validation_alias=AliasChoices("FIREFIGHTER_CHAOS_DRILL_SEVERITY", "chaos_drill_severity"),
+    )
+    # The resilience score looks at the experiments run in the last N days.
+    resilience_days: int = Field(
+        90,
+        ge=1,
+        le=3650,
+        validation_alias=AliasChoices("FIREFIGHTER_RESILIENCE_DAYS", "resilience_days"),
+    )
+
     jira_url: str | None = Field(None, validation_alias=AliasChoices("JIRA_URL", "jira_url"))
     # Cloud: the account's e-mail and an API token. Data Center: a user and password, or a
     # personal access token alone (no user set).
