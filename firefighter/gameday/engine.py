@@ -23,6 +23,7 @@ from firefighter.gameday.models import GameDay, GameDayStep
 from firefighter.gameday.spec import GameDaySpec, Scenario, from_stored
 from firefighter.incidents import effects, lifecycle
 from firefighter.incidents.access import mention
+from firefighter.incidents.chaos_models import ChaosResult
 from firefighter.incidents.errors import IncidentError, InvalidInput, NotFound
 from firefighter.incidents.models import Incident, TimelineEvent
 from firefighter.incidents.service import IncidentService
@@ -73,6 +74,17 @@ class TeamResult:
 
 
 @dataclass(frozen=True)
+class ChaosLine:
+    """A chaos experiment's result recorded while the Game Day ran, for the board."""
+
+    experiment: str
+    component: str
+    verdict: str
+    probe_success: float
+    at: datetime
+
+
+@dataclass(frozen=True)
 class Board:
     """The scoreboard of a Game Day as of a moment, with the rules it applies."""
 
@@ -88,6 +100,7 @@ class Board:
     rules: tuple[str, ...]
     channel_id: str | None
     board_ts: str | None
+    chaos: tuple[ChaosLine, ...] = ()
 
     @property
     def drills(self) -> list[DrillResult]:
@@ -203,6 +216,15 @@ class GameDays:
         spec = from_stored(gameday.spec)
         index = int(step.scenario or 0)
         return DrillContext(gameday, spec, index, spec.scenarios[index])
+
+    def running_with(self, component: str) -> int | None:
+        """The running Game Day one of whose scenarios plays `component`, or None."""
+        with self.factory() as session:
+            running = list(session.scalars(select(GameDay).where(GameDay.status == RUNNING)))
+        for gameday in running:
+            if any(s.component == component for s in from_stored(gameday.spec).scenarios):
+                return gameday.id
+        return None
 
     def invitees(self, incident_id: int) -> list[str]:
         """Who a Game Day drill invites: its team (users or a user group) and facilitators."""
@@ -529,7 +551,10 @@ class GameDays:
                 TimelineEvent.incident_id.in_(injected)
             )
         ).one()
-        return f"{count}:{last or 0}"
+        results = session.scalar(
+            select(func.count(ChaosResult.id)).where(ChaosResult.gameday_id == gameday_id)
+        )
+        return f"{count}:{last or 0}:{results or 0}"
 
     def _queue_board(self, gameday_id: int) -> bool:
         """Queue a redraw if a drill changed and the last one is old enough (throttle)."""
@@ -589,6 +614,14 @@ class GameDays:
                 _result(step, incident, spec, updates[incident.id], as_of)
                 for step, incident in rows
             ]
+            chaos = tuple(
+                ChaosLine(r.experiment, r.component, r.verdict, r.probe_success, r.at)
+                for r in session.scalars(
+                    select(ChaosResult)
+                    .where(ChaosResult.gameday_id == gameday_id)
+                    .order_by(ChaosResult.at, ChaosResult.id)
+                )
+            )
         teams = [
             TeamResult(
                 team=name,
@@ -611,6 +644,7 @@ class GameDays:
             rules=tuple(scoring.rules(timedelta(seconds=spec.update_every))),
             channel_id=gameday.channel_id,
             board_ts=gameday.board_ts,
+            chaos=chaos,
         )
 
 

@@ -106,6 +106,14 @@ class Team(_Strict):
         return [self.usergroup] if self.usergroup else list(self.members)
 
 
+class Original(_Strict):
+    """The real incident a scenario replays, and how long it took to handle."""
+
+    incident: Annotated[str, StringConstraints(pattern=r"^INC-\d+$")]
+    acknowledged_after: Duration | None = None
+    mitigated_after: Duration | None = None
+
+
 class Scenario(_Strict):
     """One incident a facilitator injects as a drill for a team."""
 
@@ -117,6 +125,10 @@ class Scenario(_Strict):
     hints: list[Hint] = Field(default_factory=list, max_length=10)
     mitigate_within: Duration
     truth: Prose
+    # The component the scenario plays: chaos results on it show on the board.
+    component: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
+    # A replayed incident: its own times, which the report compares with the drill's.
+    replay_of: Original | None = None
 
     @field_validator("severity")
     @classmethod
@@ -148,7 +160,11 @@ class GameDaySpec(_Strict):
 
 
 _KNOWN_KEYS = sorted(
-    {name for model in (Hint, Team, Scenario, GameDaySpec) for name in model.model_fields}
+    {
+        name
+        for model in (Hint, Team, Scenario, GameDaySpec, Original)
+        for name in model.model_fields
+    }
 )
 
 

@@ -218,7 +218,7 @@ class ChaosService:
         return GateAnswer(True)
 
     @staticmethod
-    def _frozen(component: str, now: datetime) -> Select[tuple[ChaosFreeze]]:
+    def _frozen(component: str, now: datetime) -> Select[ChaosFreeze]:  # type: ignore[type-var]
         return (
             select(ChaosFreeze)
             .where(

@@ -51,6 +51,16 @@ def board_blocks(board: Board) -> list[Block]:
         lines = [f"{medal} *{escape(team.team)}* — *{team.points} pts*"]
         lines += [_drill_line(drill) for drill in team.drills] or ["_no drill yet_"]
         blocks.append(SectionBlock(text=md("\n".join(lines))))
+    if board.chaos:
+        icons = {"pass": ":white_check_mark:", "fail": ":x:", "stopped": ":double_vertical_bar:"}
+        lines = [
+            f"{icons.get(r.verdict, '•')} {escape(r.experiment)} on *{escape(r.component)}*: "
+            f"{r.verdict}, probe success {r.probe_success:g}%"
+            for r in board.chaos[-10:]
+        ]
+        blocks.append(
+            SectionBlock(text=md(truncate("*Chaos experiments*\n" + "\n".join(lines), 3000)))
+        )
     blocks.append(DividerBlock())
     rules = "\n".join(f"• {rule}" for rule in board.rules)
     blocks.append(ContextBlock(elements=[md(f"*How points are counted, per drill*\n{rules}")]))
