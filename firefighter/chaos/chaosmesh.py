@@ -122,9 +122,7 @@ def parse(data: Any, query: Mapping[str, str], now: datetime) -> list[ChaosRecor
             component=component,
             weight=weight_of(marks, query),
             verdict=verdict,
-            probe_success=percentage(
-                marks.get(PROBE_LABEL), f"metadata.annotations.{PROBE_LABEL}"
-            ),
+            probe_success=percentage(marks.get(PROBE_LABEL), f"metadata.annotations.{PROBE_LABEL}"),
             at=now,
         )
     ]

@@ -160,11 +160,7 @@ class GameDaySpec(_Strict):
 
 
 _KNOWN_KEYS = sorted(
-    {
-        name
-        for model in (Hint, Team, Scenario, GameDaySpec, Original)
-        for name in model.model_fields
-    }
+    {name for model in (Hint, Team, Scenario, GameDaySpec, Original) for name in model.model_fields}
 )
 
 

@@ -33,9 +33,7 @@ class ChaosResult(Base):
     # A Game Day running with this component when the result came in (its board shows it).
     gameday_id: Mapped[int | None] = mapped_column(Integer, index=True)
     # The drill a failed experiment declared, when the settings ask for one.
-    incident_id: Mapped[int | None] = mapped_column(
-        ForeignKey("incidents.id", ondelete="SET NULL")
-    )
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id", ondelete="SET NULL"))
 
 
 class ChaosFreeze(Base):

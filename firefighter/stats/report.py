@@ -187,7 +187,12 @@ def metrics_tables(metrics: Metrics) -> Group:
     parts: list[Table] = []
     if metrics.resilience:
         scores = Table(
-            "component", "score", "experiments", "stale", "failed", "last run",
+            "component",
+            "score",
+            "experiments",
+            "stale",
+            "failed",
+            "last run",
             title="Resilience (chaos experiments)",
         )
         for component, found in metrics.resilience.items():

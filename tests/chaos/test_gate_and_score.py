@@ -1,0 +1,133 @@
+"""The gate (closed by a real incident or a freeze, open for a drill, fast) and the score."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from firefighter.incidents.access import Forbidden
+from firefighter.incidents.chaos import ChaosRecord
+from firefighter.stats import measure
+from firefighter.stats.report import metrics_json
+from firefighter.stats.resilience import ExperimentRun, score
+from tests.chaos.conftest import ChaosBot
+
+
+def test_gate_closed_by_a_real_incident_open_for_a_drill(chaos_bot: ChaosBot) -> None:
+    service = chaos_bot.core.service
+    assert chaos_bot.gate("payments").json() == {"safe": True}
+    service.declare(title="Drill", severity="SEV2", actor="U1", component="payments", drill=True)
+    answer = chaos_bot.gate("payments")
+    assert answer.status_code == 200 and answer.json() == {"safe": True}
+    real = service.declare(
+        title="Cards declined", severity="SEV1", actor="U1", component="payments"
+    )
+    answer = chaos_bot.gate("payments")
+    assert answer.status_code == 503
+    body = answer.json()
+    assert body["safe"] is False and body["incident"] == real.reference
+    assert "Cards declined" in body["reason"]
+    assert chaos_bot.gate("search").json() == {"safe": True}  # another component
+    service.transition(real.id, "investigating", actor="U1")
+    service.transition(real.id, "mitigating", actor="U1")
+    service.transition(real.id, "mitigated", actor="U1")
+    assert chaos_bot.gate("payments").status_code == 200  # impact over: experiments may resume
+
+
+def test_gate_closed_by_a_freeze_until_lifted_or_over(chaos_bot: ChaosBot) -> None:
+    chaos = chaos_bot.core.chaos
+    with pytest.raises(Forbidden):
+        chaos.freeze("payments", None, actor="USOMEONE")  # no role in an active incident
+    assert chaos_bot.gate("payments").status_code == 200
+    until = chaos_bot.clock.now + timedelta(hours=2)
+    assert "frozen on payments" in chaos.freeze("payments", until, actor="UADMIN")
+    closed = chaos_bot.gate("payments")
+    assert closed.status_code == 503 and "frozen" in closed.json()["reason"]
+    assert "incident" not in closed.json()
+    chaos_bot.clock.advance(hours=3)
+    assert chaos_bot.gate("payments").status_code == 200  # the freeze ran out
+    chaos.freeze(None, None, actor="UADMIN")  # every component, until lifted
+    assert chaos_bot.gate("search").status_code == 503
+    # A role holder of an active real incident may lift it.
+    chaos_bot.core.service.declare(title="Outage", severity="SEV2", actor="UCMDR")
+    assert "lifted" in chaos.lift(None, actor="UCMDR")
+    assert chaos_bot.gate("search").status_code == 200
+
+
+def test_gate_answers_in_under_10_ms(chaos_bot: ChaosBot) -> None:
+    service = chaos_bot.core.service
+    for n in range(50):
+        service.declare(title=f"old {n}", severity="SEV4", actor="U1", component=f"c{n % 7}")
+    chaos_bot.core.chaos.freeze("other", None, actor="UADMIN")
+    chaos_bot.gate("payments")  # warm the connection pool
+    timings = []
+    for _ in range(50):
+        began = time.perf_counter()
+        answer = chaos_bot.gate("payments")
+        timings.append(time.perf_counter() - began)
+        assert answer.status_code == 200
+    timings.sort()
+    median = timings[len(timings) // 2]
+    print(f"gate over HTTP: median {median * 1000:.2f} ms, worst {timings[-1] * 1000:.2f} ms")
+    assert median < 0.010
+
+
+def test_score_arithmetic_on_a_known_answer() -> None:
+    now = datetime(2026, 3, 31, tzinfo=UTC)
+    fresh = now - timedelta(days=2)
+    old = now - timedelta(days=45)
+    runs = [
+        ExperimentRun("payments", "pod-delete", 10, 100.0, "pass", fresh),
+        ExperimentRun("payments", "latency", 5, 40.0, "fail", fresh),
+        ExperimentRun("payments", "dns", 5, 80.0, "pass", old),  # stale: counts 40
+    ]
+    # (10 × 100 + 5 × 40 + 5 × 80 × 0.5) / 20 = (1000 + 200 + 200) / 20 = 70
+    assert score(runs, now=now) == 70.0
+    # The same experiment run recently instead: (1000 + 200 + 400) / 20 = 80
+    assert (
+        score([*runs[:2], ExperimentRun("payments", "dns", 5, 80.0, "pass", fresh)], now=now)
+        == 80.0
+    )
+    assert score([ExperimentRun("x", "y", 0, 100.0, "pass", fresh)], now=now) is None
+
+
+def test_stats_resilience_section(chaos_bot: ChaosBot) -> None:
+    core = chaos_bot.core
+    now = chaos_bot.clock.now
+
+    def run(
+        experiment: str, weight: int, success: float, verdict: str, days_ago: int
+    ) -> ChaosRecord:
+        return ChaosRecord(
+            "generic",
+            f"{experiment}:{days_ago}",
+            experiment,
+            "payments",
+            weight,
+            verdict,
+            success,
+            now - timedelta(days=days_ago),
+        )
+
+    core.record_chaos(
+        [
+            run("pod-delete", 10, 20.0, "fail", 10),  # superseded by the later run
+            run("pod-delete", 10, 100.0, "pass", 1),
+            run("latency", 5, 40.0, "fail", 2),
+            run("dns", 5, 80.0, "pass", 45),  # stale
+            run("cpu-hog", 8, 0.0, "stopped", 1),  # stopped: measures nothing
+            run("disk-fill", 10, 0.0, "fail", 200),  # outside the 90 days
+        ]
+    )
+    figures = metrics_json(measure(core.factory, core.settings, now=chaos_bot.clock(), days=7))
+    assert figures["resilience"] == {
+        "payments": {
+            "score": 70.0,
+            "experiments": 3,
+            "stale": 1,
+            "failed": 1,
+            "last_run": (now - timedelta(days=1)).isoformat(),
+        }
+    }
