@@ -58,6 +58,8 @@ class DrillResult:
     channel_id: str | None
     expected: timedelta
     score: scoring.DrillScore
+    acknowledged_after: timedelta | None = None
+    mitigated_after: timedelta | None = None
 
 
 @dataclass(frozen=True)
@@ -680,6 +682,10 @@ def _result(
         status=incident.status,
         channel_id=incident.channel_id,
         expected=expected,
+        acknowledged_after=(
+            facts.acknowledged_at - facts.declared_at if facts.acknowledged_at else None
+        ),
+        mitigated_after=facts.mitigated_at - facts.declared_at if facts.mitigated_at else None,
         score=scoring.score(
             facts,
             expected=expected,

@@ -28,10 +28,11 @@ from firefighter.emulators.slack import SlackDriver, SlackEmulator
 from firefighter.gameday.engine import ENDED, INJECT, GameDays
 from firefighter.gameday.models import GameDayStep
 from firefighter.gameday.scoring import CATEGORIES, CATEGORY_LABELS
-from firefighter.gameday.spec import GameDaySpec
+from firefighter.gameday.spec import GameDaySpec, from_stored
 from firefighter.incidents import lifecycle
 from firefighter.incidents.models import Incident
 from firefighter.outbox import Dispatcher, pending_count
+from firefighter.postmortem.gameday_report import comparison
 from firefighter.settings import Settings
 
 # The board is redrawn at most once per real second, as Slack's rate limits want.
@@ -191,12 +192,21 @@ def _print_board(console: Console, gamedays: GameDays, gameday_id: int) -> None:
             f"[bold]{team.points}[/]",
         )
     console.print(table)
+    spec = from_stored(gamedays.get(gameday_id).spec)
     for drill in board.drills:
         console.print(
             f"  {drill.reference} {escape(drill.title)} (team {escape(drill.team)}): "
             f"{drill.score.total} pts — " + "; ".join(drill.score.reasons[c] for c in CATEGORIES),
             highlight=False,
         )
+        scenario = spec.scenarios[drill.index]
+        if scenario.replay_of is not None:
+            # A replayed incident: the drill's times beside the real incident's.
+            real = scenario.replay_of.incident
+            for what, drilled, original in comparison(scenario, drill):
+                console.print(
+                    f"    {what}: drill {drilled}, the real {real} {original}", highlight=False
+                )
 
 
 def play_fast(
