@@ -85,7 +85,13 @@ class Core:
 
     def scheduler(self, clock: Clock | None = None) -> Scheduler:
         """The cron schedules (digest, reminder pass) on this database."""
-        return Scheduler(self.settings, self.factory, clock or self.service.clock)
+        return Scheduler(
+            self.settings,
+            self.factory,
+            clock or self.service.clock,
+            gamedays=self.gamedays(),
+            gate=self.chaos.gate,
+        )
 
     def record_chaos(self, records: list[ChaosRecord]) -> Recorded:
         """Store chaos results against their component and a Game Day playing it."""

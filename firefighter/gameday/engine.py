@@ -293,31 +293,42 @@ class GameDays:
             gameday = self._find(session, name, LOADED)
             spec = from_stored(gameday.spec)
             self._check_facilitator(spec, actor, "start")
-            claimed = session.execute(
-                update(GameDay)
-                .where(GameDay.id == gameday.id, GameDay.status == LOADED)
-                .values(
-                    status=RUNNING,
-                    started_at=now,
-                    started_by=actor,
-                    channel_id=channel,
-                    board_mark="",
-                    board_queued_at=now,
-                )
-                .execution_options(synchronize_session=False)
-            ).rowcount  # type: ignore[attr-defined]
-            if claimed != 1:
-                raise GameDayRefused(f"Game Day {gameday.name!r} was started meanwhile.")
-            for step in _steps(spec, now):
-                step.gameday_id = gameday.id
-                session.add(step)
-            # The one message every later redraw updates in place.
-            enqueue(
-                session, effects.GAMEDAY_BOARD, {"gameday_id": gameday.id, "create": True}, now=now
-            )
+            self.start_in(session, gameday, spec, actor=actor, channel=channel, now=now)
             session.flush()
             session.refresh(gameday)
             return gameday
+
+    def start_in(
+        self,
+        session: Session,
+        gameday: GameDay,
+        spec: GameDaySpec,
+        *,
+        actor: str | None,
+        channel: str,
+        now: datetime,
+    ) -> None:
+        """Mark a loaded Game Day running, schedule its steps and queue its board."""
+        claimed = session.execute(
+            update(GameDay)
+            .where(GameDay.id == gameday.id, GameDay.status == LOADED)
+            .values(
+                status=RUNNING,
+                started_at=now,
+                started_by=actor,
+                channel_id=channel,
+                board_mark="",
+                board_queued_at=now,
+            )
+            .execution_options(synchronize_session=False)
+        ).rowcount  # type: ignore[attr-defined]
+        if claimed != 1:
+            raise GameDayRefused(f"Game Day {gameday.name!r} was started meanwhile.")
+        for step in _steps(spec, now):
+            step.gameday_id = gameday.id
+            session.add(step)
+        # The one message every later redraw updates in place.
+        enqueue(session, effects.GAMEDAY_BOARD, {"gameday_id": gameday.id, "create": True}, now=now)
 
     def stop(self, name: str | None, *, actor: str | None) -> GameDay:
         """End the running Game Day now: final board, chart, truths and report follow."""

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
+from croniter import croniter
 from pydantic import (
     BaseModel,
     BeforeValidator,
@@ -153,6 +154,23 @@ class GameDaySpec(_Strict):
     facilitators: list[UserId] = Field(default_factory=list)
     update_every: Duration = 15 * 60
     duration: Duration | None = None
+    # A cron expression (in the configured time zone): the scheduler starts the Game Day then,
+    # after telling its teams `announce_before`, unless the chaos gate is closed.
+    schedule: str | None = None
+    announce_before: Duration = 60 * 60
+
+    @field_validator("schedule")
+    @classmethod
+    def _cron(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        value = " ".join(value.split())
+        if len(value.split()) != 5 or not croniter.is_valid(value):
+            raise ValueError(
+                f"{value!r} is not a cron schedule; write five fields such as '0 10 * * 4' "
+                "(Thursdays at 10:00)"
+            )
+        return value
 
     def team(self, name: str) -> Team:
         """The team called `name` (KeyError if unknown)."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from slack_sdk.models.blocks import (
     Block,
     ContextBlock,
@@ -122,5 +124,28 @@ def report_text(board: Board, url: str) -> str:
         f":checkered_flag: {DRILL} Game Day *{escape(board.name)}* is over. {winner} "
         f"The report, with each scenario's timeline and truth, is ready: <{url}|open it>. "
         "Add your lessons learned to it.",
+        SECTION_MAX,
+    )
+
+
+def announce_text(
+    name: str, teams: dict[str, list[str]], starts_at: str, skipped: str | None
+) -> str:
+    """A scheduled Game Day: it starts soon (its teams mentioned), or it was skipped and why."""
+    when = slack_date(datetime.fromisoformat(starts_at))
+    players = "; ".join(
+        f"*{escape(team)}*: "
+        + ", ".join(f"<!subteam^{i}>" if i.startswith("S") else f"<@{i}>" for i in ids)
+        for team, ids in teams.items()
+    )
+    if skipped:
+        return truncate(
+            f":no_entry: {DRILL} Scheduled Game Day *{escape(name)}* ({when}) is skipped: "
+            f"{escape(skipped)}. It will try again at its next scheduled time.",
+            SECTION_MAX,
+        )
+    return truncate(
+        f":alarm_clock: {DRILL} Scheduled Game Day *{escape(name)}* starts {when}. "
+        f"Teams — {players}. Drills will open `drill-…` channels; nothing real is affected.",
         SECTION_MAX,
     )
