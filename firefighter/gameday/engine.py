@@ -70,6 +70,11 @@ class TeamResult:
     points: int
     drills: tuple[DrillResult, ...]
 
+    @property
+    def per_drill(self) -> float:
+        """Average points per drill: how teams with different numbers of drills are ranked."""
+        return round(self.points / len(self.drills), 1) if self.drills else 0.0
+
     def category(self, name: str) -> int:
         """The team's points in one scoring category."""
         return sum(d.score.points[name] for d in self.drills)
@@ -616,6 +621,17 @@ class GameDays:
                 .order_by(GameDayStep.scenario)
             ).all()
             ids = [incident.id for _, incident in rows]
+            hints: dict[int, int] = {}
+            for scenario in session.scalars(
+                select(GameDayStep.scenario).where(
+                    GameDayStep.gameday_id == gameday_id,
+                    GameDayStep.kind == HINT,
+                    GameDayStep.done_at.is_not(None),
+                    GameDayStep.done_at <= as_of,
+                    GameDayStep.note.is_(None),  # released, not withheld after mitigation
+                )
+            ):
+                hints[int(scenario or 0)] = hints.get(int(scenario or 0), 0) + 1
             updates: dict[int, list[datetime]] = {i: [] for i in ids}
             for incident_id, at in session.execute(
                 select(TimelineEvent.incident_id, TimelineEvent.at).where(
@@ -624,7 +640,14 @@ class GameDays:
             ):
                 updates[incident_id].append(at)
             drills = [
-                _result(step, incident, spec, updates[incident.id], as_of)
+                _result(
+                    step,
+                    incident,
+                    spec,
+                    updates[incident.id],
+                    as_of,
+                    hints.get(int(step.scenario or 0), 0),
+                )
                 for step, incident in rows
             ]
             chaos = tuple(
@@ -643,7 +666,7 @@ class GameDays:
             )
             for name in spec.teams
         ]
-        teams.sort(key=lambda t: -t.points)
+        teams.sort(key=lambda t: (-t.per_drill, -t.points))
         return Board(
             gameday_id=gameday.id,
             name=gameday.name,
@@ -671,9 +694,11 @@ def _result(
     spec: GameDaySpec,
     updates: Sequence[datetime],
     as_of: datetime,
+    hints: int = 0,
 ) -> DrillResult:
     index = int(step.scenario or 0)
     scenario = spec.scenarios[index]
+    team = spec.teams.get(scenario.team)
     facts = scoring.DrillFacts(
         declared_at=incident.declared_at,
         acknowledged_at=_within(incident.acknowledged_at, as_of),
@@ -681,6 +706,8 @@ def _result(
         updates=[at for at in updates if at <= as_of],
         roles=frozenset(role.role for role in incident.roles),
         postmortem_written=incident.postmortem_url is not None,
+        hints_released=hints,
+        team_size=len(team.members) if team is not None and team.members else None,
     )
     expected = timedelta(seconds=scenario.mitigate_within)
     return DrillResult(

@@ -75,6 +75,8 @@ class TeamRow:
     team: str
     points: tuple[int, ...]
     total: int
+    hints: int = 0
+    per_drill: str = ""
 
 
 @dataclass(frozen=True)
@@ -252,7 +254,14 @@ def build_report(
         duration=human_duration((ended - started).total_seconds()),
         categories=tuple(CATEGORY_LABELS[c] for c in CATEGORIES),
         teams=tuple(
-            TeamRow(t.team, tuple(t.category(c) for c in CATEGORIES), t.points) for t in board.teams
+            TeamRow(
+                t.team,
+                tuple(t.category(c) for c in CATEGORIES),
+                t.points,
+                sum(d.score.penalty for d in t.drills),
+                f"{t.per_drill:g}",
+            )
+            for t in board.teams
         ),
         winner=_winner(board),
         rules=board.rules,

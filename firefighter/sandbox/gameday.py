@@ -181,7 +181,9 @@ def _print_board(console: Console, gamedays: GameDays, gameday_id: int) -> None:
         "Rank",
         "Team",
         *(CATEGORY_LABELS[c] for c in CATEGORIES),
+        "Hints",
         "Total",
+        "Per drill",
         title=f"{board.name}: final scores",
     )
     for rank, team in enumerate(board.teams, start=1):
@@ -189,7 +191,9 @@ def _print_board(console: Console, gamedays: GameDays, gameday_id: int) -> None:
             str(rank),
             escape(team.team),
             *(str(team.category(c)) for c in CATEGORIES),
+            f"−{sum(d.score.penalty for d in team.drills)}",
             f"[bold]{team.points}[/]",
+            f"{team.per_drill:g}",
         )
     console.print(table)
     spec = from_stored(gamedays.get(gameday_id).spec)

@@ -26,6 +26,8 @@ MEDALS = (":first_place_medal:", ":second_place_medal:", ":third_place_medal:")
 def _drill_line(drill: DrillResult) -> str:
     where = f"<#{drill.channel_id}>" if drill.channel_id else drill.reference
     parts = " · ".join(f"{CATEGORY_LABELS[c].lower()} {drill.score.points[c]}" for c in CATEGORIES)
+    if drill.score.penalty:
+        parts += f" · hints −{drill.score.penalty}"
     return (
         f"• {where} {escape(drill.title)} ({drill.severity}, {drill.status}): "
         f"*{drill.score.total} pts* — {parts}"
@@ -50,7 +52,8 @@ def board_blocks(board: Board) -> list[Block]:
     ]
     for rank, team in enumerate(board.teams):
         medal = MEDALS[rank] if rank < len(MEDALS) and team.points else ":small_blue_diamond:"
-        lines = [f"{medal} *{escape(team.team)}* — *{team.points} pts*"]
+        average = f" ({team.per_drill:g} per drill)" if len(team.drills) > 1 else ""
+        lines = [f"{medal} *{escape(team.team)}* — *{team.points} pts*{average}"]
         lines += [_drill_line(drill) for drill in team.drills] or ["_no drill yet_"]
         blocks.append(SectionBlock(text=md("\n".join(lines))))
     if board.chaos:
