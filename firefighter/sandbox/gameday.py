@@ -33,7 +33,9 @@ from firefighter.incidents import lifecycle
 from firefighter.incidents.models import Incident
 from firefighter.outbox import Dispatcher, pending_count
 from firefighter.postmortem.gameday_report import comparison
+from firefighter.sandbox.chaos_demo import post_demo_results
 from firefighter.settings import Settings
+from firefighter.stats import measure
 
 # The board is redrawn at most once per real second, as Slack's rate limits want.
 BOARD_REAL_SECONDS = 1.0
@@ -213,6 +215,25 @@ def _print_board(console: Console, gamedays: GameDays, gameday_id: int) -> None:
                 )
 
 
+def _print_resilience(console: Console, core: Core) -> None:
+    metrics = measure(core.factory, core.settings, now=core.service.clock(), days=7)
+    table = Table("Component", "Score", "Experiments", "Stale", "Failed", title="Resilience score")
+    for component, found in metrics.resilience.items():
+        table.add_row(
+            escape(component),
+            "-" if found.score is None else f"{found.score:g}",
+            str(found.experiments),
+            str(found.stale),
+            str(found.failed),
+        )
+    console.print(table)
+    console.print(
+        "  Σ(weight × probe success %) / Σ weight over each experiment's latest run in the last "
+        f"{core.settings.resilience_days} days; a run older than 30 days counts at half.",
+        highlight=False,
+    )
+
+
 def play_fast(
     spec: GameDaySpec, *, source: str, out_dir: str, console: Console, speed: float = 120.0
 ) -> None:
@@ -248,6 +269,7 @@ def play_fast(
             postmortem_dir=folder / "reports",
             confluence_url=None,
             gameday_board_seconds=BOARD_REAL_SECONDS * speed,
+            chaos_token=secret,
         )
         core = build_core(settings, clock=FastClock(speed))
         client = make_client(settings)
@@ -264,9 +286,19 @@ def play_fast(
                 highlight=False,
             )
             driver.slash_command(f"gameday start #{loaded.id}", facilitator, gameday_channel)
+            components = list(dict.fromkeys(s.component for s in spec.scenarios if s.component))
+            if components:
+                # Chaos experiments' results, posted as the tools would: shown on the board.
+                recorded = post_demo_results(server.url, secret, components, core.service.clock())
+                console.print(
+                    f"Posted {recorded} sample chaos results for {', '.join(components)}.",
+                    highlight=False,
+                )
             players = Players(core, driver, spec, loaded.id, members)
             _loop(core, gamedays, dispatcher, players, loaded.id)
             _print_board(console, gamedays, loaded.id)
+            if components:
+                _print_resilience(console, core)
             report = gamedays.get(loaded.id).report_url
         finally:
             server.stop()
