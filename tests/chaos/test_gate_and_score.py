@@ -11,6 +11,7 @@ from firefighter.incidents.access import Forbidden
 from firefighter.incidents.chaos import ChaosRecord
 from firefighter.stats import measure
 from firefighter.stats.report import metrics_json
+from firefighter.slack.blocks.stats import components_text
 from firefighter.stats.resilience import ExperimentRun, score
 from tests.chaos.conftest import ChaosBot
 
@@ -131,3 +132,33 @@ def test_stats_resilience_section(chaos_bot: ChaosBot) -> None:
             "last_run": (now - timedelta(days=1)).isoformat(),
         }
     }
+
+
+def test_digest_shows_the_score_beside_time_to_mitigate_and_never_drilled(
+    chaos_bot: ChaosBot,
+) -> None:
+    core = chaos_bot.core
+    service = core.service
+    for component in ("search", "payments"):
+        incident = service.declare(
+            title=f"{component} down", severity="SEV2", actor="U1", component=component
+        )
+        chaos_bot.clock.advance(minutes=30)
+        for status in ("investigating", "mitigating", "mitigated"):
+            service.transition(incident.id, status, actor="U1")
+    core.record_chaos(
+        [
+            ChaosRecord(
+                "generic", "k1", "pod-delete", "payments", 10, "pass", 90.0, chaos_bot.clock.now
+            ),
+            ChaosRecord(
+                "generic", "k2", "pod-delete", "ledger", 10, "fail", 30.0, chaos_bot.clock.now
+            ),
+        ]
+    )
+    metrics = measure(core.factory, core.settings, now=chaos_bot.clock(), days=7)
+    text = components_text(metrics)
+    assert "by total time to mitigate (resilience score)" in text
+    assert "payments 30m (score 90)" in text
+    assert "search 30m (:warning: never drilled)" in text
+    assert "other components drilled: ledger score 30" in text
