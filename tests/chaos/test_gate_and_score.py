@@ -9,9 +9,9 @@ import pytest
 
 from firefighter.incidents.access import Forbidden
 from firefighter.incidents.chaos import ChaosRecord
+from firefighter.slack.blocks.stats import components_text
 from firefighter.stats import measure
 from firefighter.stats.report import metrics_json
-from firefighter.slack.blocks.stats import components_text
 from firefighter.stats.resilience import ExperimentRun, score
 from tests.chaos.conftest import ChaosBot
 
