@@ -12,9 +12,6 @@ import pytest
 from firefighter.emulators.slack import Message, blocks_text
 from firefighter.gameday.engine import GameDays
 from firefighter.incidents.models import Incident
-from firefighter.outbox import Message as OutboxMessage
-from firefighter.slack.client import make_client
-from firefighter.slack.handlers.gameday import GameDayEffects
 from tests.conftest import FakeClock
 from tests.gameday.helpers import two_teams
 from tests.slack.conftest import PEOPLE, Bot
@@ -241,37 +238,3 @@ def test_a_worker_killed_between_posting_the_board_and_recording_it_posts_one_bo
     boards = board_messages(bot)
     assert died == [1] and len(boards) == 1
     assert bot.core.gamedays().board(1).board_ts == boards[0].ts
-
-
-class WorkerDied(BaseException):
-    """Ends a delivery as SIGKILL does: nothing after the Slack call is recorded."""
-
-
-def test_a_worker_killed_between_posting_the_board_and_recording_it_posts_one_board(
-    game: Bot, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    bot = game
-    gamedays = bot.core.gamedays()
-    gamedays.load(two_teams(), source="test.yaml", actor=None)
-    gamedays.start(None, actor=None)
-    handlers = GameDayEffects(
-        gamedays, make_client(bot.core.settings), publish_report=lambda _id: ("", "")
-    )
-    died: list[str] = []
-    record_board = GameDays.record_board
-
-    def dying(self: GameDays, gameday_id: int, ts: str) -> None:
-        if not died:
-            died.append(ts)
-            raise WorkerDied(ts)
-        record_board(self, gameday_id, ts)
-
-    monkeypatch.setattr(GameDays, "record_board", dying)
-    message = OutboxMessage(91, "gameday.board", {"gameday_id": 1, "create": True}, None, 0)
-    with pytest.raises(WorkerDied):
-        handlers.board(message)
-    handlers.board(message)  # the lease ran out: another worker delivers the item again
-    handlers.board(message)  # and again: the board is recorded now, so it is redrawn in place
-    boards = board_messages(bot)
-    assert len(boards) == 1 and died == [boards[0].ts]
-    assert gamedays.get(1).board_ts == boards[0].ts
