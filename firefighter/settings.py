@@ -296,6 +296,21 @@ class Settings(BaseSettings):
         le=3600,
         validation_alias=AliasChoices("FIREFIGHTER_DB_STATEMENT_TIMEOUT", "db_statement_timeout"),
     )
+    chaos_token: str | None = Field(
+        None, validation_alias=AliasChoices("FIREFIGHTER_CHAOS_TOKEN", "chaos_token")
+    )
+    # A failed chaos experiment declares a drill of this severity (unset: it is only recorded).
+    chaos_drill_severity: str | None = Field(
+        None,
+        validation_alias=AliasChoices("FIREFIGHTER_CHAOS_DRILL_SEVERITY", "chaos_drill_severity"),
+    )
+    # The resilience score looks at the experiments run in the last N days.
+    resilience_days: int = Field(
+        90,
+        ge=1,
+        le=3650,
+        validation_alias=AliasChoices("FIREFIGHTER_RESILIENCE_DAYS", "resilience_days"),
+    )
 
     jira_url: str | None = Field(None, validation_alias=AliasChoices("JIRA_URL", "jira_url"))
     # Cloud: the account's e-mail and an API token. Data Center: a user and password, or a

@@ -78,14 +78,18 @@ def web_app(
     *,
     check_health: Callable[[], tuple[int, dict[str, Any]]],
     metrics: Metrics,
+    gets: Mapping[str, WSGIApp] | None = None,
 ) -> WSGIApp:
-    """POST endpoints by path, GET /healthz and /metrics, 404 elsewhere."""
+    """POST and GET endpoints by path, GET /healthz and /metrics, 404 elsewhere."""
+    gets = dict(gets or {})
 
     def application(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         method = environ.get("REQUEST_METHOD", "GET")
         if method == "POST" and path in posts:
             return posts[path](environ, start_response)
+        if method in ("GET", "HEAD") and path in gets:
+            return gets[path](environ, start_response)
         if path == "/healthz" and method in ("GET", "HEAD"):
             status, body = check_health()
             return _json(start_response, status, body)

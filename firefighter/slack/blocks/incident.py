@@ -288,6 +288,8 @@ def help_text(command: str) -> str:
         f"`{command} list` — open incidents, most severe first",
         f"`{command} stats [7d|30d|90d]` — incident metrics, only for you",
         f"`{command} oncall [component]` — who is on call now, per service",
+        f"`{command} freeze [component] [until]` · `unfreeze [component]` — stop chaos "
+        "experiments (the chaos gate answers 503)",
         f"`{command} help` — this help",
         "",
         "*In an incident channel*",
