@@ -13,7 +13,7 @@ from firefighter.bootstrap import Core, build_core
 from firefighter.gameday.engine import LOADED, RUNNING
 from firefighter.gameday.models import GameDay
 from firefighter.gameday.spec import parse_spec
-from firefighter.incidents.chaos_effects import GAMEDAY_ANNOUNCE
+from firefighter.incidents.effects import GAMEDAY_ANNOUNCE
 from firefighter.outbox.models import OutboxItem
 from firefighter.schedules import Job, Scheduler
 from firefighter.settings import Settings
