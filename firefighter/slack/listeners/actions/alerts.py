@@ -27,7 +27,8 @@ from firefighter.slack.blocks.alerts import (
 )
 from firefighter.slack.blocks.modals import declare_modal
 from firefighter.slack.context import SlackContext
-from firefighter.slack.listeners.common import acknowledge, say_privately
+from firefighter.slack.listeners.common import acknowledge, say_privately, user_of
+from firefighter.slack.listeners.refusals import form_not_opened
 
 log = logging.getLogger(__name__)
 
@@ -54,11 +55,15 @@ def register(app: App, ctx: SlackContext) -> None:
     def attach(
         body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
     ) -> None:
+        user_id = user_of(body)
+
         def build(state: CardState) -> View:
             with ctx.factory() as session:
                 incidents = queries.list_incidents(
                     session, active_only=True, severity_order=ctx.settings.severity_names
                 )
+                # The one visibility rule: a private incident shows only to its members.
+                incidents = ctx.visible(session, incidents, user_id)
             return attach_modal(state, [i for i in incidents if not i.drill])
 
         open_form(ctx, client, respond, body, action, build)
@@ -101,4 +106,4 @@ def open_form(
         client.views_open(trigger_id=str(body.get("trigger_id") or ""), view=build(state))
     except SlackApiError as error:
         log.warning("views.open failed: %s", error.response.get("error"))
-        say_privately(respond, "Slack did not open the form in time; click again.")
+        say_privately(respond, form_not_opened(error, "click again"))

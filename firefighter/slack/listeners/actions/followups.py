@@ -24,13 +24,14 @@ from firefighter.slack.listeners.common import (
     say_privately,
     user_of,
 )
+from firefighter.slack.listeners.refusals import form_not_opened, record_id
 
 log = logging.getLogger(__name__)
 
 
 def _followup_id(action: dict[str, Any]) -> int:
     try:
-        return int(str(action.get("value") or ""))
+        return record_id(action.get("value"))
     except ValueError:
         raise NotFound("That button is not one FireFighter drew.") from None
 
@@ -75,7 +76,7 @@ def register(app: App, ctx: SlackContext) -> None:
             say_privately(respond, f":warning: {error}")
         except SlackApiError as error:
             log.warning("views.open failed: %s", error.response.get("error"))
-            say_privately(respond, "Slack did not open the form in time; click again.")
+            say_privately(respond, form_not_opened(error, "click again"))
 
     app.action(DONE_ACTION)(ack=acknowledge, lazy=[done])
     app.action(SNOOZE_ACTION)(ack=acknowledge, lazy=[snooze])

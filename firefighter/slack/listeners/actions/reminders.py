@@ -26,6 +26,7 @@ from firefighter.slack.listeners.common import (
     say_privately,
     user_of,
 )
+from firefighter.slack.listeners.refusals import form_not_opened
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +48,7 @@ def register(app: App, ctx: SlackContext) -> None:
             )
         except SlackApiError as error:
             log.warning("views.open failed: %s", error.response.get("error"))
-            say_privately(respond, "Slack did not open the form in time; click again.")
+            say_privately(respond, form_not_opened(error, "click again"))
 
     def snooze(body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
         minutes = ctx.settings.snooze_minutes

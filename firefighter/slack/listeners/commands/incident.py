@@ -18,6 +18,7 @@ from firefighter.slack.blocks.incident import fallback_text, incident_list
 from firefighter.slack.blocks.modals import close_modal, declare_modal
 from firefighter.slack.context import SlackContext
 from firefighter.slack.listeners.common import Reply
+from firefighter.slack.listeners.refusals import form_not_opened
 from firefighter.slack.mrkdwn import mentioned_users
 
 log = logging.getLogger(__name__)
@@ -57,7 +58,7 @@ def open_declare(
     except SlackApiError as error:
         log.warning("views.open failed: %s", error.response.get("error"))
         # The title typed after `declare` still only prefills the form; nothing else to offer.
-        return Reply("Slack did not open the form in time; run the command again.")
+        return Reply(form_not_opened(error, "run the command again"))
     return None
 
 
@@ -67,7 +68,7 @@ def list_open(ctx: SlackContext, user_id: str) -> Reply:
         incidents = queries.list_incidents(
             session, active_only=True, severity_order=ctx.settings.severity_names
         )
-        incidents = queries.visible_to(session, incidents, user_id)
+        incidents = ctx.visible(session, incidents, user_id)
     rendered = as_dicts(incident_list(incidents))
     return Reply(f"{len(incidents)} open incident(s)", rendered)
 
