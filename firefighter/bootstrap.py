@@ -29,7 +29,7 @@ from firefighter.incidents.people import People
 from firefighter.incidents.service import IncidentService
 from firefighter.jira.issues import JiraFollowUps
 from firefighter.jira.sync import PATH as JIRA_PATH
-from firefighter.jira.sync import webhook_endpoint
+from firefighter.jira.sync import not_configured_endpoint, webhook_endpoint
 from firefighter.observability import Metrics
 from firefighter.outbox import Clock, Dispatcher, Message
 from firefighter.postmortem.gameday_publish import publish_gameday
@@ -191,6 +191,8 @@ def wsgi_app(core: Core, bolt: App, metrics: Metrics | None = None) -> WSGIApp:
     posts.update(alert_endpoints(core.settings, core.alerts.ingest, rules, metrics))
     if core.settings.jira_enabled:
         posts[JIRA_PATH] = webhook_endpoint(core.settings.jira_webhook_secret, core.followups)
+    else:
+        posts[JIRA_PATH] = not_configured_endpoint()
     return web_app(
         posts,
         check_health=lambda: health(core.engine, core.factory, core.service.clock),
