@@ -12,8 +12,9 @@ from typing import Any
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
+from firefighter.http_body import MAX_BODY, BodyRefused, read_body
 from firefighter.logs import incident_id_var, request_id_var
-from firefighter.slack.guard import readable, refusal
+from firefighter.slack.guard import UNREADABLE, readable, unsigned_reason
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +46,7 @@ def request_kind(body: str, content_type: str | None) -> tuple[str, str | None]:
 
 
 def _plain(start_response: StartResponse, status: int, text: str) -> list[bytes]:
-    reasons = {400: "Bad Request", 401: "Unauthorized"}
+    reasons = {400: "Bad Request", 401: "Unauthorized", 413: "Content Too Large"}
     payload = text.encode()
     start_response(
         f"{status} {reasons.get(status, 'Error')}",
@@ -55,33 +56,42 @@ def _plain(start_response: StartResponse, status: int, text: str) -> list[bytes]
 
 
 def slack_endpoint(bolt: App, signing_secret: str, observe: Observe | None = None) -> WSGIApp:
-    """The WSGI application for Slack's requests (mounted at `PATH`)."""
+    """The WSGI application for Slack's requests (mounted at `PATH`).
+
+    In order, before Bolt sees anything: the body is read with a 1 MB cap, the signature
+    checked (a timestamp that is not a number or older than five minutes is a 401, as a bad
+    signature is), then the body's shape; only a signed, readable request reaches Bolt.
+    """
     slack = SlackRequestHandler(bolt, path=PATH)
 
     def from_slack(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         started = time.perf_counter()
-        # Read the body once, check Bolt can read it, then hand Bolt a fresh stream.
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-        raw = environ["wsgi.input"].read(length) if length > 0 else b""
-        environ["wsgi.input"] = io.BytesIO(raw)
-        body = raw.decode("utf-8", "replace")
-        kind, request_id = request_kind(body, environ.get("CONTENT_TYPE"))
-        request_id_var.set(request_id)
+        request_id_var.set(None)
         incident_id_var.set(None)
+        kind = "unknown"
 
         def answered(status: str, headers: list[Any], *args: Any) -> Any:
             if observe is not None:
                 observe(kind, int(status.split()[0]), started)
             return start_response(status, headers, *args)
 
+        try:
+            raw = read_body(environ, MAX_BODY)
+        except BodyRefused as refused:
+            log.warning("refused a Slack request: %s", refused.message)
+            return _plain(answered, refused.status, refused.message)
+        body = raw.decode("utf-8", "replace")
+        unsigned = unsigned_reason(signing_secret, body, environ)
+        if unsigned is not None:
+            log.warning("refused an unsigned Slack request: %s", unsigned)
+            return _plain(answered, 401, unsigned)
+        environ["wsgi.input"] = io.BytesIO(raw)
+        environ["CONTENT_LENGTH"] = str(len(raw))
+        kind, request_id = request_kind(body, environ.get("CONTENT_TYPE"))
+        request_id_var.set(request_id)
         if not readable(body, environ.get("CONTENT_TYPE")):
-            headers = {
-                "x-slack-request-timestamp": environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP", ""),
-                "x-slack-signature": environ.get("HTTP_X_SLACK_SIGNATURE", ""),
-            }
-            status, text_ = refusal(signing_secret, body, headers)
-            log.warning("refused an unreadable Slack request with %s", status)
-            return _plain(answered, status, text_)
+            log.warning("refused a signed Slack request Bolt cannot read (%s)", kind)
+            return _plain(answered, 400, UNREADABLE)
         return slack(environ, answered)  # type: ignore[no-any-return]
 
     return from_slack
