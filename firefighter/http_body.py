@@ -12,8 +12,11 @@ from typing import Any
 MAX_BODY = 1024 * 1024
 """1 MB: the largest body any endpoint accepts (Slack's and Jira's are a few kB)."""
 
-SERVER_MAX_BODY = 2 * MAX_BODY
-"""What the HTTP server itself refuses before the application runs (its own 413)."""
+SERVER_MAX_BODY = MAX_BODY + 64 * 1024
+"""What the HTTP server itself refuses before the application runs (its own plain 413):
+waitress reads a whole body before calling the application, so only its own cap answers at
+once a request that declares 100 MB and then sends nothing. A little above `MAX_BODY`, so a
+body just over 1 MB still gets the endpoint's own answer naming the limit."""
 
 
 class BodyRefused(Exception):
@@ -33,7 +36,7 @@ def read_body(environ: dict[str, Any], limit: int = MAX_BODY) -> bytes:
             raise BodyRefused(400, "Content-Length: not a number")
         length = int(declared)
         if length > limit:
-            raise BodyRefused(413, f"body: over {limit // 1024} kB; send less per request")
+            raise BodyRefused(413, _too_large(limit))
     stream = environ.get("wsgi.input")
     if stream is None or length == 0:
         return b""
@@ -50,5 +53,10 @@ def read_body(environ: dict[str, Any], limit: int = MAX_BODY) -> bytes:
         got += len(chunk)
     raw = b"".join(chunks)
     if len(raw) > limit:
-        raise BodyRefused(413, f"body: over {limit // 1024} kB; send less per request")
+        raise BodyRefused(413, _too_large(limit))
     return raw
+
+
+def _too_large(limit: int) -> str:
+    size = f"{limit // MAX_BODY} MB" if limit % MAX_BODY == 0 else f"{limit} bytes"
+    return f"body: over {size}; send less per request"

@@ -41,18 +41,46 @@ _READERS: tuple[Callable[[dict[str, Any]], Any], ...] = (
 
 def readable(body: str, content_type: str | None) -> bool:
     """Whether Bolt can read every field it extracts from this body."""
+    return unreadable_field(body, content_type) is None
+
+
+# The objects each payload type must carry for Bolt's matchers and our listeners to read it.
+_OBJECTS: dict[str, tuple[str, ...]] = {
+    "view_submission": ("view", "user"),
+    "view_closed": ("view", "user"),
+    "block_actions": ("user",),
+    "shortcut": ("user",),
+    "message_action": ("user", "channel", "message"),
+    "event_callback": ("event",),
+}
+
+
+def unreadable_field(body: str, content_type: str | None) -> str | None:
+    """The field that makes this body unreadable (`body` when it is not a payload at all),
+    or None when Bolt and the listeners can read it."""
     try:
         parsed = internals.parse_body(body, content_type)
         if not isinstance(parsed, dict):
-            return False
+            return "body"
         for reader in _READERS:
             reader(parsed)
     except Exception:  # any failure here is a failure Bolt would have had
-        return False
-    return True
+        return "body"
+    kind = parsed.get("type")
+    for name in _OBJECTS.get(kind if isinstance(kind, str) else "", ()):
+        if not isinstance(parsed.get(name), dict):
+            return name
+    if kind == "block_actions":
+        actions = parsed.get("actions")
+        if not isinstance(actions, list) or not all(isinstance(a, dict) for a in actions):
+            return "actions"
+    return None
 
 
-UNREADABLE = "FireFighter could not read that request: body: not a payload Slack sends."
+def unreadable_answer(field: str) -> str:
+    """The 400's text, naming the field."""
+    return f"FireFighter could not read that request: {field}: not what Slack sends."
+
 
 # Slack's advice: refuse requests whose timestamp is more than five minutes from now (replays).
 MAX_AGE = 60 * 5

@@ -14,7 +14,7 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 
 from firefighter.http_body import MAX_BODY, BodyRefused, read_body
 from firefighter.logs import incident_id_var, request_id_var
-from firefighter.slack.guard import UNREADABLE, readable, unsigned_reason
+from firefighter.slack.guard import unreadable_answer, unreadable_field, unsigned_reason
 
 log = logging.getLogger(__name__)
 
@@ -85,13 +85,18 @@ def slack_endpoint(bolt: App, signing_secret: str, observe: Observe | None = Non
         if unsigned is not None:
             log.warning("refused an unsigned Slack request: %s", unsigned)
             return _plain(answered, 401, unsigned)
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return _plain(answered, 400, unreadable_answer("body (not UTF-8)"))
         environ["wsgi.input"] = io.BytesIO(raw)
         environ["CONTENT_LENGTH"] = str(len(raw))
         kind, request_id = request_kind(body, environ.get("CONTENT_TYPE"))
         request_id_var.set(request_id)
-        if not readable(body, environ.get("CONTENT_TYPE")):
-            log.warning("refused a signed Slack request Bolt cannot read (%s)", kind)
-            return _plain(answered, 400, UNREADABLE)
+        field = unreadable_field(body, environ.get("CONTENT_TYPE"))
+        if field is not None:
+            log.warning("refused a signed Slack request Bolt cannot read (%s: %s)", kind, field)
+            return _plain(answered, 400, unreadable_answer(field))
         return slack(environ, answered)  # type: ignore[no-any-return]
 
     return from_slack
