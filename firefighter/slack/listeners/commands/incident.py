@@ -10,6 +10,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from firefighter.incidents import lifecycle, queries
+from firefighter.incidents.authorization import Action
 from firefighter.incidents.errors import InvalidInput
 from firefighter.incidents.models import Incident
 from firefighter.incidents.service import ROLES, normalise_role
@@ -85,6 +86,9 @@ def in_channel(
     """The subcommands that act on the channel's incident."""
     service = ctx.service
     ref = incident.reference
+    # A private incident's channel is closed to others; a forged command from outside it is
+    # told what an unknown incident would tell.
+    service.may(incident.id, Action.SEE, user_id)
     if sub == "status":
         card = as_dicts(ctx.card(incident))
         return Reply(fallback_text(incident), card)
