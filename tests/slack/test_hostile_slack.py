@@ -3,6 +3,7 @@ the sentence expected. None is a 5xx, and none stores anything."""
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import time
@@ -69,10 +70,9 @@ def raw(
                 connection.putheader(key, value)
             connection.endheaders()
             if send_body:
-                try:
+                # The server may answer and close before reading it all: that is the point.
+                with contextlib.suppress(OSError):
                     connection.send(data)
-                except OSError:
-                    pass  # the server answered and closed before reading it all: good
             response = connection.getresponse()
             return Answer(response.status, response.read().decode("utf-8", "replace"))
         finally:
