@@ -45,6 +45,17 @@ def request_kind(body: str, content_type: str | None) -> tuple[str, str | None]:
     return "unknown", None
 
 
+def rough_kind(body: str, content_type: str | None) -> str:
+    """The kind of an unsigned request for the metrics, from its form keys alone: nothing an
+    unverified sender wrote is parsed."""
+    if content_type and "json" in content_type:
+        return "event"
+    keys = {part.partition("=")[0] for part in body[:4096].split("&")}
+    if "payload" in keys:
+        return "interactive"
+    return "command" if "command" in keys else "unknown"
+
+
 def _plain(start_response: StartResponse, status: int, text: str) -> list[bytes]:
     reasons = {400: "Bad Request", 401: "Unauthorized", 413: "Content Too Large"}
     payload = text.encode()
@@ -83,6 +94,7 @@ def slack_endpoint(bolt: App, signing_secret: str, observe: Observe | None = Non
         body = raw.decode("utf-8", "replace")
         unsigned = unsigned_reason(signing_secret, body, environ)
         if unsigned is not None:
+            kind = rough_kind(body, environ.get("CONTENT_TYPE"))
             log.warning("refused an unsigned Slack request: %s", unsigned)
             return _plain(answered, 401, unsigned)
         try:
