@@ -32,7 +32,7 @@ from firefighter.incidents.people import People
 from firefighter.incidents.service import IncidentService
 from firefighter.jira.issues import JiraFollowUps
 from firefighter.jira.sync import PATH as JIRA_PATH
-from firefighter.jira.sync import webhook_endpoint
+from firefighter.jira.sync import not_configured_endpoint, webhook_endpoint
 from firefighter.observability import Metrics
 from firefighter.outbox import Clock, Dispatcher, Message
 from firefighter.paging.config import NO_PAGING, PagingConfig, load_paging
@@ -275,6 +275,8 @@ def wsgi_app(core: Core, bolt: App, metrics: Metrics | None = None) -> WSGIApp:
     )
     if core.settings.jira_enabled:
         posts[JIRA_PATH] = webhook_endpoint(core.settings.jira_webhook_secret, core.followups)
+    else:
+        posts[JIRA_PATH] = not_configured_endpoint()
     chaos_posts, gets = chaos_endpoints(core.settings, core.chaos, core.record_chaos)
     posts.update(chaos_posts)
     return web_app(

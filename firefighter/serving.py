@@ -20,6 +20,7 @@ from rich.console import Console
 
 from firefighter.bootstrap import Core, build_app, build_dispatcher, wsgi_app
 from firefighter.gameday.ticker import start_in_thread as start_gameday_tick
+from firefighter.http_body import SERVER_MAX_BODY
 from firefighter.logs import configure_logging
 from firefighter.observability import Metrics
 from firefighter.outbox import Dispatcher
@@ -153,7 +154,14 @@ def run_server(
         delivery = start_threads(dispatcher, stop, core.settings.outbox_threads)
         start_schedules(core.scheduler(), stop)
         start_gameday_tick(core.gamedays(), stop)
-    server = create_server(wsgi_app(core, bolt, metrics), host=host, port=port, threads=threads)
+    server = create_server(
+        wsgi_app(core, bolt, metrics),
+        host=host,
+        port=port,
+        threads=threads,
+        # waitress's own cap, before the application: each endpoint caps at 1 MB itself.
+        max_request_body_size=SERVER_MAX_BODY,
+    )
     socket_mode = None
     if core.settings.slack_app_token:
         from slack_bolt.adapter.socket_mode import SocketModeHandler

@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import Field, field_validator, model_validator
 
-from firefighter.alerts.common import Payload, first, short
+from firefighter.alerts.common import Payload, Timestamp, first, short
 from firefighter.incidents.alerts import IncomingAlert, IncomingGroup
 
 SOURCE = "datadog"
@@ -27,8 +27,8 @@ class DatadogWebhook(Payload):
     body: str = ""
     id: str = ""
     event_type: str = ""
-    date: datetime | None = None
-    last_updated: datetime | None = None
+    date: Timestamp | None = None
+    last_updated: Timestamp | None = None
     aggreg_key: str = ""
     alert_id: str = ""
     alert_transition: str = ""
@@ -41,10 +41,13 @@ class DatadogWebhook(Payload):
     @classmethod
     def _epoch(cls, value: Any) -> Any:
         # $DATE and $LAST_UPDATED are epoch milliseconds, as text; unexpanded ones are absent.
-        if isinstance(value, str) and value.strip().isdigit():
-            return datetime.fromtimestamp(int(value) / 1000, tz=UTC)
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            return datetime.fromtimestamp(value / 1000, tz=UTC)
+        try:
+            if isinstance(value, str) and value.strip().isdigit():
+                return datetime.fromtimestamp(int(value) / 1000, tz=UTC)
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                return datetime.fromtimestamp(value / 1000, tz=UTC)
+        except (OverflowError, OSError, ValueError):
+            raise ValueError("a time between 1970 and 2100 is expected") from None
         if value in ("", None) or (isinstance(value, str) and value.startswith("$")):
             return None
         return value

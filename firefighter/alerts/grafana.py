@@ -5,13 +5,12 @@ https://grafana.com/docs/grafana/latest/alerting/configure-notifications/manage-
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import Field
 
 from firefighter.alerts.alertmanager import ZERO_YEAR
-from firefighter.alerts.common import Payload, first, short
+from firefighter.alerts.common import EndTimestamp, Payload, Timestamp, first, short
 from firefighter.incidents.alerts import IncomingAlert, IncomingGroup
 
 SOURCE = "grafana"
@@ -23,8 +22,8 @@ class GrafanaAlert(Payload):
     status: Literal["firing", "resolved"]
     labels: dict[str, str]
     annotations: dict[str, str] = Field(default_factory=dict)
-    startsAt: datetime
-    endsAt: datetime | None = None
+    startsAt: Timestamp
+    endsAt: EndTimestamp | None = None
     generatorURL: str = ""
     dashboardURL: str = ""
     panelURL: str = ""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from urllib.parse import urlsplit
 
 from firefighter.text import ELLIPSIS, slack_segments
 
@@ -11,6 +12,38 @@ from firefighter.text import ELLIPSIS, slack_segments
 def escape(text: str) -> str:
     """Escape user text for mrkdwn so `<!channel>` or `<@U1>` can never ping anyone."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+URL_MAX = 2000
+_URL_ESCAPES = {"<": "%3C", ">": "%3E", "|": "%7C", " ": "%20", '"': "%22"}
+
+
+def safe_url(url: str | None) -> str | None:
+    """An outside URL fit for a mrkdwn link, or None: only http(s) with a host, no control
+    characters; `<`, `>`, `|` and spaces percent-encoded so nothing can end the link early,
+    `&` escaped as mrkdwn requires."""
+    value = (url or "").strip()
+    if not value or len(value) > URL_MAX or any(ord(c) < 32 or ord(c) == 127 for c in value):
+        return None
+    parts = urlsplit(value)
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return None
+    encoded = "".join(_URL_ESCAPES.get(c, c) for c in value)
+    return encoded.replace("&", "&amp;")
+
+
+def link(url: str | None, label: str) -> str:
+    """The one way an outside URL (alert links, generator URLs, runbooks, Jira, Confluence) is
+    drawn: a link when it is http(s), otherwise the label and the address as escaped text
+    (so `javascript:` is never clickable and `<!channel>` never pings)."""
+    shown = escape(label).replace("|", "¦")
+    href = safe_url(url)
+    if href is not None:
+        return f"<{href}|{shown}>"
+    if not (url or "").strip():
+        return shown
+    text = " ".join(escape(url or "").split())
+    return f"{shown} ({text[:200]})"
 
 
 def linked(text: str, limit: int) -> str:

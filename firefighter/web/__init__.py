@@ -16,6 +16,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from firefighter.http_body import SERVER_MAX_BODY
 from firefighter.observability import Metrics, TimeBoxed, outbox_health
 
 StartResponse = Callable[..., Any]
@@ -111,7 +112,9 @@ class BackgroundServer:
     def __init__(self, app: WSGIApp, *, host: str = "127.0.0.1", port: int = 0, threads: int = 4):
         from waitress.server import create_server
 
-        self.server = create_server(app, host=host, port=port, threads=threads)
+        self.server = create_server(
+            app, host=host, port=port, threads=threads, max_request_body_size=SERVER_MAX_BODY
+        )
         self.url = f"http://{host}:{self.server.effective_port}"
         self._closing = False
         self._thread = threading.Thread(target=self._run, name="http", daemon=True)

@@ -16,7 +16,7 @@ from slack_sdk.models.blocks import (
 from firefighter.gameday.engine import Board, DrillResult
 from firefighter.gameday.scoring import CATEGORIES, CATEGORY_LABELS
 from firefighter.slack.blocks.common import SECTION_MAX, md
-from firefighter.slack.mrkdwn import escape, slack_date
+from firefighter.slack.mrkdwn import escape, link, slack_date
 from firefighter.text import truncate
 
 DRILL = "[DRILL]"
@@ -125,7 +125,7 @@ def report_text(board: Board, url: str) -> str:
         winner = "Nobody scored."
     return truncate(
         f":checkered_flag: {DRILL} Game Day *{escape(board.name)}* is over. {winner} "
-        f"The report, with each scenario's timeline and truth, is ready: <{url}|open it>. "
+        f"The report, with each scenario's timeline and truth, is ready: {link(url, 'open it')}. "
         "Add your lessons learned to it.",
         SECTION_MAX,
     )
