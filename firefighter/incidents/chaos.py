@@ -8,7 +8,7 @@ freeze covers it. It reads two small indexed tables and nothing else, so it answ
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -17,7 +17,8 @@ from sqlalchemy import Select, or_, select, update
 from sqlalchemy.orm import Session
 
 from firefighter.incidents import lifecycle
-from firefighter.incidents.access import Forbidden, mention
+from firefighter.incidents.access import Forbidden
+from firefighter.incidents.authorization import freeze_refusal, may_freeze
 from firefighter.incidents.chaos_models import ChaosFreeze, ChaosResult
 from firefighter.incidents.errors import InvalidInput
 from firefighter.incidents.models import Incident, IncidentRole
@@ -76,15 +77,6 @@ class GateAnswer:
         if self.incident:
             body["incident"] = self.incident
         return body
-
-
-def may_freeze(user: str | None, *, role_holders: Collection[str], admins: Collection[str]) -> bool:
-    """Who may freeze (or lift a freeze of) chaos experiments.
-
-    The people holding a role in an active real incident (they are the ones an experiment
-    would hurt), and admins; None is the system itself (the command line).
-    """
-    return user is None or user in admins or user in role_holders
 
 
 _RELATIVE = re.compile(r"(?:(?P<d>\d+)d)?(?:(?P<h>\d+)h)?(?:(?P<m>\d+)m)?")
@@ -240,12 +232,15 @@ class ChaosService:
         return set(rows)
 
     def _check(self, session: Session, actor: str | None, what: str) -> None:
-        if may_freeze(actor, role_holders=self._role_holders(session), admins=self.admins):
+        # The authorisation table's FREEZE row (role holders of an active real incident, and
+        # admins, user groups included); `what` says whether it was a freeze or a lift.
+        holds = actor is not None and actor in self._role_holders(session)
+        admin = self.service.policy.is_admin(actor)
+        if may_freeze(actor, admin=admin, holds_a_role_in_a_real_incident=holds):
             return
-        who = "the people holding a role in an active incident"
-        if self.admins:
-            who += f", or an admin ({', '.join(mention(a) for a in self.admins)})"
-        raise Forbidden(f"Only {who} may {what} chaos experiments.")
+        raise Forbidden(
+            freeze_refusal(self.admins).replace("freeze changes", f"{what} chaos experiments")
+        )
 
     def freeze(self, component: str | None, until: datetime | None, *, actor: str | None) -> str:
         """Freeze experiments on `component` (every one when None); the confirmation."""
