@@ -20,7 +20,6 @@ from typing import Any
 from rich.console import Console
 
 from firefighter.bootstrap import Core, build_app, build_dispatcher, wsgi_app
-from firefighter.web import health, web_app
 from firefighter.gameday.ticker import start_in_thread as start_gameday_tick
 from firefighter.logs import configure_logging
 from firefighter.observability import Metrics
@@ -28,6 +27,7 @@ from firefighter.outbox import Dispatcher
 from firefighter.schedules import start_in_thread as start_schedules
 from firefighter.slack.client import make_client
 from firefighter.slack.posting import delivery_client
+from firefighter.web import health, web_app
 
 log = logging.getLogger(__name__)
 
@@ -72,8 +72,7 @@ def listen(app: Any, *, host: str, port: int, threads: int = 8) -> Any:
             ) from None
         if error.errno == errno.EACCES:
             raise CannotListen(
-                f"port {port} needs privileges this process does not have; use a port "
-                "above 1023."
+                f"port {port} needs privileges this process does not have; use a port above 1023."
             ) from None
         raise CannotListen(f"cannot listen on {host}:{port} ({error.strerror}).") from None
 

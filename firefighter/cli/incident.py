@@ -10,11 +10,14 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from firefighter.cli.common import core, fail, handled, out, person_namer
+from firefighter.cli.common import core, fail, out, person_namer, reference
 from firefighter.incidents import queries
+from firefighter.incidents.lifecycle import Status
 from firefighter.text import mentioned_ids, slack_plain
 
 app = typer.Typer(help="Read incidents.", no_args_is_help=True)
+
+STATUSES = [status.value for status in Status]
 
 
 @app.command("list")
@@ -25,6 +28,12 @@ def incident_list(
     """List incidents, newest first."""
     if format not in ("table", "json"):
         raise fail("--format is table or json.", 2)
+    if status is not None:
+        status = status.strip().lower()
+        if status not in STATUSES:
+            shown = status if len(status) <= 40 else status[:39] + "…"
+            what = f"{shown!r} is not a status" if status else "--status needs a status"
+            raise fail(f"{what}; use one of {', '.join(STATUSES)}.", 2)
     with core() as opened, opened.factory() as session:
         incidents = queries.list_incidents(session, status=status)
         rows = [queries.incident_json(i) for i in incidents]
@@ -59,8 +68,7 @@ def incident_show(
     """Show one incident with its timeline."""
     if format not in ("text", "json"):
         raise fail("--format is text or json.", 2)
-    with handled():
-        incident_id = queries.parse_reference(incident)
+    incident_id = reference(incident)
     with core() as opened, opened.factory() as session:
         found = queries.get_incident(session, incident_id)
         data = queries.incident_detail_json(session, found)

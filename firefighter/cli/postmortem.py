@@ -9,8 +9,7 @@ import typer
 from rich.markup import escape
 
 from firefighter.bootstrap import register_for_export
-from firefighter.cli.common import core, err, fail, handled
-from firefighter.incidents import queries
+from firefighter.cli.common import core, err, fail, reference
 from firefighter.postmortem.handler import ExportFailed, export_now, export_warning
 
 app = typer.Typer(help="Post-mortems.", no_args_is_help=True)
@@ -29,8 +28,7 @@ def export(
     ] = 120.0,
 ) -> None:
     """Render an incident's post-mortem, publish it now and print its URL."""
-    with handled():
-        incident_id = queries.parse_reference(incident)
+    incident_id = reference(incident)
     with core() as opened:
         dispatcher = opened.dispatcher()
         register_for_export(dispatcher, opened)
