@@ -20,6 +20,11 @@ def truncate(text: str, limit: int) -> str:
     return text[: max(limit - 1, 0)] + ELLIPSIS
 
 
+def plural(count: int, noun: str) -> str:
+    """`1 update`, `3 updates`: a count people read, never `update(s)`."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
 def slugify(title: str) -> str:
     """Lowercase ASCII words joined by hyphens; empty for titles with no letters or digits."""
     decomposed = unicodedata.normalize("NFKD", title)

@@ -12,6 +12,7 @@ from rich.table import Table
 from firefighter.cli.common import core, err, handled, out
 from firefighter.gameday.spec import GameDaySpec, SpecError, format_duration, load_spec_file
 from firefighter.settings import load_settings
+from firefighter.text import plural
 
 app = typer.Typer(
     help="Game Days: drills from a scenario file, scored on a live board.", no_args_is_help=True
@@ -27,7 +28,7 @@ def _spec(path: Path, severities: list[str]) -> GameDaySpec:
         return load_spec_file(path, severities=severities)
     except SpecError as error:
         count = len(error.problems)
-        err.print(f"[bold red]error:[/] {escape(str(path))} has {count} mistake(s):")
+        err.print(f"[bold red]error:[/] {escape(str(path))} has {plural(count, 'mistake')}:")
         for problem in error.problems:
             err.print(escape(problem.render(str(path))), highlight=False)
         raise typer.Exit(1) from None
@@ -55,7 +56,8 @@ def check(path: FILE) -> None:
         spec = _spec(path, load_settings().severity_names)
     out.print(
         f"{escape(str(path))} is valid: Game Day [bold]{escape(spec.name)}[/] "
-        f"({spec.mode} mode), {len(spec.teams)} team(s), {len(spec.scenarios)} scenario(s).",
+        f"({spec.mode} mode), {plural(len(spec.teams), 'team')}, "
+        f"{plural(len(spec.scenarios), 'scenario')}.",
         highlight=False,
     )
     out.print(_summary(spec))

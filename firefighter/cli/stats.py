@@ -39,8 +39,22 @@ def stats(
         metrics = measure(opened.factory, opened.settings, now=opened.service.clock(), days=days)
     if format == "json":
         sys.stdout.write(json.dumps(metrics_json(metrics), indent=2) + "\n")
-    else:
-        out.print(metrics_tables(metrics))
+        return
+    quiet = not (
+        metrics.current.declared_total
+        or metrics.previous.declared_total
+        or metrics.current.drills
+        or metrics.open_total
+        or metrics.followups.overdue
+    )
+    if quiet:
+        # Tables of zeros and empty headers would say the same thing less clearly.
+        out.print(
+            f"No incidents in the last {days} days, nor in the {days} before, and none open.",
+            highlight=False,
+        )
+        return
+    out.print(metrics_tables(metrics))
 
 
 def digest(

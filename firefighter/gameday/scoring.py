@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from firefighter.text import plural
+
 ROLE_POINTS = {"commander": 4, "communications": 3, "scribe": 3}
 CATEGORIES = ("acknowledge", "mitigate", "updates", "roles", "postmortem")
 CATEGORY_LABELS = {
@@ -90,7 +92,7 @@ def update_points(facts: DrillFacts, cadence: timedelta, as_of: datetime) -> tup
         return 0, "no update"
     marks = [facts.declared_at, *times, end]
     longest = max(later - earlier for earlier, later in itertools.pairwise(marks))
-    text = f"{len(times)} update(s), longest silence {_minutes(longest)}"
+    text = f"{plural(len(times), 'update')}, longest silence {_minutes(longest)}"
     if longest <= cadence:
         return 15, text
     if longest <= cadence * 2:

@@ -19,6 +19,7 @@ from firefighter.slack.blocks.modals import close_modal, declare_modal
 from firefighter.slack.context import SlackContext
 from firefighter.slack.listeners.common import Reply
 from firefighter.slack.mrkdwn import mentioned_users
+from firefighter.text import plural
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +70,7 @@ def list_open(ctx: SlackContext, user_id: str) -> Reply:
         )
         incidents = queries.visible_to(session, incidents, user_id)
     rendered = as_dicts(incident_list(incidents))
-    return Reply(f"{len(incidents)} open incident(s)", rendered)
+    return Reply(f"{plural(len(incidents), 'open incident')}", rendered)
 
 
 def in_channel(
