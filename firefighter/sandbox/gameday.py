@@ -204,7 +204,7 @@ def play_fast(
 ) -> None:
     """Play `spec` against the emulator with time compressed; print the board and files."""
     from firefighter.bootstrap import build_app, build_dispatcher, wsgi_app
-    from firefighter.sandbox.demo import render_transcript
+    from firefighter.sandbox.transcript import render_transcript
     from firefighter.slack.client import make_client
     from firefighter.web import BackgroundServer
 
@@ -261,7 +261,10 @@ def play_fast(
     (folder / "transcript.txt").write_text(transcript, encoding="utf-8")
     console.rule("Files")
     if report:
-        console.print(f"Report        {report}", highlight=False)
+        # A link a terminal opens (OSC 8), the URL itself as its text.
+        console.print(
+            f"Report        [link={escape(report)}]{escape(report)}[/link]", highlight=False
+        )
     for path in sorted((folder / "reports").iterdir()):
         if path.name.lower().startswith("gameday-") and path.suffix != ".html":
             console.print(f"              {path}", highlight=False)
