@@ -273,9 +273,7 @@ def test_rules_and_template_are_files_mounted_from_a_config_map(tmp_path: Path) 
         for name in ("serve", "worker"):
             spec = pod_specs()[name]
             (container,) = spec["containers"]
-            mount = next(
-                m for m in container["volumeMounts"] if m["mountPath"] == str(path.parent)
-            )
+            mount = next(m for m in container["volumeMounts"] if m["mountPath"] == str(path.parent))
             assert mount.get("readOnly") is True, name
             volume = next(v for v in spec["volumes"] if v["name"] == mount["name"])
             assert volume["configMap"]["name"] == files["metadata"]["name"], name
