@@ -214,6 +214,10 @@ def play(scene: Scene) -> str:
     for minute, status in ((39, "mitigated"), (41, "postmortem"), (43, "closed")):
         scene.at_minute(minute)
         scene.click_card(channel_id, status, "U01ALICE")
+    # The page was written on entering postmortem; exported again, it tells the closure too.
+    scene.at_minute(44)
+    driver.slash_command("postmortem", "U01ALICE", channel_id)
+    scene.settle()
     return str(channel_id)
 
 
