@@ -9,6 +9,7 @@ flag, the type's name for a value, the argument's name in capitals) unless it ha
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from typer.core import TyperArgument, TyperCommand, TyperGroup
@@ -89,4 +90,22 @@ class PlainHelpGroup(TyperGroup):
     def main(self, *args: Any, **kwargs: Any) -> Any:
         for param in self.params:
             _label(param)
-        return super().main(*args, **kwargs)
+        if kwargs.get("standalone_mode", True) is False:
+            return super().main(*args, **kwargs)
+        # click's usage errors (`--port abc`, a missing argument, an unknown command) as one
+        # line on stderr with exit code 2, like every other refusal, instead of a framed box.
+        try:
+            result = super().main(*args, **{**kwargs, "standalone_mode": False})
+        except Exception as error:
+            message = getattr(error, "format_message", None)
+            code = getattr(error, "exit_code", None)
+            if message is None or not isinstance(code, int):
+                raise
+            context = getattr(error, "ctx", None)
+            where = getattr(context, "command_path", "") if context is not None else ""
+            hint = f" See `{where} --help`." if where and code == 2 else ""
+            text = " ".join(str(message()).split()).rstrip(".")
+            text = text[:1].lower() + text[1:]
+            sys.stderr.write(f"error: {text}.{hint}\n")
+            sys.exit(code)
+        sys.exit(result if isinstance(result, int) else 0)

@@ -61,6 +61,10 @@ def refused(code: int, stdout: str, stderr: str) -> str:
         (["incident", "show", "x" * 100_000], "is not an incident reference"),
         (["followup", "list", "--incident", "INC-x"], "is not an incident reference"),
         (["outbox", "retry", "5"], "effect 5 does not exist"),
+        # click's own usage errors, one line too instead of a framed box.
+        (["serve", "--port", "abc"], "invalid value for '--port'"),
+        (["incident", "show"], "missing argument 'INCIDENT'"),
+        (["nosuch"], "no such command 'nosuch'"),
     ],
 )
 def test_refusals_are_one_line_with_exit_code_2(
