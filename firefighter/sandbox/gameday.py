@@ -47,8 +47,14 @@ class FastClock:
         self.start = start or utcnow()
         self.origin = time.monotonic()
 
+        self.wall_origin = time.time()
+
     def __call__(self) -> datetime:
         return self.start + timedelta(seconds=(time.monotonic() - self.origin) * self.speed)
+
+    def game_time(self, wall: float) -> float:
+        """The game's epoch seconds when the wall clock said `wall` (transcript stamps)."""
+        return self.start.timestamp() + (wall - self.wall_origin) * self.speed
 
 
 @dataclass
@@ -235,7 +241,8 @@ def play_fast(
             confluence_url=None,
             gameday_board_seconds=BOARD_REAL_SECONDS * speed,
         )
-        core = build_core(settings, clock=FastClock(speed))
+        clock = FastClock(speed)
+        core = build_core(settings, clock=clock)
         client = make_client(settings)
         server = BackgroundServer(wsgi_app(core, build_app(core, client))).start()
         try:
@@ -257,7 +264,12 @@ def play_fast(
         finally:
             server.stop()
             core.close()
-        transcript = render_transcript(emulator, Console(file=io.StringIO(), width=120))
+        transcript = render_transcript(
+            emulator,
+            Console(file=io.StringIO(), width=120),
+            clock=clock.game_time,
+            zone=settings.zone,
+        )
     (folder / "transcript.txt").write_text(transcript, encoding="utf-8")
     console.rule("Files")
     if report:

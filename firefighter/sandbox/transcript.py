@@ -206,7 +206,11 @@ def render_transcript(
 
     for entry in emulator.transcript():
         when = view.when(entry)
-        where = f"#{entry.channel_name}" if entry.channel_name else "(modal)"
+        where = entry.channel_name or "(modal)"
+        if entry.channel_name.startswith("@"):
+            where = f"(direct message to {entry.channel_name})"
+        elif entry.channel_name:
+            where = f"#{entry.channel_name}"
         human = entry.author in people if people else entry.author != bot_name
         if entry.kind == "reaction":
             target = view.author_of(entry.channel_id, entry.ts)
