@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from firefighter.text import plural
+from firefighter.text import format_duration, plural
 
 ROLE_POINTS = {"commander": 4, "communications": 3, "scribe": 3}
 CATEGORIES = ("acknowledge", "mitigate", "updates", "roles", "postmortem")
@@ -51,8 +51,8 @@ class DrillScore:
 
 
 def _minutes(delta: timedelta) -> str:
-    seconds = max(int(delta.total_seconds()), 0)
-    return f"{seconds // 60} min" if seconds >= 60 else f"{seconds} s"
+    # The one rounding rule of every duration people read (text.duration_parts).
+    return format_duration(max(delta.total_seconds(), 0.0))
 
 
 def acknowledge_points(facts: DrillFacts) -> tuple[int, str]:
