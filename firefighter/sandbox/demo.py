@@ -211,7 +211,18 @@ def play(scene: Scene) -> str:
         channel_id,
     )
     scene.settle()
-    for minute, status in ((39, "mitigated"), (41, "postmortem"), (43, "closed")):
+    scene.at_minute(39)
+    scene.click_card(channel_id, "mitigated", "U01ALICE")
+    # What the incident taught, owned and dated: it shows on the card and the post-mortem.
+    scene.at_minute(40)
+    due = scene.local(40 + 7 * 24 * 60, "%Y-%m-%d")
+    driver.slash_command(
+        f"followup Alert on checkout's 5xx rate per deploy <@U02BOB|bob> due {due}",
+        "U01ALICE",
+        channel_id,
+    )
+    scene.settle()
+    for minute, status in ((41, "postmortem"), (43, "closed")):
         scene.at_minute(minute)
         scene.click_card(channel_id, status, "U01ALICE")
     # The page was written on entering postmortem; exported again, it tells the closure too.
@@ -330,7 +341,7 @@ def print_next_steps(console: Console, url: str, channel_id: str) -> None:
         highlight=False,
     )
     console.print(f"  export DATABASE_URL={url} FIREFIGHTER_TIMEZONE={ZONE}", highlight=False)
-    for command in ("incident show 1", "incident list", "stats"):
+    for command in ("incident show 1", "incident list", "followup list", "stats"):
         console.print(f"  {tool} {command}", highlight=False)
     console.print(f"  (the incident's channel in the emulator was {channel_id})", highlight=False)
     console.print(
