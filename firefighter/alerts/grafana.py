@@ -5,6 +5,7 @@ https://grafana.com/docs/grafana/latest/alerting/configure-notifications/manage-
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal
 
 from pydantic import Field
@@ -14,6 +15,7 @@ from firefighter.alerts.common import EndTimestamp, Payload, Timestamp, first, s
 from firefighter.incidents.alerts import IncomingAlert, IncomingGroup
 
 SOURCE = "grafana"
+STATUS_PREFIX = re.compile(r"^\s*\[(?:FIRING|RESOLVED)(?::\d+)?\]", re.IGNORECASE)
 
 
 class GrafanaAlert(Payload):
@@ -65,11 +67,13 @@ def parse(data: Any) -> list[IncomingGroup]:
                 summary=first(alert.annotations.get("description")),
             )
         )
+    # The notification's own title names the group as its contact point was told to
+    # (`[FIRING:2] HighCPU (payments)` by default); its status prefix is the card's to show.
     title = first(
+        STATUS_PREFIX.sub("", hook.title).strip(),
         hook.commonAnnotations.get("summary"),
         hook.commonLabels.get("alertname"),
         alerts[0].title,
-        hook.title,
     )
     return [
         IncomingGroup(

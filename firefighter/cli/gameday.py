@@ -16,6 +16,7 @@ from firefighter.gameday.replay import read_incident, replay_spec, replay_yaml
 from firefighter.gameday.spec import GameDaySpec, SpecError, format_duration, load_spec_file
 from firefighter.postmortem.root_cause import read_root_cause
 from firefighter.settings import load_settings
+from firefighter.text import plural
 
 app = typer.Typer(
     help="Game Days: drills from a scenario file, scored on a live board.", no_args_is_help=True
@@ -31,7 +32,7 @@ def _spec(path: Path, severities: list[str]) -> GameDaySpec:
         return load_spec_file(path, severities=severities)
     except SpecError as error:
         count = len(error.problems)
-        err.print(f"[bold red]error:[/] {escape(str(path))} has {count} mistake(s):")
+        err.print(f"[bold red]error:[/] {escape(str(path))} has {plural(count, 'mistake')}:")
         for problem in error.problems:
             err.print(escape(problem.render(str(path))), highlight=False)
         raise typer.Exit(1) from None
@@ -59,7 +60,8 @@ def check(path: FILE) -> None:
         spec = _spec(path, load_settings().severity_names)
     out.print(
         f"{escape(str(path))} is valid: Game Day [bold]{escape(spec.name)}[/] "
-        f"({spec.mode} mode), {len(spec.teams)} team(s), {len(spec.scenarios)} scenario(s).",
+        f"({spec.mode} mode), {plural(len(spec.teams), 'team')}, "
+        f"{plural(len(spec.scenarios), 'scenario')}.",
         highlight=False,
     )
     out.print(_summary(spec))

@@ -199,7 +199,8 @@ class GameDays:
         if len(found) == 1 or (found and name):
             return found[0]  # the newest of that name
         if not found:
-            what = f"called {name!r} " if name else ""
+            shown = name if name is None or len(name) <= 60 else name[:59] + "…"
+            what = f"called {shown!r} " if name else ""
             if status == RUNNING:
                 raise NotFound(f"No Game Day {what}is running.")
             raise NotFound(
@@ -282,11 +283,6 @@ class GameDays:
     def start(self, name: str | None, *, actor: str | None) -> GameDay:
         """Start a loaded Game Day: schedule its steps and post its scoreboard."""
         channel = self.settings.gameday_channel
-        if not channel:
-            raise GameDayRefused(
-                "No Game Day channel is configured: set FIREFIGHTER_GAMEDAY_CHANNEL to the "
-                "channel where drills are announced and the scoreboard is shown."
-            )
         now = self.now()
         with transaction(self.factory) as session:
             running = session.scalar(select(GameDay).where(GameDay.status == RUNNING))
@@ -295,7 +291,13 @@ class GameDays:
                     f"Game Day {running.name!r} is running; stop it first "
                     "(`/incident gameday stop`)."
                 )
+            # Which Game Day first: a name nobody loaded is the mistake to hear about.
             gameday = self._find(session, name, LOADED)
+            if not channel:
+                raise GameDayRefused(
+                    "No Game Day channel is configured: set FIREFIGHTER_GAMEDAY_CHANNEL to the "
+                    "channel where drills are announced and the scoreboard is shown."
+                )
             spec = from_stored(gameday.spec)
             self._check_facilitator(spec, actor, "start")
             self.start_in(session, gameday, spec, actor=actor, channel=channel, now=now)

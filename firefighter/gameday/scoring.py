@@ -16,6 +16,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from firefighter.text import format_duration, plural
+
 ROLE_POINTS = {"commander": 4, "communications": 3, "scribe": 3}
 HINT_COST = 5
 CATEGORIES = ("acknowledge", "mitigate", "updates", "roles", "postmortem")
@@ -60,8 +62,8 @@ class DrillScore:
 
 
 def _minutes(delta: timedelta) -> str:
-    seconds = max(int(delta.total_seconds()), 0)
-    return f"{seconds // 60} min" if seconds >= 60 else f"{seconds} s"
+    # The one rounding rule of every duration people read (text.duration_parts).
+    return format_duration(max(delta.total_seconds(), 0.0))
 
 
 def acknowledge_points(facts: DrillFacts) -> tuple[int, str]:
@@ -101,7 +103,7 @@ def update_points(facts: DrillFacts, cadence: timedelta, as_of: datetime) -> tup
         return 0, "no update"
     marks = [facts.declared_at, *times, end]
     longest = max(later - earlier for earlier, later in itertools.pairwise(marks))
-    text = f"{len(times)} update(s), longest silence {_minutes(longest)}"
+    text = f"{plural(len(times), 'update')}, longest silence {_minutes(longest)}"
     if longest <= cadence:
         return 15, text
     if longest <= cadence * 2:

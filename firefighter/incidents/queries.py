@@ -14,13 +14,15 @@ from firefighter.incidents.errors import InvalidInput
 from firefighter.incidents.followup_queries import followup_json, list_followups
 from firefighter.incidents.lifecycle import Status, is_known
 from firefighter.incidents.models import Incident, IncidentMember, TimelineEvent
+from firefighter.text import truncate
 
 
 def parse_reference(text: str) -> int:
     """`12`, `INC-12` or `inc12` as an incident id, or InvalidInput."""
     match = re.fullmatch(r"\s*(?:inc-?)?(\d{1,12})\s*", text or "", flags=re.IGNORECASE)
     if not match:
-        raise InvalidInput(f"{text!r} is not an incident reference; use a number or INC-<number>.")
+        shown = truncate(text or "", 40)
+        raise InvalidInput(f"{shown!r} is not an incident reference; use a number or INC-<number>.")
     return int(match.group(1))
 
 

@@ -50,8 +50,14 @@ class FastClock:
         self.start = start or utcnow()
         self.origin = time.monotonic()
 
+        self.wall_origin = time.time()
+
     def __call__(self) -> datetime:
         return self.start + timedelta(seconds=(time.monotonic() - self.origin) * self.speed)
+
+    def game_time(self, wall: float) -> float:
+        """The game's epoch seconds when the wall clock said `wall` (transcript stamps)."""
+        return self.start.timestamp() + (wall - self.wall_origin) * self.speed
 
 
 @dataclass
@@ -239,7 +245,7 @@ def play_fast(
 ) -> None:
     """Play `spec` against the emulator with time compressed; print the board and files."""
     from firefighter.bootstrap import build_app, build_dispatcher, wsgi_app
-    from firefighter.sandbox.demo import render_transcript
+    from firefighter.sandbox.transcript import render_transcript
     from firefighter.slack.client import make_client
     from firefighter.web import BackgroundServer
 
@@ -271,7 +277,8 @@ def play_fast(
             gameday_board_seconds=BOARD_REAL_SECONDS * speed,
             chaos_token=secret,
         )
-        core = build_core(settings, clock=FastClock(speed))
+        clock = FastClock(speed)
+        core = build_core(settings, clock=clock)
         client = make_client(settings)
         server = BackgroundServer(wsgi_app(core, build_app(core, client))).start()
         try:
@@ -303,11 +310,19 @@ def play_fast(
         finally:
             server.stop()
             core.close()
-        transcript = render_transcript(emulator, Console(file=io.StringIO(), width=120))
+        transcript = render_transcript(
+            emulator,
+            Console(file=io.StringIO(), width=120),
+            clock=clock.game_time,
+            zone=settings.zone,
+        )
     (folder / "transcript.txt").write_text(transcript, encoding="utf-8")
     console.rule("Files")
     if report:
-        console.print(f"Report        {report}", highlight=False)
+        # A link a terminal opens (OSC 8), the URL itself as its text.
+        console.print(
+            f"Report        [link={escape(report)}]{escape(report)}[/link]", highlight=False
+        )
     for path in sorted((folder / "reports").iterdir()):
         if path.name.lower().startswith("gameday-") and path.suffix != ".html":
             console.print(f"              {path}", highlight=False)

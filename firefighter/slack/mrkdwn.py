@@ -46,16 +46,11 @@ def link(url: str | None, label: str) -> str:
     return f"{shown} ({text[:200]})"
 
 
-def linked(text: str, limit: int) -> str:
-    """User text as mrkdwn where Slack links (`<https://x|label>`, `<https://x>`) stay links.
+USER_MENTION = re.compile(r"<@([UW][A-Z0-9]{2,20})(?:\|[^<>]*)?>")
 
-    Text prefilled from a Slack message carries Slack's own markup; escaped whole it would show
-    `<https://x|label>` raw. Only http(s) and mailto links are kept as markup, rebuilt from
-    their parts with both escaped, so nothing in them can close the link early; every other
-    token (`<!channel>`, `<@U1>`, `<!subteam^S1>`) becomes its readable words and the rest is
-    escaped, so the text can still ping nobody. Cut to `limit` between segments, never inside
-    a link, so a cut cannot leave a half-open `<`.
-    """
+
+def _pieces(text: str) -> list[tuple[str, bool]]:
+    """`text` as mrkdwn pieces (text, whether it is markup that may not be cut)."""
     pieces: list[tuple[str, bool]] = []
     for segment in slack_segments(text):
         label = escape(segment.text)
@@ -65,6 +60,29 @@ def linked(text: str, limit: int) -> str:
             href = escape(segment.href)
             bare = segment.text in ("", segment.href)
             pieces.append((f"<{href}>" if bare else f"<{href}|{label}>", True))
+    return pieces
+
+
+def linked(text: str, limit: int) -> str:
+    """User text as mrkdwn where Slack links (`<https://x|label>`, `<https://x>`) stay links.
+
+    Text prefilled from a Slack message carries Slack's own markup; escaped whole it would show
+    `<https://x|label>` raw. Only http(s) and mailto links are kept as markup, rebuilt from
+    their parts with both escaped, so nothing in them can close the link early; a user
+    mention stays a mention (`<@U1>`, which Slack shows as the person's name); every other
+    token (`<!channel>`, `<!subteam^S1>`) becomes its readable words and the rest is
+    escaped, so the text can ping no group. Cut to `limit` between segments, never inside a
+    link or mention, so a cut cannot leave a half-open `<`.
+    """
+    pieces: list[tuple[str, bool]] = []
+    position = 0
+    # A user mention stays a mention (Slack shows the person's name, as it did in the
+    # message the text came from); it can only ever reach that one person.
+    for mention in USER_MENTION.finditer(text):
+        pieces += _pieces(text[position : mention.start()])
+        pieces.append((f"<@{mention.group(1)}>", True))
+        position = mention.end()
+    pieces += _pieces(text[position:])
     if sum(len(piece) for piece, _ in pieces) <= limit:
         return "".join(piece for piece, _ in pieces)
     out: list[str] = []

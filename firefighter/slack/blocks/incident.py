@@ -272,7 +272,8 @@ def event_text(event: TimelineEvent, incident: Incident) -> str:
         # A pinned message's own links stay links; room is left for the actor and the label.
         line = f":round_pushpin: {linked(event.text, SECTION_MAX - 100)} — {actor}"
     else:
-        line = f":round_pushpin: {escape(event.text)} — {actor}"
+        # A follow-up's owner is stored as a mention: Slack shows it as the person's name.
+        line = f":round_pushpin: {linked(event.text, SECTION_MAX - 100)} — {actor}"
     return truncate(drill + line, SECTION_MAX)
 
 

@@ -28,7 +28,7 @@ from firefighter.stats.metrics import (
     Metrics,
     change,
 )
-from firefighter.text import duration, truncate
+from firefighter.text import duration, plural, truncate
 
 TITLE_SHOWN = 80
 UNCLASSIFIED = "unclassified"
@@ -281,5 +281,5 @@ def fallback_text(metrics: Metrics, zone: ZoneInfo, *, prefix: str = "Incident d
     return (
         f"{prefix} · {period_label(metrics, zone)}: {cur.declared_total} declared, "
         f"{cur.closed_total} closed, {metrics.open_total} not closed now, "
-        f"{metrics.overdue_postmortems} post-mortem(s) overdue."
+        f"{plural(metrics.overdue_postmortems, 'post-mortem')} overdue."
     )

@@ -62,7 +62,7 @@ def test_a_game_day_with_two_teams(game: Bot, clock: FakeClock) -> None:
         refused
     )
     started = bot.command("gameday start Test day", "U_DAVE", gameday_channel)
-    assert "Game Day *Test day* started (informed mode): 2 scenario(s)" in bot.reply_text(started)
+    assert "Game Day *Test day* started (informed mode): 2 scenarios" in bot.reply_text(started)
     tick(bot)
 
     # Informed mode: every player is told the theme of their team, in a direct message.

@@ -21,6 +21,7 @@ from firefighter.slack.listeners.common import Reply
 from firefighter.slack.listeners.refusals import form_not_opened
 from firefighter.slack.mrkdwn import mentioned_users
 from firefighter.slack.outage import SLACK_FAILED, slack_error
+from firefighter.text import plural
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +83,7 @@ def list_open(ctx: SlackContext, user_id: str) -> Reply:
         )
         incidents = ctx.visible(session, incidents, user_id)
     rendered = as_dicts(incident_list(incidents))
-    return Reply(f"{len(incidents)} open incident(s)", rendered)
+    return Reply(f"{plural(len(incidents), 'open incident')}", rendered)
 
 
 def in_channel(
