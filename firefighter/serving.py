@@ -9,6 +9,7 @@ Kubernetes' default grace period of 30 s.
 
 from __future__ import annotations
 
+import errno
 import logging
 import signal
 import threading
@@ -20,12 +21,14 @@ from rich.console import Console
 
 from firefighter.bootstrap import Core, build_app, build_dispatcher, wsgi_app
 from firefighter.gameday.ticker import start_in_thread as start_gameday_tick
+from firefighter.http_body import SERVER_MAX_BODY
 from firefighter.logs import configure_logging
 from firefighter.observability import Metrics
 from firefighter.outbox import Dispatcher
 from firefighter.schedules import start_in_thread as start_schedules
 from firefighter.slack.client import make_client
 from firefighter.slack.posting import delivery_client
+from firefighter.web import health_check, web_app
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +42,43 @@ STOP_WITHIN = 20.0
 
 POLL_SECONDS = 0.2
 """How long the HTTP loop waits in one poll, hence how soon it sees that it must stop."""
+
+
+class CannotListen(Exception):
+    """The address to serve on cannot be used (taken, or not this machine's); one sentence."""
+
+
+def listen(app: Any, *, host: str, port: int, threads: int = 8) -> Any:
+    """A waitress server bound to host:port, or CannotListen saying what to do instead."""
+    from waitress.server import create_server
+
+    try:
+        # waitress's own cap, before the application: each endpoint caps at 1 MB itself.
+        return create_server(
+            app, host=host, port=port, threads=threads, max_request_body_size=SERVER_MAX_BODY
+        )
+    except ValueError:
+        # waitress's answer to an address getaddrinfo cannot resolve.
+        raise CannotListen(
+            f"cannot listen on {host}:{port}: not an address; use an IP address or a host name "
+            "of this machine, e.g. 127.0.0.1 or 0.0.0.0."
+        ) from None
+    except OSError as error:
+        if error.errno == errno.EADDRINUSE:
+            raise CannotListen(
+                f"port {port} on {host} is already in use; stop what listens there "
+                "or choose another with --port."
+            ) from None
+        if error.errno == errno.EADDRNOTAVAIL:
+            raise CannotListen(
+                f"{host} is not an address of this machine; use one of its addresses, "
+                "127.0.0.1 or 0.0.0.0."
+            ) from None
+        if error.errno == errno.EACCES:
+            raise CannotListen(
+                f"port {port} needs privileges this process does not have; use a port above 1023."
+            ) from None
+        raise CannotListen(f"cannot listen on {host}:{port} ({error.strerror}).") from None
 
 
 def start_threads(
@@ -137,13 +177,13 @@ def run_server(
     console: Console | None = None,
 ) -> None:
     """Serve HTTP (or Socket Mode when SLACK_APP_TOKEN is set) until SIGTERM/SIGINT."""
-    from waitress.server import create_server
-
     configure_logging()
     metrics = Metrics()
     metrics.watch_outbox(core.factory, core.service.clock)
     client = make_client(core.settings)
     bolt = build_app(core, client, process_before_response=core.settings.process_before_response)
+    # Bound before any thread starts: a port in use is one line, and nothing to stop.
+    server = listen(wsgi_app(core, bolt, metrics), host=host, port=port, threads=threads)
     stop = threading.Event()
     dispatcher: Dispatcher | None = None
     delivery: list[threading.Thread] = []
@@ -153,7 +193,6 @@ def run_server(
         delivery = start_threads(dispatcher, stop, core.settings.outbox_threads)
         start_schedules(core.scheduler(), stop)
         start_gameday_tick(core.gamedays(), stop)
-    server = create_server(wsgi_app(core, bolt, metrics), host=host, port=port, threads=threads)
     socket_mode = None
     if core.settings.slack_app_token:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
@@ -161,14 +200,15 @@ def run_server(
         socket_mode = SocketModeHandler(bolt, core.settings.slack_app_token)
         socket_mode.connect()  # type: ignore[no-untyped-call]
     _on_termination(stop)
+    mode = "Socket Mode, health" if socket_mode else "POST /slack/events, GET /healthz"
+    banner = (
+        f"FireFighter serving on http://{host}:{server.effective_port} ({mode}), "
+        f"{'with' if with_worker else 'without'} the outbox worker"
+    )
     if console is not None:
-        mode = "Socket Mode, health" if socket_mode else "POST /slack/events, GET /healthz"
-        worker = "with" if with_worker else "without"
-        console.print(
-            f"FireFighter serving on http://{host}:{server.effective_port} ({mode}), "
-            f"{worker} the outbox worker",
-            highlight=False,
-        )
+        console.print(banner, highlight=False, soft_wrap=True)
+    else:
+        log.info(banner)
     drained = 0.0
     try:
         drained = serve_http(server, stop)
@@ -186,24 +226,54 @@ def run_server(
         log.info("serve stopped in %.1f s", time.monotonic() - stopping)
 
 
-def run_worker(core: Core, *, console: Console | None = None) -> None:
-    """Drain the outbox until SIGTERM/SIGINT, then stop as the module says."""
+def run_worker(
+    core: Core,
+    *,
+    console: Console | None = None,
+    host: str = "127.0.0.1",
+    port: int | None = None,
+) -> None:
+    """Drain the outbox until SIGTERM/SIGINT, then stop as the module says.
+
+    With `port`, the worker also answers `GET /healthz` and `GET /metrics` there (a small
+    HTTP server of its own, for probes and Prometheus): its deliveries are counted where
+    they happen, in this process.
+    """
     configure_logging()
+    metrics = Metrics()
+    server = None
+    if port is not None:
+        metrics.watch_outbox(core.factory, core.service.clock)
+        surface = web_app(
+            {},
+            check_health=health_check(core.engine, core.factory, core.service.clock),
+            metrics=metrics,
+        )
+        server = listen(surface, host=host, port=port, threads=2)
     dispatcher = build_dispatcher(core, delivery_client(core.settings))
+    metrics.count_deliveries(dispatcher)
     stop = threading.Event()
     _on_termination(stop)
     start_schedules(core.scheduler(), stop)
     start_gameday_tick(core.gamedays(), stop)
     threads = start_threads(dispatcher, stop, core.settings.outbox_threads)
     if console is not None:
+        where = (
+            f"; /healthz and /metrics on http://{host}:{server.effective_port}"
+            if server is not None
+            else ""
+        )
         console.print(
-            f"FireFighter worker {dispatcher.worker_id} started, {len(threads)} threads",
+            f"FireFighter worker {dispatcher.worker_id} started, {len(threads)} threads{where}",
             highlight=False,
         )
     try:
-        # A timed wait, so that SIGTERM's handler runs promptly in this main thread.
-        while not stop.wait(0.5):
-            pass
+        if server is not None:
+            serve_http(server, stop, within=1.0)
+        else:
+            # A timed wait, so that SIGTERM's handler runs promptly in this main thread.
+            while not stop.wait(0.5):
+                pass
     finally:
         stopping = time.monotonic()
         stop.set()

@@ -14,10 +14,13 @@ from dataclasses import replace
 from typing import Any, Protocol
 
 from pydantic import ValidationError
+from sqlalchemy.exc import DataError
 
 from firefighter.alerts import alertmanager, datadog, generic, grafana, pagerduty
 from firefighter.alerts.auth import bearer_ok, pagerduty_ok
+from firefighter.alerts.common import scrub
 from firefighter.alerts.rules import AlertRules
+from firefighter.http_body import MAX_BODY, BodyRefused, read_body
 from firefighter.incidents.alerts import IncomingGroup, Intake
 from firefighter.settings import Settings
 
@@ -28,7 +31,6 @@ WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 Parser = Callable[[Any], list[IncomingGroup]]
 Ingest = Callable[[Sequence[IncomingGroup]], Intake]
 
-MAX_BODY = 1024 * 1024
 PREFIX = "/alerts/"
 PARSERS: dict[str, Parser] = {
     "alertmanager": alertmanager.parse,
@@ -88,15 +90,13 @@ def _answer(start_response: StartResponse, status: int, body: dict[str, Any]) ->
 
 def _read(environ: dict[str, Any]) -> bytes:
     try:
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        raise _Refused(400, "invalid", "Content-Length: not a number") from None
-    if length > MAX_BODY:
-        raise _Refused(413, "too_large", "body: over 1 MB; send fewer alerts per request")
-    raw: bytes = environ["wsgi.input"].read(length if length > 0 else MAX_BODY + 1)
-    if len(raw) > MAX_BODY:
-        raise _Refused(413, "too_large", "body: over 1 MB; send fewer alerts per request")
-    return raw
+        return read_body(environ, MAX_BODY)
+    except BodyRefused as refused:
+        if refused.status == 413:
+            raise _Refused(
+                413, "too_large", "body: over 1 MB; send fewer alerts per request"
+            ) from None
+        raise _Refused(400, "invalid", refused.message) from None
 
 
 def alerts_endpoint(
@@ -128,20 +128,30 @@ def alerts_endpoint(
             if refusal is not None:
                 raise _Refused(401, "unauthenticated", refusal)
             try:
-                data = json.loads(raw)
+                data = scrub(json.loads(raw))
             except (ValueError, UnicodeDecodeError):
                 raise _Refused(400, "invalid", "body: not JSON") from None
+            except RecursionError:
+                raise _Refused(400, "invalid", "body: nested too deeply") from None
             if consume is not None and consume(data):
                 return _answer(start_response, 202, Intake().as_json())
             try:
                 groups = parse(data)
             except ValidationError as error:
                 raise _Refused(400, "invalid", field_error(error)) from None
+            except (TypeError, AttributeError, OverflowError, RecursionError):
+                # A shape no model foresaw is still the sender's to fix, never a retry.
+                raise _Refused(400, "invalid", "body: not the shape this source sends") from None
         except _Refused as refused:
             return refuse(start_response, refused)
         routed = [replace(g, route=rules.route(source, dict(g.labels))) for g in groups]
         try:
             intake = ingest(routed)
+        except DataError:
+            # The database refused a value for good (a retry would fail the same way).
+            log.warning("refused %s alerts the database cannot store", source)
+            bad = _Refused(400, "invalid", "body: a value the database cannot store")
+            return refuse(start_response, bad)
         except Exception:
             log.exception("could not store %s alerts", source)
             down = _Refused(503, "unavailable", "FireFighter could not store the alerts; retry")

@@ -7,10 +7,12 @@ import hmac
 import json
 import logging
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
 
+from firefighter.http_body import MAX_BODY, BodyRefused, read_body
 from firefighter.incidents.followup_models import OPEN, FollowUp
 from firefighter.incidents.followups import FollowUpService
 from firefighter.jira.client import DONE, category, search
@@ -22,7 +24,6 @@ StartResponse = Callable[..., Any]
 WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
 PATH = "/jira/events"
-MAX_BODY = 1024 * 1024
 
 
 def signature_ok(header: str | None, body: bytes, secret: str) -> bool:
@@ -35,7 +36,14 @@ def signature_ok(header: str | None, body: bytes, secret: str) -> bool:
 
 def _answer(start_response: StartResponse, status: int, body: dict[str, Any]) -> list[bytes]:
     payload = json.dumps(body).encode()
-    reasons = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 413: "Payload Too Large"}
+    reasons = {
+        200: "OK",
+        400: "Bad Request",
+        401: "Unauthorized",
+        404: "Not Found",
+        413: "Payload Too Large",
+        503: "Service Unavailable",
+    }
     start_response(
         f"{status} {reasons.get(status, 'Error')}",
         [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))],
@@ -43,26 +51,89 @@ def _answer(start_response: StartResponse, status: int, body: dict[str, Any]) ->
     return [payload]
 
 
+class BadEvent(ValueError):
+    """A webhook body that is not a Jira issue event; the message names the field."""
+
+
+@dataclass(frozen=True)
+class IssueEvent:
+    """What a Jira issue event tells: the issue's key and, when it carries one, whether its
+    status category is done (None: the event says nothing about the status)."""
+
+    key: str
+    done: bool | None
+
+
+def _object(value: Any, field: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise BadEvent(f"{field}: a JSON object is expected")
+    return value
+
+
+def read_event(data: Any) -> IssueEvent:
+    """The issue event in a webhook body, or BadEvent naming the first field that is wrong.
+
+    Jira's documented `jira:issue_updated` example carries no `fields.status`: such an event
+    says nothing about the status, so it must change nothing (it used to read as "not done").
+    """
+    event = _object(data, "body")
+    issue = _object(event.get("issue"), "issue")
+    key = issue.get("key")
+    if not isinstance(key, str) or not key.strip() or len(key) > 64:
+        raise BadEvent("issue.key: an issue key such as OPS-1 is expected")
+    if "fields" not in issue or issue["fields"] is None:
+        return IssueEvent(key.strip(), None)
+    fields = _object(issue["fields"], "issue.fields")
+    if fields.get("status") is None:
+        return IssueEvent(key.strip(), None)
+    status = _object(fields["status"], "issue.fields.status")
+    if status.get("statusCategory") is None:
+        return IssueEvent(key.strip(), None)
+    status_category = _object(status["statusCategory"], "issue.fields.status.statusCategory")
+    category_key = status_category.get("key")
+    if not isinstance(category_key, str) or not category_key:
+        raise BadEvent("issue.fields.status.statusCategory.key: new, indeterminate or done")
+    return IssueEvent(key.strip(), category_key == DONE)
+
+
 def apply(followups: FollowUpService, issue: dict[str, Any]) -> str | None:
-    """Follow one issue's status category; the follow-up's new status, or None if unknown."""
-    key = str(issue.get("key") or "")
-    if not key:
+    """Follow one issue's status category; the follow-up's new status, or None if unknown
+    (or if the issue as read carries no status)."""
+    try:
+        event = read_event({"issue": issue})
+    except BadEvent:
         return None
-    changed = followups.sync_from_jira(key, category(issue) == DONE)
+    if event.done is None:
+        return None
+    changed = followups.sync_from_jira(event.key, event.done)
     return changed.status if changed is not None else None
 
 
+def not_configured_endpoint() -> WSGIApp:
+    """`POST /jira/events` on a server without Jira: say what to set instead of a bare 404."""
+
+    def application(_environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        return _answer(
+            start_response,
+            404,
+            {
+                "error": "Jira is not set up on this server: set JIRA_URL, JIRA_USERNAME, "
+                "JIRA_API_TOKEN and JIRA_PROJECT, and JIRA_WEBHOOK_SECRET for this webhook"
+            },
+        )
+
+    return application
+
+
 def webhook_endpoint(secret: str | None, followups: FollowUpService) -> WSGIApp:
-    """`POST /jira/events`: a bad or missing signature → 401 and nothing changes."""
+    """`POST /jira/events`: a bad or missing signature → 401 and nothing changes; a body that
+    is not an issue event → 400 naming the field; 503 only when the database fails."""
 
     def application(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         try:
-            length = int(environ.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            length = 0
-        if length > MAX_BODY:
-            return _answer(start_response, 413, {"error": "body over 1 MB"})
-        body = environ["wsgi.input"].read(length) if length else b""
+            body = read_body(environ, MAX_BODY)
+        except BodyRefused as refused:
+            return _answer(start_response, refused.status, {"error": refused.message})
         if not secret:
             return _answer(
                 start_response, 401, {"error": "JIRA_WEBHOOK_SECRET is not set on this server"}
@@ -74,12 +145,26 @@ def webhook_endpoint(secret: str | None, followups: FollowUpService) -> WSGIApp:
                 {"error": "X-Hub-Signature: no sha256 signature matches JIRA_WEBHOOK_SECRET"},
             )
         try:
-            event = json.loads(body)
-            issue = event["issue"]
-        except (ValueError, KeyError, TypeError):
-            return _answer(start_response, 400, {"error": "body: not a Jira issue event"})
-        status = apply(followups, issue)
-        return _answer(start_response, 200, {"key": issue.get("key"), "followup": status})
+            event = read_event(json.loads(body))
+        except RecursionError:
+            return _answer(start_response, 400, {"error": "body: nested too deeply"})
+        except BadEvent as error:
+            return _answer(start_response, 400, {"error": str(error)})
+        except (ValueError, UnicodeDecodeError):
+            return _answer(start_response, 400, {"error": "body: not JSON"})
+        if event.done is None:
+            return _answer(
+                start_response,
+                200,
+                {"key": event.key, "followup": None, "ignored": "the event carries no status"},
+            )
+        try:
+            changed = followups.sync_from_jira(event.key, event.done)
+        except Exception:
+            log.exception("could not apply the Jira event for %s", event.key)
+            return _answer(start_response, 503, {"error": "FireFighter could not store it; retry"})
+        status = changed.status if changed is not None else None
+        return _answer(start_response, 200, {"key": event.key, "followup": status})
 
     return application
 

@@ -14,8 +14,9 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_bolt.request import internals
 
 from firefighter.db import TimedOut, within
+from firefighter.http_body import MAX_BODY, BodyRefused, read_body
 from firefighter.logs import incident_id_var, request_id_var
-from firefighter.slack.guard import readable, refusal
+from firefighter.slack.guard import unreadable_answer, unreadable_field, unsigned_reason
 from firefighter.slack.outage import REQUEST_SECONDS, outage_answer
 
 log = logging.getLogger(__name__)
@@ -47,8 +48,19 @@ def request_kind(body: str, content_type: str | None) -> tuple[str, str | None]:
     return "unknown", None
 
 
+def rough_kind(body: str, content_type: str | None) -> str:
+    """The kind of an unsigned request for the metrics, from its form keys alone: nothing an
+    unverified sender wrote is parsed."""
+    if content_type and "json" in content_type:
+        return "event"
+    keys = {part.partition("=")[0] for part in body[:4096].split("&")}
+    if "payload" in keys:
+        return "interactive"
+    return "command" if "command" in keys else "unknown"
+
+
 def _plain(start_response: StartResponse, status: int, text: str) -> list[bytes]:
-    reasons = {400: "Bad Request", 401: "Unauthorized"}
+    reasons = {400: "Bad Request", 401: "Unauthorized", 413: "Content Too Large"}
     payload = text.encode()
     start_response(
         f"{status} {reasons.get(status, 'Error')}",
@@ -58,33 +70,48 @@ def _plain(start_response: StartResponse, status: int, text: str) -> list[bytes]
 
 
 def slack_endpoint(bolt: App, signing_secret: str, observe: Observe | None = None) -> WSGIApp:
-    """The WSGI application for Slack's requests (mounted at `PATH`)."""
+    """The WSGI application for Slack's requests (mounted at `PATH`).
+
+    In order, before Bolt sees anything: the body is read with a 1 MB cap, the signature
+    checked (a timestamp that is not a number or older than five minutes is a 401, as a bad
+    signature is), then the body's shape; only a signed, readable request reaches Bolt.
+    """
     slack = SlackRequestHandler(bolt, path=PATH)
 
     def from_slack(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         started = time.perf_counter()
-        # Read the body once, check Bolt can read it, then hand Bolt a fresh stream.
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-        raw = environ["wsgi.input"].read(length) if length > 0 else b""
-        environ["wsgi.input"] = io.BytesIO(raw)
-        body = raw.decode("utf-8", "replace")
-        kind, request_id = request_kind(body, environ.get("CONTENT_TYPE"))
-        request_id_var.set(request_id)
+        request_id_var.set(None)
         incident_id_var.set(None)
+        kind = "unknown"
 
         def answered(status: str, headers: list[Any], *args: Any) -> Any:
             if observe is not None:
                 observe(kind, int(status.split()[0]), started)
             return start_response(status, headers, *args)
 
-        if not readable(body, environ.get("CONTENT_TYPE")):
-            headers = {
-                "x-slack-request-timestamp": environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP", ""),
-                "x-slack-signature": environ.get("HTTP_X_SLACK_SIGNATURE", ""),
-            }
-            status, text_ = refusal(signing_secret, body, headers)
-            log.warning("refused an unreadable Slack request with %s", status)
-            return _plain(answered, status, text_)
+        try:
+            raw = read_body(environ, MAX_BODY)
+        except BodyRefused as refused:
+            log.warning("refused a Slack request: %s", refused.message)
+            return _plain(answered, refused.status, refused.message)
+        body = raw.decode("utf-8", "replace")
+        unsigned = unsigned_reason(signing_secret, body, environ)
+        if unsigned is not None:
+            kind = rough_kind(body, environ.get("CONTENT_TYPE"))
+            log.warning("refused an unsigned Slack request: %s", unsigned)
+            return _plain(answered, 401, unsigned)
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return _plain(answered, 400, unreadable_answer("body (not UTF-8)"))
+        environ["wsgi.input"] = io.BytesIO(raw)
+        environ["CONTENT_LENGTH"] = str(len(raw))
+        kind, request_id = request_kind(body, environ.get("CONTENT_TYPE"))
+        request_id_var.set(request_id)
+        field = unreadable_field(body, environ.get("CONTENT_TYPE"))
+        if field is not None:
+            log.warning("refused a signed Slack request Bolt cannot read (%s: %s)", kind, field)
+            return _plain(answered, 400, unreadable_answer(field))
         return _within_deadline(slack, environ, answered, body, environ.get("CONTENT_TYPE"), bolt)
 
     return from_slack

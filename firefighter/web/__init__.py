@@ -16,6 +16,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from firefighter.http_body import SERVER_MAX_BODY
 from firefighter.observability import Metrics, TimeBoxed, outbox_health
 
 StartResponse = Callable[..., Any]
@@ -78,14 +79,18 @@ def web_app(
     *,
     check_health: Callable[[], tuple[int, dict[str, Any]]],
     metrics: Metrics,
+    gets: Mapping[str, WSGIApp] | None = None,
 ) -> WSGIApp:
-    """POST endpoints by path, GET /healthz and /metrics, 404 elsewhere."""
+    """POST and GET endpoints by path, GET /healthz and /metrics, 404 elsewhere."""
+    gets = dict(gets or {})
 
     def application(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         method = environ.get("REQUEST_METHOD", "GET")
         if method == "POST" and path in posts:
             return posts[path](environ, start_response)
+        if method in ("GET", "HEAD") and path in gets:
+            return gets[path](environ, start_response)
         if path == "/healthz" and method in ("GET", "HEAD"):
             status, body = check_health()
             return _json(start_response, status, body)
@@ -107,7 +112,9 @@ class BackgroundServer:
     def __init__(self, app: WSGIApp, *, host: str = "127.0.0.1", port: int = 0, threads: int = 4):
         from waitress.server import create_server
 
-        self.server = create_server(app, host=host, port=port, threads=threads)
+        self.server = create_server(
+            app, host=host, port=port, threads=threads, max_request_body_size=SERVER_MAX_BODY
+        )
         self.url = f"http://{host}:{self.server.effective_port}"
         self._closing = False
         self._thread = threading.Thread(target=self._run, name="http", daemon=True)
