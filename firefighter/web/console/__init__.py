@@ -70,7 +70,7 @@ def mount_console(
     app.include_router(incident_pages(factory, settings, render, names))
     app.include_router(figures_pages(factory, settings, render, clock))
     if gamedays is not None:
-        app.include_router(gameday_pages(gamedays, render))
+        app.include_router(gameday_pages(gamedays, factory, render))
     return True
 
 

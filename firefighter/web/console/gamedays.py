@@ -7,19 +7,25 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
 
 from firefighter.gameday.engine import GameDays
 from firefighter.gameday.scoring import CATEGORIES, CATEGORY_LABELS
 from firefighter.incidents.errors import NotFound
+from firefighter.incidents.models import Incident
+from firefighter.web.console.listing import visible_clause
 from firefighter.web.console.pages import sign_in_first
 from firefighter.web.console.render import Renderer
-from firefighter.web.signin import current_viewer
+from firefighter.web.signin import Viewer, current_viewer
 
 POLL_SECONDS = 2
 
 
-def gameday_pages(gamedays: GameDays, render: Renderer) -> APIRouter:
-    """The Game Day pages over `gamedays`."""
+def gameday_pages(
+    gamedays: GameDays, factory: sessionmaker[Session], render: Renderer
+) -> APIRouter:
+    """The Game Day pages over `gamedays`; a private drill's title shows to its members only."""
     router = APIRouter(include_in_schema=False)
     categories = [(c, CATEGORY_LABELS.get(c, c)) for c in CATEGORIES]
 
@@ -29,7 +35,7 @@ def gameday_pages(gamedays: GameDays, render: Renderer) -> APIRouter:
             return sign_in_first(request)
         return render.page(request, "gamedays.html", title="Game Days", gamedays=gamedays.all())
 
-    def board_context(gameday_id: str) -> dict[str, Any] | None:
+    def board_context(viewer: Viewer, gameday_id: str) -> dict[str, Any] | None:
         if not gameday_id.isdigit():
             return None
         try:
@@ -37,18 +43,27 @@ def gameday_pages(gamedays: GameDays, render: Renderer) -> APIRouter:
             board = gamedays.board(gameday.id)
         except NotFound:
             return None
+        drills = [d.incident_id for d in board.drills]
+        with factory() as session:
+            seen = set(
+                session.scalars(
+                    select(Incident.id).where(Incident.id.in_(drills), visible_clause(viewer.sees))
+                )
+            )
         return {
             "gameday": gameday,
             "board": board,
+            "seen": seen,
             "categories": categories,
             "poll_ms": POLL_SECONDS * 1000,
         }
 
     @router.get("/gamedays/{gameday_id}")
     def one(request: Request, gameday_id: str) -> Response:
-        if current_viewer(request) is None:
+        viewer = current_viewer(request)
+        if viewer is None:
             return sign_in_first(request)
-        context = board_context(gameday_id)
+        context = board_context(viewer, gameday_id)
         if context is None:
             return render.message(request, 404, "No such Game Day", "Pick one in the list.")
         title = f"Game Day {context['board'].name}"
@@ -56,9 +71,10 @@ def gameday_pages(gamedays: GameDays, render: Renderer) -> APIRouter:
 
     @router.get("/gamedays/{gameday_id}/board")
     def board(request: Request, gameday_id: str) -> Response:
-        if current_viewer(request) is None:
+        viewer = current_viewer(request)
+        if viewer is None:
             return Response(status_code=401)
-        context = board_context(gameday_id)
+        context = board_context(viewer, gameday_id)
         if context is None:
             return Response("not found\n", status_code=404, media_type="text/plain")
         answer = render.page(request, "_board.html", **context)
