@@ -10,6 +10,7 @@ from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Any
 
+from fastapi import FastAPI
 from slack_bolt import App
 from slack_sdk import WebClient
 from sqlalchemy import Engine, make_url
@@ -60,6 +61,8 @@ from firefighter.slack.pacing import Pacer, paced
 from firefighter.slack.server import PATH as SLACK_PATH
 from firefighter.slack.server import slack_endpoint
 from firefighter.web import WSGIApp, health_check, web_app
+from firefighter.web.console import mount_console
+from firefighter.web.signin.slack_people import slack_user_by_email
 
 
 @dataclass
@@ -288,6 +291,22 @@ def wsgi_app(core: Core, bolt: App, metrics: Metrics | None = None) -> WSGIApp:
 
 
 # ---- outbox handlers ---------------------------------------------------------------------
+
+
+def mount_web_console(app: FastAPI, core: Core, client: WebClient | None) -> bool:
+    """The web console and its sign-in on `serve`'s app; False (only `/`, saying how to turn it
+    on) without the OIDC settings. `client` finds people by e-mail for providers other than
+    Slack; admins (FIREFIGHTER_ADMINS) see every incident, as in Slack."""
+    return mount_console(
+        app,
+        settings=core.settings,
+        factory=core.factory,
+        names=core.people.names,
+        gamedays=core.gamedays(),
+        find_by_email=slack_user_by_email(client) if client is not None else None,
+        is_admin=core.service.policy.is_admin,
+        clock=core.service.clock,
+    )
 
 
 def _publish_gameday(core: Core, gamedays: GameDays) -> Callable[[int], tuple[str, str]]:

@@ -13,12 +13,13 @@ from datetime import datetime
 from pathlib import Path
 
 import httpx
+from fastapi import FastAPI
 from rich.console import Console
+from slack_sdk import WebClient
 
-from firefighter.bootstrap import Core, build_core
+from firefighter.bootstrap import Core, build_core, mount_web_console
 from firefighter.emulators.slack import SlackEmulator
 from firefighter.settings import Settings
-from firefighter.web.console import console_app
 from firefighter.web.console.background import UvicornThread
 
 HIDDEN = re.compile(r'<input type="hidden" name="([^"]*)" value="([^"]*)">')
@@ -82,13 +83,10 @@ def start_console(
         session_secret=secrets.token_urlsafe(32),
     )
     core = build_core(settings, clock=clock)
-    app = console_app(
-        settings=settings,
-        factory=core.factory,
-        names=core.people.names,
-        gamedays=core.gamedays(),
-        clock=clock,
-    )
+    # Wired as `serve` wires it (bootstrap's one composition root).
+    app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+    client = WebClient(base_url=emulator.api_url, token=emulator.bot_token, timeout=10)
+    mount_web_console(app, core, client)
     return DemoConsole(core, UvicornThread(app, port=port).start(), client_id)
 
 
