@@ -146,3 +146,11 @@ def test_the_csv_streams_chunk_after_chunk(world: World) -> None:
     assert len(parts) == 1 + 4  # the header, then one chunk per incident
     rows = list(csv.DictReader(io.StringIO("".join(parts))))
     assert sorted(int(r["id"]) for r in rows) == sorted(ids.values())
+    # Every cell is the CLI's JSON value, as `csv_row` derives it from `incident_json`.
+    from firefighter.incidents.models import Incident
+    from firefighter.web.console.listing import CSV_FIELDS, csv_row
+
+    with world.core.factory() as session:
+        for row in rows:
+            expected = [str(v) for v in csv_row(session.get(Incident, int(row["id"])))]
+            assert [row[name] for name in CSV_FIELDS] == expected
