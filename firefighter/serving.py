@@ -14,11 +14,10 @@ import signal
 import threading
 import time
 from types import FrameType
-from typing import Any
 
 from rich.console import Console
 
-from firefighter.bootstrap import Core, build_app, build_dispatcher, wsgi_app
+from firefighter.bootstrap import Core, build_app, build_dispatcher, http_app
 from firefighter.gameday.ticker import start_in_thread as start_gameday_tick
 from firefighter.logs import configure_logging
 from firefighter.observability import Metrics
@@ -26,6 +25,7 @@ from firefighter.outbox import Dispatcher
 from firefighter.schedules import start_in_thread as start_schedules
 from firefighter.slack.client import make_client
 from firefighter.slack.posting import delivery_client
+from firefighter.web.server import UvicornServer, serve_until
 
 log = logging.getLogger(__name__)
 
@@ -36,9 +36,6 @@ little behind it and leases do not run out while their items wait."""
 STOP_WITHIN = 20.0
 """Seconds a stopping process gives requests and deliveries in flight before it exits anyway
 (a Slack call times out after 10 s); what is still leased then runs out with its lease."""
-
-POLL_SECONDS = 0.2
-"""How long the HTTP loop waits in one poll, hence how soon it sees that it must stop."""
 
 
 def start_threads(
@@ -65,8 +62,8 @@ def start_threads(
 
 
 def _on_termination(stop: threading.Event) -> None:
-    # Only set the event: the loops notice it within a poll. Closing sockets here, under a
-    # select() running in the same thread, made waitress fail with EBADF.
+    # Only set the event: the main thread notices it within a poll and stops uvicorn, which
+    # runs on a thread of its own (so it installs no signal handlers of its own).
     def handler(signum: int, _frame: FrameType | None) -> None:
         if not stop.is_set():
             log.info("%s received: stopping", signal.Signals(signum).name)
@@ -74,45 +71,6 @@ def _on_termination(stop: threading.Event) -> None:
 
     signal.signal(signal.SIGTERM, handler)
     signal.signal(signal.SIGINT, handler)
-
-
-def _busy(server: Any, socket_map: dict[int, Any]) -> bool:
-    """Whether waitress still has a request being handled or an answer not yet sent."""
-    from waitress.channel import HTTPChannel
-
-    tasks = server.task_dispatcher
-    if tasks.active_count or tasks.queue:
-        return True
-    return any(
-        isinstance(channel, HTTPChannel) and (channel.requests or channel.total_outbufs_len)
-        for channel in list(socket_map.values())
-    )
-
-
-def serve_http(server: Any, stop: threading.Event, *, within: float = STOP_WITHIN) -> float:
-    """Run a waitress server until `stop` is set, then shut it down gracefully.
-
-    waitress's own `run()` has no graceful stop, so this runs its loop a poll at a time. On
-    stop the listening socket closes (new connections are refused, the load balancer moves
-    on), requests in flight finish and their answers are sent, and then idle keep-alive
-    connections are closed; after `within` seconds whatever is left is cut. Returns the
-    seconds the stop took.
-    """
-    from waitress import wasyncore
-
-    socket_map: dict[int, Any] = server._map
-    use_poll = server.adj.asyncore_use_poll
-    while not stop.is_set():
-        wasyncore.loop(timeout=POLL_SECONDS, map=socket_map, use_poll=use_poll, count=1)
-    # The listening socket only: the trigger that wakes this loop when a thread has an
-    # answer ready, and the connections, stay in the map until they are done.
-    wasyncore.dispatcher.close(server)
-    deadline = time.monotonic() + within
-    while _busy(server, socket_map) and time.monotonic() < deadline:
-        wasyncore.loop(timeout=0.05, map=socket_map, use_poll=use_poll, count=1)
-    server.task_dispatcher.shutdown(cancel_pending=True, timeout=1)
-    wasyncore.close_all(socket_map)
-    return within - max(deadline - time.monotonic(), 0)
 
 
 def stop_delivery(
@@ -137,8 +95,6 @@ def run_server(
     console: Console | None = None,
 ) -> None:
     """Serve HTTP (or Socket Mode when SLACK_APP_TOKEN is set) until SIGTERM/SIGINT."""
-    from waitress.server import create_server
-
     configure_logging()
     metrics = Metrics()
     metrics.watch_outbox(core.factory, core.service.clock)
@@ -153,7 +109,9 @@ def run_server(
         delivery = start_threads(dispatcher, stop, core.settings.outbox_threads)
         start_schedules(core.scheduler(), stop)
         start_gameday_tick(core.gamedays(), stop)
-    server = create_server(wsgi_app(core, bolt, metrics), host=host, port=port, threads=threads)
+    server = UvicornServer(
+        http_app(core, bolt, metrics), host=host, port=port, threads=threads, within=STOP_WITHIN
+    )
     socket_mode = None
     if core.settings.slack_app_token:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
@@ -165,13 +123,13 @@ def run_server(
         mode = "Socket Mode, health" if socket_mode else "POST /slack/events, GET /healthz"
         worker = "with" if with_worker else "without"
         console.print(
-            f"FireFighter serving on http://{host}:{server.effective_port} ({mode}), "
+            f"FireFighter serving on http://{host}:{server.port} ({mode}), "
             f"{worker} the outbox worker",
             highlight=False,
         )
     drained = 0.0
     try:
-        drained = serve_http(server, stop)
+        drained = serve_until(server, stop)
     finally:
         stopping = time.monotonic() - drained
         stop.set()

@@ -6,23 +6,20 @@ import hashlib
 import hmac
 import json
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Mapping
 from typing import Any
 
+from fastapi import APIRouter
 from sqlalchemy import select
 
+from firefighter.http_body import json_endpoint
 from firefighter.incidents.followup_models import OPEN, FollowUp
 from firefighter.incidents.followups import FollowUpService
 from firefighter.jira.client import DONE, category, search
 
 log = logging.getLogger(__name__)
 
-# The WSGI shapes, spelled here because `web` sits above the adapters.
-StartResponse = Callable[..., Any]
-WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
-
 PATH = "/jira/events"
-MAX_BODY = 1024 * 1024
 
 
 def signature_ok(header: str | None, body: bytes, secret: str) -> bool:
@@ -31,16 +28,6 @@ def signature_ok(header: str | None, body: bytes, secret: str) -> bool:
         return False
     expected = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
     return hmac.compare_digest(header.strip().encode(), expected.encode())
-
-
-def _answer(start_response: StartResponse, status: int, body: dict[str, Any]) -> list[bytes]:
-    payload = json.dumps(body).encode()
-    reasons = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 413: "Payload Too Large"}
-    start_response(
-        f"{status} {reasons.get(status, 'Error')}",
-        [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))],
-    )
-    return [payload]
 
 
 def apply(followups: FollowUpService, issue: dict[str, Any]) -> str | None:
@@ -52,36 +39,32 @@ def apply(followups: FollowUpService, issue: dict[str, Any]) -> str | None:
     return changed.status if changed is not None else None
 
 
-def webhook_endpoint(secret: str | None, followups: FollowUpService) -> WSGIApp:
+def webhook_router(secret: str | None, followups: FollowUpService) -> APIRouter:
     """`POST /jira/events`: a bad or missing signature → 401 and nothing changes."""
 
-    def application(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        try:
-            length = int(environ.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            length = 0
-        if length > MAX_BODY:
-            return _answer(start_response, 413, {"error": "body over 1 MB"})
-        body = environ["wsgi.input"].read(length) if length else b""
+    def handle(headers: Mapping[str, str], body: bytes) -> tuple[int, dict[str, Any]]:
         if not secret:
-            return _answer(
-                start_response, 401, {"error": "JIRA_WEBHOOK_SECRET is not set on this server"}
-            )
-        if not signature_ok(environ.get("HTTP_X_HUB_SIGNATURE"), body, secret):
-            return _answer(
-                start_response,
-                401,
-                {"error": "X-Hub-Signature: no sha256 signature matches JIRA_WEBHOOK_SECRET"},
-            )
+            return 401, {"error": "JIRA_WEBHOOK_SECRET is not set on this server"}
+        if not signature_ok(headers.get("x-hub-signature"), body, secret):
+            return 401, {
+                "error": "X-Hub-Signature: no sha256 signature matches JIRA_WEBHOOK_SECRET"
+            }
         try:
             event = json.loads(body)
             issue = event["issue"]
         except (ValueError, KeyError, TypeError):
-            return _answer(start_response, 400, {"error": "body: not a Jira issue event"})
+            return 400, {"error": "body: not a Jira issue event"}
         status = apply(followups, issue)
-        return _answer(start_response, 200, {"key": issue.get("key"), "followup": status})
+        return 200, {"key": issue.get("key"), "followup": status}
 
-    return application
+    router = APIRouter()
+    router.add_api_route(
+        PATH,
+        json_endpoint(handle, too_large="body over 1 MB"),
+        methods=["POST"],
+        include_in_schema=False,
+    )
+    return router
 
 
 def poll(followups: FollowUpService, client: Any) -> int:

@@ -1,27 +1,33 @@
-"""`POST /slack/events`: Bolt behind a guard that refuses what Bolt cannot read."""
+"""`POST /slack/events`: Bolt behind a guard that refuses what Bolt cannot read.
+
+Bolt's app is synchronous; its Starlette adapter would call it on the event loop and hold
+every other request up, so the request is dispatched on a worker thread here, within the
+time Slack waits.
+"""
 
 from __future__ import annotations
 
-import io
 import json
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import App
-from slack_bolt.adapter.wsgi import SlackRequestHandler
+from fastapi import APIRouter, Request
+from fastapi.responses import PlainTextResponse, Response
+from slack_bolt import App, BoltRequest
+from slack_bolt.adapter.starlette.handler import to_starlette_response
 from slack_bolt.request import internals
+from starlette.concurrency import run_in_threadpool
 
 from firefighter.db import TimedOut, within
+from firefighter.http_body import BadLength, BodyTooLarge, read_body
 from firefighter.logs import incident_id_var, request_id_var
 from firefighter.slack.guard import readable, refusal
 from firefighter.slack.outage import REQUEST_SECONDS, outage_answer
 
 log = logging.getLogger(__name__)
 
-StartResponse = Callable[..., Any]
-WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 Observe = Callable[[str, int, float], None]
 """Told (request kind, HTTP status, perf_counter at arrival) once a request is answered."""
 
@@ -47,69 +53,55 @@ def request_kind(body: str, content_type: str | None) -> tuple[str, str | None]:
     return "unknown", None
 
 
-def _plain(start_response: StartResponse, status: int, text: str) -> list[bytes]:
-    reasons = {400: "Bad Request", 401: "Unauthorized"}
-    payload = text.encode()
-    start_response(
-        f"{status} {reasons.get(status, 'Error')}",
-        [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(payload)))],
-    )
-    return [payload]
+def slack_router(bolt: App, signing_secret: str, observe: Observe | None = None) -> APIRouter:
+    """The route for Slack's requests (at `PATH`)."""
+    router = APIRouter()
 
-
-def slack_endpoint(bolt: App, signing_secret: str, observe: Observe | None = None) -> WSGIApp:
-    """The WSGI application for Slack's requests (mounted at `PATH`)."""
-    slack = SlackRequestHandler(bolt, path=PATH)
-
-    def from_slack(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+    @router.post(PATH, include_in_schema=False)
+    async def from_slack(request: Request) -> Response:
         started = time.perf_counter()
-        # Read the body once, check Bolt can read it, then hand Bolt a fresh stream.
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-        raw = environ["wsgi.input"].read(length) if length > 0 else b""
-        environ["wsgi.input"] = io.BytesIO(raw)
-        body = raw.decode("utf-8", "replace")
-        kind, request_id = request_kind(body, environ.get("CONTENT_TYPE"))
-        request_id_var.set(request_id)
-        incident_id_var.set(None)
-
-        def answered(status: str, headers: list[Any], *args: Any) -> Any:
+        content_type = request.headers.get("content-type")
+        try:
+            raw = await read_body(request)
+        except (BodyTooLarge, BadLength):
+            answer: Response = PlainTextResponse("body over 1 MB", status_code=413)
             if observe is not None:
-                observe(kind, int(status.split()[0]), started)
-            return start_response(status, headers, *args)
-
-        if not readable(body, environ.get("CONTENT_TYPE")):
+                observe("unknown", 413, started)
+            return answer
+        body = raw.decode("utf-8", "replace")
+        kind, request_id = request_kind(body, content_type)
+        if not readable(body, content_type):
             headers = {
-                "x-slack-request-timestamp": environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP", ""),
-                "x-slack-signature": environ.get("HTTP_X_SLACK_SIGNATURE", ""),
+                "x-slack-request-timestamp": request.headers.get("x-slack-request-timestamp", ""),
+                "x-slack-signature": request.headers.get("x-slack-signature", ""),
             }
             status, text_ = refusal(signing_secret, body, headers)
             log.warning("refused an unreadable Slack request with %s", status)
-            return _plain(answered, status, text_)
-        return _within_deadline(slack, environ, answered, body, environ.get("CONTENT_TYPE"), bolt)
+            answer = PlainTextResponse(text_, status_code=status)
+        else:
+            bolt_request = BoltRequest(
+                body=body,
+                query=request.url.query,
+                headers=dict(request.headers.items()),
+            )
+            answer = await run_in_threadpool(
+                _within_deadline, bolt, bolt_request, body, content_type, request_id
+            )
+        if observe is not None:
+            observe(kind, answer.status_code, started)
+        return answer
 
-    return from_slack
+    return router
 
 
 def _within_deadline(
-    slack: Any,
-    environ: dict[str, Any],
-    answered: StartResponse,
-    body: str,
-    content_type: str | None,
-    bolt: App,
-) -> Iterable[bytes]:
+    bolt: App, bolt_request: BoltRequest, body: str, content_type: str | None, request_id: Any
+) -> Response:
     """Bolt's answer, or the outage sentence when it takes longer than Slack waits."""
-    started: list[tuple[str, list[Any]]] = []
-
-    def capture(status: str, headers: list[Any], *_args: Any) -> Callable[[bytes], None]:
-        started.append((status, headers))
-        return lambda _data: None
-
-    def handle() -> bytes:
-        return b"".join(slack(environ, capture))
-
+    request_id_var.set(request_id)
+    incident_id_var.set(None)
     try:
-        payload = within(REQUEST_SECONDS, handle)
+        answer = within(REQUEST_SECONDS, lambda: bolt.dispatch(bolt_request))
     except TimedOut:
         log.warning(
             "a Slack request took longer than %g s: answered with the outage", REQUEST_SECONDS
@@ -119,12 +111,5 @@ def _within_deadline(
         except Exception:  # it was readable a moment ago; answer an empty 200 anyway
             parsed = {}
         status_code, text_, kind = outage_answer(parsed, bolt.client)
-        data = text_.encode()
-        answered(
-            f"{status_code} OK",
-            [("Content-Type", kind), ("Content-Length", str(len(data)))],
-        )
-        return [data]
-    status, headers = started[0]
-    answered(status, headers)
-    return [payload]
+        return Response(text_, status_code=status_code, media_type=kind)
+    return to_starlette_response(answer)
