@@ -2,18 +2,32 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+# Two stamps: the demo needs only what the bot runs on; the checks add the dev tools.
+RUNTIME := $(VENV)/.installed-runtime
 STAMP := $(VENV)/.installed
+# setuptools' notes about editable installs are for packagers, not for someone trying the demo.
+PIP := PYTHONWARNINGS="ignore:Editable installation" $(BIN)/python -m pip install --quiet \
+	--disable-pip-version-check
 
-.PHONY: demo test lint typecheck architecture pytest format clean image-test
+.PHONY: demo shell test lint typecheck architecture pytest format clean image-test
 
-$(STAMP): pyproject.toml
+$(RUNTIME): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(PIP) --upgrade pip
+	$(PIP) -e .
+	touch $(RUNTIME)
+
+$(STAMP): $(RUNTIME)
+	$(PIP) -e '.[dev]'
 	touch $(STAMP)
 
-demo: $(STAMP)
+demo: $(RUNTIME)
 	$(BIN)/firefighter demo
+
+# A shell where `firefighter` is the project's (the demo's "Look around" commands work as typed).
+shell: $(RUNTIME)
+	@echo "firefighter is on PATH in this shell; exit to leave."
+	@PATH="$(abspath $(BIN)):$$PATH" VIRTUAL_ENV="$(abspath $(VENV))" $${SHELL:-/bin/sh}
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

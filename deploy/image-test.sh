@@ -58,7 +58,8 @@ docker exec "$serve" sh -c 'touch /opt/firefighter/x' 2>/dev/null \
 docker exec "$serve" sh -c 'touch /tmp/x /data/x' || fail "/tmp or /data is not writable"
 echo "runs as uid $uid; root filesystem read-only; /tmp and /data writable"
 
-docker run -d --name "$worker" "${hardened[@]}" "$IMAGE" firefighter worker >/dev/null
+# The worker answers the image's HEALTHCHECK (port 3000) on its own health port.
+docker run -d --name "$worker" "${hardened[@]}" "$IMAGE" firefighter worker --host 0.0.0.0 --port 3000 >/dev/null
 for _ in $(seq 1 100); do
   docker logs "$worker" 2>&1 | grep -q "FireFighter worker" && break
   sleep 0.2

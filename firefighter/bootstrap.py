@@ -18,12 +18,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from firefighter.alerts.endpoint import alerts_router
 from firefighter.alerts.rules import AlertRules, load_rules
+from firefighter.chaos.endpoint import chaos_router
 from firefighter.db import check_ready, make_engine, make_session_factory, utcnow
 from firefighter.gameday.engine import GameDays
 from firefighter.gameday.spec import SpecError
 from firefighter.incidents import effects
 from firefighter.incidents.access import AccessPolicy
 from firefighter.incidents.alerts import AlertService
+from firefighter.incidents.chaos import ChaosRecord, ChaosService, Recorded
 from firefighter.incidents.followups import FollowUpService
 from firefighter.incidents.messages import MessageService
 from firefighter.incidents.paging import PagingService
@@ -72,6 +74,7 @@ class Core:
     followups: FollowUpService
     messages: MessageService
     people: People
+    chaos: ChaosService
     paging_config: PagingConfig = NO_PAGING
     paging: PagingService | None = None
     pagerduty: PagerDuty | None = None
@@ -94,7 +97,21 @@ class Core:
 
     def scheduler(self, clock: Clock | None = None) -> Scheduler:
         """The cron schedules (digest, reminder pass) on this database."""
-        return Scheduler(self.settings, self.factory, clock or self.service.clock)
+        return Scheduler(
+            self.settings,
+            self.factory,
+            clock or self.service.clock,
+            gamedays=self.gamedays(),
+            gate=self.chaos.gate,
+        )
+
+    def record_chaos(self, records: list[ChaosRecord]) -> Recorded:
+        """Store chaos results against their component and a Game Day playing it."""
+        return self.chaos.record(
+            records,
+            gameday_for=self.gamedays().running_with,
+            drill_severity=self.settings.chaos_drill_severity,
+        )
 
     def close(self) -> None:
         """Release database connections."""
@@ -139,6 +156,7 @@ def build_core(settings: Settings, *, clock: Clock = utcnow, check: bool = True)
         followups=followups,
         messages=MessageService(service),
         people=People(factory, clock),
+        chaos=ChaosService(service, admins=settings.admins),
     )
     try:
         configure_paging(core, paging_config(settings))
@@ -260,6 +278,9 @@ def http_app(
     )
     if core.settings.jira_enabled:
         routers.append(webhook_router(core.settings.jira_webhook_secret, core.followups))
+    else:
+        routers.append(webhook_router(None, None))
+    routers.append(chaos_router(core.settings, core.chaos, core.record_chaos))
     return build_web_app(
         routers,
         check_health=health_check(core.engine, core.factory, core.service.clock),

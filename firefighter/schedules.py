@@ -1,4 +1,4 @@
-"""Cron schedules run by the worker: the weekly digest and the reminder pass.
+"""Cron schedules run by the worker: the weekly digest, the reminder pass, scheduled Game Days.
 
 Each run is claimed in the database: the worker whose INSERT into `schedule_runs` wins
 (unique on name and due time) runs it, in the same transaction, so with several workers every
@@ -24,6 +24,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from firefighter.db import transaction
 from firefighter.db_outage import DatabaseWatch, unreachable
+from firefighter.gameday.engine import GameDays
+from firefighter.gameday.scheduled import (
+    Gate,
+    ScheduledGameDay,
+    announce,
+    scheduled,
+    start_scheduled,
+)
 from firefighter.incidents import effects, followup_reminders, reminders
 from firefighter.incidents.models import ScheduleRun
 from firefighter.outbox import Clock, enqueue
@@ -35,6 +43,8 @@ DIGEST = "digest"
 REMINDERS = "reminders"
 JIRA_POLL = "jira_poll"
 DIGEST_DAYS = 7
+GAMEDAY_CATCH_UP = timedelta(minutes=15)
+"""A scheduled Game Day starts at most this late (after downtime); later, that run is skipped."""
 
 Action = Callable[[Session, datetime, datetime], None]
 """What a run does, inside the claiming transaction: (session, due_at, now)."""
@@ -86,8 +96,13 @@ class Scheduler:
         clock: Clock,
         *,
         worker_id: str | None = None,
+        gamedays: GameDays | None = None,
+        gate: Gate | None = None,
     ) -> None:
         self.factory = factory
+        # Scheduled Game Days (files with a `schedule`), skipped while the chaos gate is closed.
+        self.gamedays = gamedays
+        self.gate = gate
         self.clock = clock
         self.zone = settings.zone
         self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
@@ -160,7 +175,60 @@ class Scheduler:
             self._settled[job.name] = due
             if won:
                 fired.append(job.name)
+        return fired + self._gamedays_due(now)
+
+    def _gamedays_due(self, now: datetime) -> list[str]:
+        """Announce, then start (once across workers), each scheduled Game Day that is due."""
+        if self.gamedays is None or self.gate is None:
+            return []
+        try:
+            items = scheduled(self.gamedays)
+        except Exception:
+            log.exception("could not read the scheduled Game Days")
+            return []
+        fired: list[str] = []
+        for item in items:
+            upcoming: datetime = croniter(item.cron, now.astimezone(self.zone)).get_next(datetime)
+            if upcoming - now <= item.announce_before:
+                job = Job(
+                    f"gameday-announce:{item.id}",
+                    item.cron,
+                    self._announcer(item),
+                    catch_up=item.announce_before,
+                )
+                fired += self._once(job, upcoming, now)
+            due = latest_due(item.cron, now, self.zone)
+            if due >= item.loaded_at and now - due <= GAMEDAY_CATCH_UP:
+                job = Job(f"gameday:{item.id}", item.cron, self._starter(item), GAMEDAY_CATCH_UP)
+                fired += self._once(job, due, now)
         return fired
+
+    @staticmethod
+    def _announcer(item: ScheduledGameDay) -> Action:
+        def tell(session: Session, due: datetime, now: datetime) -> None:
+            announce(session, item, due, now)
+
+        return tell
+
+    def _starter(self, item: ScheduledGameDay) -> Action:
+        gamedays, gate = self.gamedays, self.gate
+        assert gamedays is not None and gate is not None
+
+        def start(session: Session, due: datetime, now: datetime) -> None:
+            log.info("%s", start_scheduled(gamedays, session, item, due=due, now=now, gate=gate))
+
+        return start
+
+    def _once(self, job: Job, due: datetime, now: datetime) -> list[str]:
+        if self._settled.get(job.name) == due:
+            return []
+        try:
+            won = self._claim(job, due, now)
+        except Exception:
+            log.exception("schedule %s (due %s) failed; it will be tried again", job.name, due)
+            return []
+        self._settled[job.name] = due
+        return [job.name] if won else []
 
     def _claim(self, job: Job, due: datetime, now: datetime) -> bool:
         """Insert the run and do it in one transaction; False if another worker has it."""

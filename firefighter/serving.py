@@ -9,11 +9,14 @@ Kubernetes' default grace period of 30 s.
 
 from __future__ import annotations
 
+import errno
 import logging
 import signal
+import socket
 import threading
 import time
 from types import FrameType
+from typing import Any
 
 from rich.console import Console
 
@@ -25,6 +28,8 @@ from firefighter.outbox import Dispatcher
 from firefighter.schedules import start_in_thread as start_schedules
 from firefighter.slack.client import make_client
 from firefighter.slack.posting import delivery_client
+from firefighter.web.app import build_app as build_web_app
+from firefighter.web.health import health_check
 from firefighter.web.server import UvicornServer, serve_until
 
 log = logging.getLogger(__name__)
@@ -36,6 +41,41 @@ little behind it and leases do not run out while their items wait."""
 STOP_WITHIN = 20.0
 """Seconds a stopping process gives requests and deliveries in flight before it exits anyway
 (a Slack call times out after 10 s); what is still leased then runs out with its lease."""
+
+
+class CannotListen(Exception):
+    """The address to serve on cannot be used (taken, or not this machine's); one sentence."""
+
+
+def listen(
+    app: Any, *, host: str, port: int, threads: int = 8, within: float = STOP_WITHIN
+) -> UvicornServer:
+    """A uvicorn server bound to host:port, or CannotListen saying what to do instead."""
+    try:
+        return UvicornServer(app, host=host, port=port, threads=threads, within=within)
+    except socket.gaierror:
+        raise CannotListen(
+            f"cannot listen on {host}:{port}: not an address; use an IP address or a host name "
+            "of this machine, e.g. 127.0.0.1 or 0.0.0.0."
+        ) from None
+    except OverflowError:
+        raise CannotListen(f"cannot listen on {host}:{port}: ports are 1 to 65535.") from None
+    except OSError as error:
+        if error.errno == errno.EADDRINUSE:
+            raise CannotListen(
+                f"port {port} on {host} is already in use; stop what listens there "
+                "or choose another with --port."
+            ) from None
+        if error.errno == errno.EADDRNOTAVAIL:
+            raise CannotListen(
+                f"{host} is not an address of this machine; use one of its addresses, "
+                "127.0.0.1 or 0.0.0.0."
+            ) from None
+        if error.errno == errno.EACCES:
+            raise CannotListen(
+                f"port {port} needs privileges this process does not have; use a port above 1023."
+            ) from None
+        raise CannotListen(f"cannot listen on {host}:{port} ({error.strerror}).") from None
 
 
 def start_threads(
@@ -100,6 +140,8 @@ def run_server(
     metrics.watch_outbox(core.factory, core.service.clock)
     client = make_client(core.settings)
     bolt = build_app(core, client, process_before_response=core.settings.process_before_response)
+    # Bound before any thread starts: a port in use is one line, and nothing to stop.
+    server = listen(http_app(core, bolt, metrics), host=host, port=port, threads=threads)
     stop = threading.Event()
     dispatcher: Dispatcher | None = None
     delivery: list[threading.Thread] = []
@@ -109,9 +151,6 @@ def run_server(
         delivery = start_threads(dispatcher, stop, core.settings.outbox_threads)
         start_schedules(core.scheduler(), stop)
         start_gameday_tick(core.gamedays(), stop)
-    server = UvicornServer(
-        http_app(core, bolt, metrics), host=host, port=port, threads=threads, within=STOP_WITHIN
-    )
     socket_mode = None
     if core.settings.slack_app_token:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
@@ -119,14 +158,15 @@ def run_server(
         socket_mode = SocketModeHandler(bolt, core.settings.slack_app_token)
         socket_mode.connect()  # type: ignore[no-untyped-call]
     _on_termination(stop)
+    mode = "Socket Mode, health" if socket_mode else "POST /slack/events, GET /healthz"
+    banner = (
+        f"FireFighter serving on http://{host}:{server.port} ({mode}), "
+        f"{'with' if with_worker else 'without'} the outbox worker"
+    )
     if console is not None:
-        mode = "Socket Mode, health" if socket_mode else "POST /slack/events, GET /healthz"
-        worker = "with" if with_worker else "without"
-        console.print(
-            f"FireFighter serving on http://{host}:{server.port} ({mode}), "
-            f"{worker} the outbox worker",
-            highlight=False,
-        )
+        console.print(banner, highlight=False, soft_wrap=True)
+    else:
+        log.info(banner)
     drained = 0.0
     try:
         drained = serve_until(server, stop)
@@ -144,24 +184,52 @@ def run_server(
         log.info("serve stopped in %.1f s", time.monotonic() - stopping)
 
 
-def run_worker(core: Core, *, console: Console | None = None) -> None:
-    """Drain the outbox until SIGTERM/SIGINT, then stop as the module says."""
+def run_worker(
+    core: Core,
+    *,
+    console: Console | None = None,
+    host: str = "127.0.0.1",
+    port: int | None = None,
+) -> None:
+    """Drain the outbox until SIGTERM/SIGINT, then stop as the module says.
+
+    With `port`, the worker also answers `GET /healthz` and `GET /metrics` there (a small
+    HTTP server of its own, for probes and Prometheus): its deliveries are counted where
+    they happen, in this process.
+    """
     configure_logging()
+    metrics = Metrics()
+    server = None
+    if port is not None:
+        metrics.watch_outbox(core.factory, core.service.clock)
+        surface = build_web_app(
+            [],
+            check_health=health_check(core.engine, core.factory, core.service.clock),
+            metrics=metrics,
+        )
+        server = listen(surface, host=host, port=port, threads=2, within=1.0)
     dispatcher = build_dispatcher(core, delivery_client(core.settings))
+    metrics.count_deliveries(dispatcher)
     stop = threading.Event()
     _on_termination(stop)
     start_schedules(core.scheduler(), stop)
     start_gameday_tick(core.gamedays(), stop)
     threads = start_threads(dispatcher, stop, core.settings.outbox_threads)
     if console is not None:
+        where = (
+            f"; /healthz and /metrics on http://{host}:{server.port}" if server is not None else ""
+        )
         console.print(
-            f"FireFighter worker {dispatcher.worker_id} started, {len(threads)} threads",
+            f"FireFighter worker {dispatcher.worker_id} started, {len(threads)} threads{where}",
             highlight=False,
         )
     try:
-        # A timed wait, so that SIGTERM's handler runs promptly in this main thread.
-        while not stop.wait(0.5):
-            pass
+        if server is not None:
+            serve_until(server, stop)
+        else:
+            # A timed wait, so that SIGTERM's handler runs promptly in this main thread.
+            while not stop.wait(0.5):
+                pass
     finally:
         stopping = time.monotonic()
         stop.set()

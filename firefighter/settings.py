@@ -6,7 +6,7 @@ import json
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_origin
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AliasChoices, BaseModel, Field, ValidationError, field_validator
@@ -296,6 +296,21 @@ class Settings(BaseSettings):
         le=3600,
         validation_alias=AliasChoices("FIREFIGHTER_DB_STATEMENT_TIMEOUT", "db_statement_timeout"),
     )
+    chaos_token: str | None = Field(
+        None, validation_alias=AliasChoices("FIREFIGHTER_CHAOS_TOKEN", "chaos_token")
+    )
+    # A failed chaos experiment declares a drill of this severity (unset: it is only recorded).
+    chaos_drill_severity: str | None = Field(
+        None,
+        validation_alias=AliasChoices("FIREFIGHTER_CHAOS_DRILL_SEVERITY", "chaos_drill_severity"),
+    )
+    # The resilience score looks at the experiments run in the last N days.
+    resilience_days: int = Field(
+        90,
+        ge=1,
+        le=3650,
+        validation_alias=AliasChoices("FIREFIGHTER_RESILIENCE_DAYS", "resilience_days"),
+    )
 
     jira_url: str | None = Field(None, validation_alias=AliasChoices("JIRA_URL", "jira_url"))
     # Cloud: the account's e-mail and an API token. Data Center: a user and password, or a
@@ -520,9 +535,25 @@ def load_settings(**overrides: Any) -> Settings:
         match = re.search(r'field "(\w+)"', str(error))
         field = match.group(1) if match else "?"
         variable = _FIELD_TO_ENV.get(field, field.upper())
-        raise ConfigError(
-            f"{variable}: expected JSON (a list of objects, see the README)"
-        ) from None
+        raise ConfigError(f"{variable}: expected {_json_shape(field)}, see the README") from None
+
+
+# What a JSON setting looks like, for the sentence that refuses one that is not JSON.
+_JSON_EXAMPLES = {
+    "responders": '{"SEV1": ["S0ONCALL"], "payments": ["U0PAYLEAD"]}',
+}
+
+
+def _json_shape(field: str) -> str:
+    """`a JSON object such as {...}` or `a JSON list ...`, from the field's type."""
+    info = Settings.model_fields.get(field)
+    origin = get_origin(info.annotation) if info is not None else None
+    example = _JSON_EXAMPLES.get(field)
+    if origin is dict:
+        return "a JSON object" + (f" such as {example}" if example else "")
+    if origin is list:
+        return "a JSON list" + (f" such as {example}" if example else " of objects")
+    return "JSON"
 
 
 @lru_cache(maxsize=1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -19,6 +20,11 @@ def truncate(text: str, limit: int) -> str:
     return text[: max(limit - 1, 0)] + ELLIPSIS
 
 
+def plural(count: int, noun: str) -> str:
+    """`1 update`, `3 updates`: a count people read, never `update(s)`."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
 def slugify(title: str) -> str:
     """Lowercase ASCII words joined by hyphens; empty for titles with no letters or digits."""
     decomposed = unicodedata.normalize("NFKD", title)
@@ -26,39 +32,47 @@ def slugify(title: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", ascii_only).strip("-")
 
 
+def duration_parts(seconds: float) -> tuple[int, int, int, int]:
+    """The one rounding rule for every duration people read (stats, digest, post-mortem,
+    card, reminders): (days, hours, minutes, seconds) of `abs(seconds)`, half up, to the
+    second under a minute, to the minute under a day, to the hour from a day on; only the
+    leading units are non-zero. The same incident thus shows the same figures everywhere.
+    """
+    total = abs(seconds)
+    if total < 59.5:
+        return 0, 0, 0, math.floor(total + 0.5)
+    minutes = math.floor(total / 60 + 0.5)
+    if minutes < 24 * 60:
+        return 0, *divmod(minutes, 60), 0
+    hours = math.floor(total / 3600 + 0.5)
+    return *divmod(hours, 24), 0, 0
+
+
 def duration(seconds: float | None) -> str:
-    """A short human duration for tight spaces: 45s, 12m, 3h 05m, 2d 4h."""
+    """A short human duration for tight spaces: 45s, 12m, 3h 05m, 2d 4h (`duration_parts`)."""
     if seconds is None:
         return "—"
-    total = int(abs(seconds))
-    if total < 60:
-        return f"{total}s"
-    minutes, _ = divmod(total, 60)
-    if minutes < 60:
-        return f"{minutes}m"
-    hours, minutes = divmod(minutes, 60)
-    if hours < 48:
+    days, hours, minutes, secs = duration_parts(seconds)
+    if days:
+        return f"{days}d {hours}h"
+    if hours:
         return f"{hours}h {minutes:02d}m"
-    days, hours = divmod(hours, 24)
-    return f"{days}d {hours}h"
+    return f"{minutes}m" if minutes else f"{secs}s"
 
 
 def format_duration(seconds: float | None) -> str:
     """A duration for pages people read: `45 s`, `12 min`, `2 h 05 min`, `3 d 4 h`; a dash
-    when unknown."""
+    when unknown. The same rounding as `duration` (`duration_parts`)."""
     if seconds is None:
         return "—"
     sign = "−" if seconds < 0 else ""
-    total = round(abs(seconds))
-    days, rest = divmod(total, 86_400)
-    hours, rest = divmod(rest, 3_600)
-    minutes, secs = divmod(rest, 60)
+    days, hours, minutes, secs = duration_parts(seconds)
     if days:
         text = f"{days} d {hours} h"
     elif hours:
         text = f"{hours} h {minutes:02d} min"
     elif minutes:
-        text = f"{minutes} min" + (f" {secs:02d} s" if secs and minutes < 10 else "")
+        text = f"{minutes} min"
     else:
         text = f"{secs} s"
     return sign + text

@@ -9,6 +9,7 @@ from sqlalchemy import pool
 # see only the tables imported here.
 import firefighter.gameday.models
 import firefighter.incidents.alert_models
+import firefighter.incidents.chaos_models
 import firefighter.incidents.conversation_models
 import firefighter.incidents.followup_models
 import firefighter.incidents.models

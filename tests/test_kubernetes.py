@@ -63,6 +63,7 @@ SECRETS = REQUIRED | {
     "PAGERDUTY_WEBHOOK_SECRET",
     "PAGERDUTY_API_TOKEN",
     "OPSGENIE_API_KEY",
+    "FIREFIGHTER_CHAOS_TOKEN",
 }
 
 
@@ -239,3 +240,50 @@ def test_a_disruption_budget_keeps_one_serve_up() -> None:
     serve = one("Deployment", "firefighter-serve")["spec"]["template"]["metadata"]["labels"]
     assert budget["spec"]["minAvailable"] == 1
     assert budget["spec"]["selector"]["matchLabels"].items() <= serve.items()
+
+
+def test_workers_answer_probes_and_metrics_on_a_port_of_their_own() -> None:
+    deployment = one("Deployment", "firefighter-worker")
+    template = deployment["spec"]["template"]
+    (container,) = template["spec"]["containers"]
+    command = container["command"]
+    assert command[:2] == ["firefighter", "worker"]
+    port = int(command[command.index("--port") + 1])
+    assert command[command.index("--host") + 1] == "0.0.0.0"  # reachable by the kubelet
+    ports = {p["name"]: p["containerPort"] for p in container["ports"]}
+    assert ports == {"metrics": port}
+    for probe in ("readinessProbe", "livenessProbe"):
+        assert container[probe]["httpGet"] == {"path": "/healthz", "port": "metrics"}
+    assert template["metadata"]["annotations"]["prometheus.io/port"] == str(port)
+    service = one("Service", "firefighter-worker")
+    assert service["spec"]["selector"].items() <= template["metadata"]["labels"].items()
+    assert service["spec"]["ports"] == [{"name": "metrics", "port": port, "targetPort": "metrics"}]
+    (monitor,) = documents(MANIFESTS / "servicemonitor.yaml")
+    selector = monitor["spec"]["selector"]["matchLabels"].items()
+    assert selector <= service["metadata"]["labels"].items()
+    assert selector <= one("Service", "firefighter")["metadata"]["labels"].items()
+
+
+def test_rules_and_template_are_files_mounted_from_a_config_map(tmp_path: Path) -> None:
+    from firefighter.alerts.rules import parse_rules
+    from firefighter.postmortem.render import render_storage
+    from tests.postmortem.test_render import make_view
+
+    config = one("ConfigMap", "firefighter-config")["data"]
+    files = one("ConfigMap", "firefighter-files")
+    for variable in ("FIREFIGHTER_ALERT_RULES", "FIREFIGHTER_POSTMORTEM_TEMPLATE"):
+        path = Path(config[variable])
+        for name in ("serve", "worker"):
+            spec = pod_specs()[name]
+            (container,) = spec["containers"]
+            mount = next(m for m in container["volumeMounts"] if m["mountPath"] == str(path.parent))
+            assert mount.get("readOnly") is True, name
+            volume = next(v for v in spec["volumes"] if v["name"] == mount["name"])
+            assert volume["configMap"]["name"] == files["metadata"]["name"], name
+            assert path.name in files["data"], f"{variable}: no key {path.name}"
+    # The shipped files work as they are: no rules (everything to triage), the built-in page.
+    assert parse_rules(files["data"]["alert-rules.yaml"]).rules == ()
+    template = tmp_path / "postmortem.storage.xml.j2"
+    template.write_text(files["data"]["postmortem.storage.xml.j2"])
+    view = make_view(closed=True)
+    assert render_storage(view, template=template) == render_storage(view)

@@ -5,12 +5,11 @@ https://prometheus.io/docs/alerting/latest/configuration/#webhook_config
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import Field
 
-from firefighter.alerts.common import Payload, first, short
+from firefighter.alerts.common import EndTimestamp, Payload, Timestamp, first, short
 from firefighter.incidents.alerts import IncomingAlert, IncomingGroup
 
 SOURCE = "alertmanager"
@@ -23,8 +22,8 @@ class AlertmanagerAlert(Payload):
     status: Literal["firing", "resolved"]
     labels: dict[str, str]
     annotations: dict[str, str] = Field(default_factory=dict)
-    startsAt: datetime
-    endsAt: datetime | None = None
+    startsAt: Timestamp
+    endsAt: EndTimestamp | None = None
     generatorURL: str = ""
     fingerprint: str = Field(min_length=1, max_length=255)
 

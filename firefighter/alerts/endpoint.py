@@ -16,12 +16,14 @@ from typing import Any, Protocol
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
+from sqlalchemy.exc import DataError
 from starlette.concurrency import run_in_threadpool
 
 from firefighter.alerts import alertmanager, datadog, generic, grafana, pagerduty
 from firefighter.alerts.auth import bearer_ok, pagerduty_ok
+from firefighter.alerts.common import scrub
 from firefighter.alerts.rules import AlertRules
-from firefighter.http_body import BadLength, BodyTooLarge, read_body
+from firefighter.http_body import MAX_BODY, BodyRefused, read_body
 from firefighter.incidents.alerts import IncomingGroup, Intake
 from firefighter.settings import Settings
 
@@ -77,11 +79,13 @@ def _answer(status: int, body: dict[str, Any]) -> Response:
 
 async def _read(request: Request) -> bytes:
     try:
-        return await read_body(request)
-    except BadLength:
-        raise _Refused(400, "invalid", "Content-Length: not a number") from None
-    except BodyTooLarge:
-        raise _Refused(413, "too_large", "body: over 1 MB; send fewer alerts per request") from None
+        return await read_body(request, MAX_BODY)
+    except BodyRefused as refused:
+        if refused.status == 413:
+            raise _Refused(
+                413, "too_large", "body: over 1 MB; send fewer alerts per request"
+            ) from None
+        raise _Refused(400, "invalid", refused.message) from None
 
 
 Authenticate = Callable[[Mapping[str, str], bytes], "str | None"]
@@ -115,20 +119,29 @@ def alerts_endpoint(
             if refusal is not None:
                 raise _Refused(401, "unauthenticated", refusal)
             try:
-                data = json.loads(raw)
+                data = scrub(json.loads(raw))
             except (ValueError, UnicodeDecodeError):
                 raise _Refused(400, "invalid", "body: not JSON") from None
+            except RecursionError:
+                raise _Refused(400, "invalid", "body: nested too deeply") from None
             if consume is not None and consume(data):
                 return _answer(202, Intake().as_json())
             try:
                 groups = parse(data)
             except ValidationError as error:
                 raise _Refused(400, "invalid", field_error(error)) from None
+            except (TypeError, AttributeError, OverflowError, RecursionError):
+                # A shape no model foresaw is still the sender's to fix, never a retry.
+                raise _Refused(400, "invalid", "body: not the shape this source sends") from None
         except _Refused as refused:
             return refuse(refused)
         routed = [replace(g, route=rules.route(source, dict(g.labels))) for g in groups]
         try:
             intake = ingest(routed)
+        except DataError:
+            # The database refused a value for good (a retry would fail the same way).
+            log.warning("refused %s alerts the database cannot store", source)
+            return refuse(_Refused(400, "invalid", "body: a value the database cannot store"))
         except Exception:
             log.exception("could not store %s alerts", source)
             down = _Refused(503, "unavailable", "FireFighter could not store the alerts; retry")

@@ -8,12 +8,11 @@ or `{"group_key": "db", "title": "Database", "alerts": [<alert>, …]}`.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints, model_validator
 
-from firefighter.alerts.common import Payload, first, short
+from firefighter.alerts.common import Payload, Timestamp, first, short
 from firefighter.incidents.alerts import IncomingAlert, IncomingGroup
 
 SOURCE = "generic"
@@ -29,8 +28,8 @@ class GenericAlert(Payload):
     summary: str = Field("", max_length=5000)
     labels: dict[str, str] = Field(default_factory=dict)
     link: str = Field("", max_length=1000)
-    started_at: datetime | None = None
-    ended_at: datetime | None = None
+    started_at: Timestamp | None = None
+    ended_at: Timestamp | None = None
 
 
 class GenericWebhook(Payload):

@@ -5,16 +5,17 @@ https://grafana.com/docs/grafana/latest/alerting/configure-notifications/manage-
 
 from __future__ import annotations
 
-from datetime import datetime
+import re
 from typing import Any, Literal
 
 from pydantic import Field
 
 from firefighter.alerts.alertmanager import ZERO_YEAR
-from firefighter.alerts.common import Payload, first, short
+from firefighter.alerts.common import EndTimestamp, Payload, Timestamp, first, short
 from firefighter.incidents.alerts import IncomingAlert, IncomingGroup
 
 SOURCE = "grafana"
+STATUS_PREFIX = re.compile(r"^\s*\[(?:FIRING|RESOLVED)(?::\d+)?\]", re.IGNORECASE)
 
 
 class GrafanaAlert(Payload):
@@ -23,8 +24,8 @@ class GrafanaAlert(Payload):
     status: Literal["firing", "resolved"]
     labels: dict[str, str]
     annotations: dict[str, str] = Field(default_factory=dict)
-    startsAt: datetime
-    endsAt: datetime | None = None
+    startsAt: Timestamp
+    endsAt: EndTimestamp | None = None
     generatorURL: str = ""
     dashboardURL: str = ""
     panelURL: str = ""
@@ -66,11 +67,13 @@ def parse(data: Any) -> list[IncomingGroup]:
                 summary=first(alert.annotations.get("description")),
             )
         )
+    # The notification's own title names the group as its contact point was told to
+    # (`[FIRING:2] HighCPU (payments)` by default); its status prefix is the card's to show.
     title = first(
+        STATUS_PREFIX.sub("", hook.title).strip(),
         hook.commonAnnotations.get("summary"),
         hook.commonLabels.get("alertname"),
         alerts[0].title,
-        hook.title,
     )
     return [
         IncomingGroup(

@@ -6,12 +6,11 @@ change nothing. https://developer.pagerduty.com/docs/webhooks-overview
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from pydantic import Field, model_validator
 
-from firefighter.alerts.common import Payload, first, short
+from firefighter.alerts.common import Payload, Timestamp, first, short
 from firefighter.incidents.alerts import IncomingAlert, IncomingGroup
 
 SOURCE = "pagerduty"
@@ -35,7 +34,7 @@ class PagerDutyIncident(Payload):
     number: int | None = None
     status: str = ""
     urgency: str = ""
-    created_at: datetime | None = None
+    created_at: Timestamp | None = None
     service: Reference | None = None
     priority: Reference | None = None
 
@@ -46,7 +45,7 @@ class PagerDutyEvent(Payload):
     id: str = ""
     event_type: str = Field(min_length=1)
     resource_type: str = ""
-    occurred_at: datetime | None = None
+    occurred_at: Timestamp | None = None
     data: dict[str, Any] | None = None
 
     @model_validator(mode="after")

@@ -19,8 +19,10 @@ from firefighter.cli import (
     stats,
 )
 from firefighter.cli.common import out
+from firefighter.cli.helptext import PlainHelpGroup
 
 app = typer.Typer(
+    cls=PlainHelpGroup,
     help="FireFighter: incident response in Slack.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,

@@ -27,6 +27,8 @@ def alerts_list(
     """List alerts, the most recently seen first."""
     if format not in ("table", "json"):
         raise fail("--format is table or json.", 2)
+    if limit < 1:
+        raise fail(f"--limit {limit} shows nothing; use 1 or more (500 by default).", 2)
     with core() as opened, opened.factory() as session:
         alerts = list_alerts(session, limit=limit)
         rows = [alert_json(a) for a in alerts]

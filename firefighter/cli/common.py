@@ -11,7 +11,8 @@ from rich.markup import escape
 
 from firefighter.bootstrap import Core, build_core, safe_url
 from firefighter.db import DatabaseUnavailable, NotMigrated
-from firefighter.incidents.errors import IncidentError
+from firefighter.incidents.errors import IncidentError, InvalidInput
+from firefighter.incidents.queries import parse_reference
 from firefighter.settings import ConfigError, Settings, load_settings
 
 out = Console(soft_wrap=True)
@@ -43,8 +44,19 @@ def handled() -> Iterator[None]:
         raise fail(f"cannot reach the database at {url}: {error}. Check DATABASE_URL.") from None
     except NotMigrated as error:
         raise fail(f"{error}; run `firefighter db upgrade` first.") from None
+    except InvalidInput as error:
+        # A value typed on the command line: a usage error, as click's own (exit code 2).
+        raise fail(str(error), 2) from None
     except IncidentError as error:
         raise fail(str(error)) from None
+
+
+def reference(text: str) -> int:
+    """An incident reference (`12`, `INC-12`) as its id, or a one-line refusal (exit code 2)."""
+    try:
+        return parse_reference(text)
+    except InvalidInput as error:
+        raise fail(str(error), 2) from None
 
 
 @contextmanager

@@ -11,7 +11,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from firefighter.cli.common import core, fail, out, person_namer
+from firefighter.cli.common import core, fail, out, person_namer, reference
 from firefighter.incidents.followups import followup_json, list_followups
 
 app = typer.Typer(help="Read the incidents' follow-ups.", no_args_is_help=True)
@@ -20,7 +20,7 @@ app = typer.Typer(help="Read the incidents' follow-ups.", no_args_is_help=True)
 @app.command("list")
 def followup_list(
     incident: Annotated[
-        int | None, typer.Option("--incident", help="Only this incident's.")
+        str | None, typer.Option("--incident", help="Only this incident's (12 or INC-12).")
     ] = None,
     open_only: Annotated[bool, typer.Option("--open", help="Only the open ones.")] = False,
     format: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
@@ -28,10 +28,11 @@ def followup_list(
     """List follow-ups, oldest first."""
     if format not in ("table", "json"):
         raise fail("--format is table or json.", 2)
+    incident_id = reference(incident) if incident is not None else None
     with core() as opened, opened.factory() as session:
         rows = [
             followup_json(f)
-            for f in list_followups(session, incident_id=incident, open_only=open_only)
+            for f in list_followups(session, incident_id=incident_id, open_only=open_only)
         ]
         zone = opened.settings.zone
         owner = person_namer(opened, (r["owner"] for r in rows))

@@ -1,7 +1,9 @@
-"""`firefighter gameday …`: check, load, start, run (or play `--fast`), stop and list."""
+"""`firefighter gameday …`: check, load, start, run (or play `--fast`), stop, list, and
+write a scenario file that replays a closed incident (`from-incident`)."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -9,9 +11,12 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from firefighter.cli.common import core, err, handled, out
+from firefighter.cli.common import core, err, fail, handled, out
+from firefighter.gameday.replay import read_incident, replay_spec, replay_yaml
 from firefighter.gameday.spec import GameDaySpec, SpecError, format_duration, load_spec_file
+from firefighter.postmortem.root_cause import read_root_cause
 from firefighter.settings import load_settings
+from firefighter.text import plural
 
 app = typer.Typer(
     help="Game Days: drills from a scenario file, scored on a live board.", no_args_is_help=True
@@ -27,7 +32,7 @@ def _spec(path: Path, severities: list[str]) -> GameDaySpec:
         return load_spec_file(path, severities=severities)
     except SpecError as error:
         count = len(error.problems)
-        err.print(f"[bold red]error:[/] {escape(str(path))} has {count} mistake(s):")
+        err.print(f"[bold red]error:[/] {escape(str(path))} has {plural(count, 'mistake')}:")
         for problem in error.problems:
             err.print(escape(problem.render(str(path))), highlight=False)
         raise typer.Exit(1) from None
@@ -55,7 +60,8 @@ def check(path: FILE) -> None:
         spec = _spec(path, load_settings().severity_names)
     out.print(
         f"{escape(str(path))} is valid: Game Day [bold]{escape(spec.name)}[/] "
-        f"({spec.mode} mode), {len(spec.teams)} team(s), {len(spec.scenarios)} scenario(s).",
+        f"({spec.mode} mode), {plural(len(spec.teams), 'team')}, "
+        f"{plural(len(spec.scenarios), 'scenario')}.",
         highlight=False,
     )
     out.print(_summary(spec))
@@ -154,3 +160,33 @@ def list_gamedays() -> None:
             gameday.report_url or "-",
         )
     out.print(table)
+
+
+@app.command("from-incident")
+def from_incident(
+    reference: Annotated[str, typer.Argument(help="The closed incident: INC-42 or 42.")],
+    team: Annotated[str, typer.Option(help="The team that plays it.")] = "red",
+    output: Annotated[
+        Path | None, typer.Option("--out", help="Write the file here (default: stdout).")
+    ] = None,
+) -> None:
+    """Write a Game Day file that replays a closed incident as a drill."""
+    with core() as opened:
+        facts = read_incident(opened.factory, reference)
+        root = read_root_cause(opened.settings, facts.postmortem_page_id, facts.reference)
+        spec = replay_spec(facts, team=team, root_cause=root)
+        try:
+            text = replay_yaml(spec, facts)
+        except ValueError as error:  # a team name the file format refuses, say
+            raise fail(f"cannot write the replay: {str(error).splitlines()[0]}") from None
+    if output is None:
+        sys.stdout.write(text)
+        return
+    output.write_text(text, encoding="utf-8")
+    truth = "its post-mortem's root cause" if root else "what the incident recorded"
+    out.print(
+        f"Wrote {escape(str(output))}: a replay of {facts.reference} for team "
+        f"[bold]{escape(team)}[/], its truth from {truth}. Check it with "
+        f"`firefighter gameday check {escape(str(output))}`.",
+        highlight=False,
+    )

@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import UTC, datetime, tzinfo
 from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
-from firefighter.cli.common import core, fail, handled, out, person_namer
+from firefighter.cli.common import core, fail, out, person_namer, reference
 from firefighter.incidents import queries
+from firefighter.incidents.lifecycle import Status
 from firefighter.text import mentioned_ids, slack_plain
 
 app = typer.Typer(help="Read incidents.", no_args_is_help=True)
+
+STATUSES = [status.value for status in Status]
 
 
 @app.command("list")
@@ -25,6 +29,12 @@ def incident_list(
     """List incidents, newest first."""
     if format not in ("table", "json"):
         raise fail("--format is table or json.", 2)
+    if status is not None:
+        status = status.strip().lower()
+        if status not in STATUSES:
+            shown = status if len(status) <= 40 else status[:39] + "…"
+            what = f"{shown!r} is not a status" if status else "--status needs a status"
+            raise fail(f"{what}; use one of {', '.join(STATUSES)}.", 2)
     with core() as opened, opened.factory() as session:
         incidents = queries.list_incidents(session, status=status)
         rows = [queries.incident_json(i) for i in incidents]
@@ -32,10 +42,11 @@ def incident_list(
             sys.stdout.write(json.dumps(rows, indent=2) + "\n")
             return
         name = person_namer(opened, (r["commander"] for r in rows))
+        zone = opened.settings.zone
     if not rows:
         out.print("No incidents.")
         return
-    table = Table("ID", "Sev", "Status", "Title", "Commander", "Channel", "Declared")
+    table = Table("ID", "Sev", "Status", "Title", "Commander", "Channel", f"Declared ({zone})")
     for row in rows:
         title = row["title"] + (" [private]" if row["private"] else "")
         title += " [drill]" if row["drill"] else ""
@@ -46,7 +57,7 @@ def incident_list(
             escape(title),
             name(row["commander"]),
             row["channel_id"] or "-",
-            (row["created_at"] or "")[:16].replace("T", " "),
+            local_time(row["created_at"], zone, "%Y-%m-%d %H:%M"),
         )
     out.print(table)
 
@@ -59,8 +70,7 @@ def incident_show(
     """Show one incident with its timeline."""
     if format not in ("text", "json"):
         raise fail("--format is text or json.", 2)
-    with handled():
-        incident_id = queries.parse_reference(incident)
+    incident_id = reference(incident)
     with core() as opened, opened.factory() as session:
         found = queries.get_incident(session, incident_id)
         data = queries.incident_detail_json(session, found)
@@ -70,12 +80,22 @@ def incident_show(
         people = [data["commander"]] + [e["actor"] for e in data["timeline"]]
         people += [u for e in data["timeline"] for u in mentioned_ids(e["text"])]
         names = opened.people.names(p for p in people if p)
-    print_incident(data, names)
+        zone = opened.settings.zone
+    print_incident(data, names, zone)
 
 
-def print_incident(data: dict[str, Any], names: dict[str, str] | None = None) -> None:
+def local_time(iso: str | None, zone: tzinfo, pattern: str = "%Y-%m-%d %H:%M:%S") -> str:
+    """An ISO 8601 time of the JSON as people read it: in the configured zone, to the second."""
+    if not iso:
+        return "-"
+    return datetime.fromisoformat(iso).astimezone(zone).strftime(pattern)
+
+
+def print_incident(
+    data: dict[str, Any], names: dict[str, str] | None = None, zone: tzinfo = UTC
+) -> None:
     """Human-readable incident with its timeline; `names` names people by Slack id (an id
-    without a name is shown as it is)."""
+    without a name is shown as it is); times in `zone`, milestones as the table."""
     names = names or {}
 
     def who(user_id: str | None) -> str:
@@ -89,15 +109,20 @@ def print_incident(data: dict[str, Any], names: dict[str, str] | None = None) ->
         f" · channel {data['channel_id'] or '-'}",
         highlight=False,
     )
+    out.print(f"  [dim]milestones ({zone})[/]", highlight=False)
     for name, value in data["milestones"].items():
         if value:
-            out.print(f"  {name.removesuffix('_at'):<13} {value}", highlight=False)
+            out.print(
+                f"  {name.removesuffix('_at'):<13} {local_time(value, zone)}", highlight=False
+            )
     if data["postmortem_url"]:
-        out.print(f"  post-mortem   {data['postmortem_url']}", highlight=False)
-    table = Table("When (UTC)", "Kind", "Actor", "What")
+        url = data["postmortem_url"]
+        # A link the terminal can open (OSC 8), the URL itself as its text.
+        out.print(f"  post-mortem   [link={url}]{escape(url)}[/link]", highlight=False)
+    table = Table(f"When ({zone})", "Kind", "Actor", "What")
     for event in data["timeline"]:
         table.add_row(
-            event["at"][:19].replace("T", " "),
+            local_time(event["at"], zone),
             event["kind"],
             who(event["actor"]),
             # Mentions read as names, links as their labels: a terminal shows no markup.

@@ -58,6 +58,10 @@ def outbox_retry(
         raise fail("give an effect ID or --all (not both).", 2)
     with core() as opened, transaction(opened.factory) as session:
         count = retry_dead(session, item)
+        found = session.get(OutboxItem, item) if item is not None and count == 0 else None
     if item is not None and count == 0:
-        raise fail(f"effect {item} is not dead-lettered; see `firefighter outbox list --dead`.")
-    out.print(f"{count} effect(s) queued again.")
+        if found is None:
+            raise fail(f"effect {item} does not exist; see `firefighter outbox list --dead`.", 2)
+        state = "was delivered" if found.delivered_at else "is not dead-lettered"
+        raise fail(f"effect {item} {state}; see `firefighter outbox list --dead`.")
+    out.print(f"{count} effect{'' if count == 1 else 's'} queued again.")

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 from typing import Annotated
 
 import typer
 from rich.markup import escape
 
 from firefighter.bootstrap import register_for_export
-from firefighter.cli.common import core, err, fail, handled
-from firefighter.incidents import queries
+from firefighter.cli.common import core, err, fail, out, reference
 from firefighter.postmortem.handler import ExportFailed, export_now, export_warning
 
 app = typer.Typer(help="Post-mortems.", no_args_is_help=True)
@@ -29,8 +27,7 @@ def export(
     ] = 120.0,
 ) -> None:
     """Render an incident's post-mortem, publish it now and print its URL."""
-    with handled():
-        incident_id = queries.parse_reference(incident)
+    incident_id = reference(incident)
     with core() as opened:
         dispatcher = opened.dispatcher()
         register_for_export(dispatcher, opened)
@@ -39,6 +36,7 @@ def export(
         except ExportFailed as error:
             raise fail(str(error)) from None
         warning = export_warning(opened.service, incident_id)
-    sys.stdout.write(url + "\n")
+    # The URL alone on its line (scripts read it); a terminal also gets it as a link (OSC 8).
+    out.print(f"[link={escape(url)}]{escape(url)}[/link]", highlight=False, soft_wrap=True)
     if warning:
         err.print(f"[bold yellow]warning:[/] {escape(warning)}", highlight=False)

@@ -16,27 +16,53 @@ from firefighter.slack.client import make_client
 from firefighter.stats import measure
 from firefighter.stats.report import metrics_json, metrics_tables
 
+MAX_DAYS = 3660
+"""Ten years: a period, and the one before it, that dates can still hold."""
+
+
+def checked_days(days: int) -> int:
+    """`--days` within 1 and MAX_DAYS, or a one-line refusal (exit code 2)."""
+    if not 1 <= days <= MAX_DAYS:
+        raise fail(f"--days {days} is out of range; use 1 to {MAX_DAYS} (ten years).", 2)
+    return days
+
 
 def stats(
-    days: Annotated[int, typer.Option(help="Length of the period, in days.", min=1)] = 7,
+    days: Annotated[int, typer.Option(help=f"Length of the period, in days (1-{MAX_DAYS}).")] = 7,
     format: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
 ) -> None:
     """Print the incident metrics of the last N days, against the N days before."""
     if format not in ("table", "json"):
         raise fail("--format is table or json.", 2)
+    checked_days(days)
     with core() as opened:
         metrics = measure(opened.factory, opened.settings, now=opened.service.clock(), days=days)
     if format == "json":
         sys.stdout.write(json.dumps(metrics_json(metrics), indent=2) + "\n")
-    else:
-        out.print(metrics_tables(metrics))
+        return
+    quiet = not (
+        metrics.current.declared_total
+        or metrics.previous.declared_total
+        or metrics.current.drills
+        or metrics.open_total
+        or metrics.followups.overdue
+    )
+    if quiet:
+        # Tables of zeros and empty headers would say the same thing less clearly.
+        out.print(
+            f"No incidents in the last {days} days, nor in the {days} before, and none open.",
+            highlight=False,
+        )
+        return
+    out.print(metrics_tables(metrics))
 
 
 def digest(
-    days: Annotated[int, typer.Option(help="Length of the period, in days.", min=1)] = 7,
+    days: Annotated[int, typer.Option(help=f"Length of the period, in days (1-{MAX_DAYS}).")] = 7,
     timeout: Annotated[float, typer.Option(help="Seconds to wait for Slack.", min=1)] = 60.0,
 ) -> None:
     """Post the digest of the last N days to the digest channel now."""
+    checked_days(days)
     with core() as opened:
         channel = opened.settings.announce_digest_channel
         if not channel:

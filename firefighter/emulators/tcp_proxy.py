@@ -48,6 +48,10 @@ class TcpProxy:
             self._listener.close()
         with self._lock:
             for sock in self._sockets:
+                # shutdown() wakes a pump blocked in recv(); close() alone would leave the
+                # connection open until that recv returned, and the server's locks held.
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
                 with contextlib.suppress(OSError):
                     sock.close()
 

@@ -23,6 +23,7 @@ from firefighter.gameday.models import GameDay, GameDayStep
 from firefighter.gameday.spec import GameDaySpec, Scenario, from_stored
 from firefighter.incidents import effects, lifecycle
 from firefighter.incidents.access import mention
+from firefighter.incidents.chaos_models import ChaosResult
 from firefighter.incidents.errors import IncidentError, InvalidInput, NotFound
 from firefighter.incidents.models import Incident, TimelineEvent
 from firefighter.incidents.service import IncidentService
@@ -57,6 +58,8 @@ class DrillResult:
     channel_id: str | None
     expected: timedelta
     score: scoring.DrillScore
+    acknowledged_after: timedelta | None = None
+    mitigated_after: timedelta | None = None
 
 
 @dataclass(frozen=True)
@@ -67,9 +70,25 @@ class TeamResult:
     points: int
     drills: tuple[DrillResult, ...]
 
+    @property
+    def per_drill(self) -> float:
+        """Average points per drill: how teams with different numbers of drills are ranked."""
+        return round(self.points / len(self.drills), 1) if self.drills else 0.0
+
     def category(self, name: str) -> int:
         """The team's points in one scoring category."""
         return sum(d.score.points[name] for d in self.drills)
+
+
+@dataclass(frozen=True)
+class ChaosLine:
+    """A chaos experiment's result recorded while the Game Day ran, for the board."""
+
+    experiment: str
+    component: str
+    verdict: str
+    probe_success: float
+    at: datetime
 
 
 @dataclass(frozen=True)
@@ -88,6 +107,7 @@ class Board:
     rules: tuple[str, ...]
     channel_id: str | None
     board_ts: str | None
+    chaos: tuple[ChaosLine, ...] = ()
 
     @property
     def drills(self) -> list[DrillResult]:
@@ -179,7 +199,8 @@ class GameDays:
         if len(found) == 1 or (found and name):
             return found[0]  # the newest of that name
         if not found:
-            what = f"called {name!r} " if name else ""
+            shown = name if name is None or len(name) <= 60 else name[:59] + "…"
+            what = f"called {shown!r} " if name else ""
             if status == RUNNING:
                 raise NotFound(f"No Game Day {what}is running.")
             raise NotFound(
@@ -203,6 +224,15 @@ class GameDays:
         spec = from_stored(gameday.spec)
         index = int(step.scenario or 0)
         return DrillContext(gameday, spec, index, spec.scenarios[index])
+
+    def running_with(self, component: str) -> int | None:
+        """The running Game Day one of whose scenarios plays `component`, or None."""
+        with self.factory() as session:
+            running = list(session.scalars(select(GameDay).where(GameDay.status == RUNNING)))
+        for gameday in running:
+            if any(s.component == component for s in from_stored(gameday.spec).scenarios):
+                return gameday.id
+        return None
 
     def invitees(self, incident_id: int) -> list[str]:
         """Who a Game Day drill invites: its team (users or a user group) and facilitators."""
@@ -253,11 +283,6 @@ class GameDays:
     def start(self, name: str | None, *, actor: str | None) -> GameDay:
         """Start a loaded Game Day: schedule its steps and post its scoreboard."""
         channel = self.settings.gameday_channel
-        if not channel:
-            raise GameDayRefused(
-                "No Game Day channel is configured: set FIREFIGHTER_GAMEDAY_CHANNEL to the "
-                "channel where drills are announced and the scoreboard is shown."
-            )
         now = self.now()
         with transaction(self.factory) as session:
             running = session.scalar(select(GameDay).where(GameDay.status == RUNNING))
@@ -266,34 +291,51 @@ class GameDays:
                     f"Game Day {running.name!r} is running; stop it first "
                     "(`/incident gameday stop`)."
                 )
+            # Which Game Day first: a name nobody loaded is the mistake to hear about.
             gameday = self._find(session, name, LOADED)
+            if not channel:
+                raise GameDayRefused(
+                    "No Game Day channel is configured: set FIREFIGHTER_GAMEDAY_CHANNEL to the "
+                    "channel where drills are announced and the scoreboard is shown."
+                )
             spec = from_stored(gameday.spec)
             self._check_facilitator(spec, actor, "start")
-            claimed = session.execute(
-                update(GameDay)
-                .where(GameDay.id == gameday.id, GameDay.status == LOADED)
-                .values(
-                    status=RUNNING,
-                    started_at=now,
-                    started_by=actor,
-                    channel_id=channel,
-                    board_mark="",
-                    board_queued_at=now,
-                )
-                .execution_options(synchronize_session=False)
-            ).rowcount  # type: ignore[attr-defined]
-            if claimed != 1:
-                raise GameDayRefused(f"Game Day {gameday.name!r} was started meanwhile.")
-            for step in _steps(spec, now):
-                step.gameday_id = gameday.id
-                session.add(step)
-            # The one message every later redraw updates in place.
-            enqueue(
-                session, effects.GAMEDAY_BOARD, {"gameday_id": gameday.id, "create": True}, now=now
-            )
+            self.start_in(session, gameday, spec, actor=actor, channel=channel, now=now)
             session.flush()
             session.refresh(gameday)
             return gameday
+
+    def start_in(
+        self,
+        session: Session,
+        gameday: GameDay,
+        spec: GameDaySpec,
+        *,
+        actor: str | None,
+        channel: str,
+        now: datetime,
+    ) -> None:
+        """Mark a loaded Game Day running, schedule its steps and queue its board."""
+        claimed = session.execute(
+            update(GameDay)
+            .where(GameDay.id == gameday.id, GameDay.status == LOADED)
+            .values(
+                status=RUNNING,
+                started_at=now,
+                started_by=actor,
+                channel_id=channel,
+                board_mark="",
+                board_queued_at=now,
+            )
+            .execution_options(synchronize_session=False)
+        ).rowcount  # type: ignore[attr-defined]
+        if claimed != 1:
+            raise GameDayRefused(f"Game Day {gameday.name!r} was started meanwhile.")
+        for step in _steps(spec, now):
+            step.gameday_id = gameday.id
+            session.add(step)
+        # The one message every later redraw updates in place.
+        enqueue(session, effects.GAMEDAY_BOARD, {"gameday_id": gameday.id, "create": True}, now=now)
 
     def stop(self, name: str | None, *, actor: str | None) -> GameDay:
         """End the running Game Day now: final board, chart, truths and report follow."""
@@ -529,7 +571,10 @@ class GameDays:
                 TimelineEvent.incident_id.in_(injected)
             )
         ).one()
-        return f"{count}:{last or 0}"
+        results = session.scalar(
+            select(func.count(ChaosResult.id)).where(ChaosResult.gameday_id == gameday_id)
+        )
+        return f"{count}:{last or 0}:{results or 0}"
 
     def _queue_board(self, gameday_id: int) -> bool:
         """Queue a redraw if a drill changed and the last one is old enough (throttle)."""
@@ -578,6 +623,17 @@ class GameDays:
                 .order_by(GameDayStep.scenario)
             ).all()
             ids = [incident.id for _, incident in rows]
+            hints: dict[int, int] = {}
+            for scenario in session.scalars(
+                select(GameDayStep.scenario).where(
+                    GameDayStep.gameday_id == gameday_id,
+                    GameDayStep.kind == HINT,
+                    GameDayStep.done_at.is_not(None),
+                    GameDayStep.done_at <= as_of,
+                    GameDayStep.note.is_(None),  # released, not withheld after mitigation
+                )
+            ):
+                hints[int(scenario or 0)] = hints.get(int(scenario or 0), 0) + 1
             updates: dict[int, list[datetime]] = {i: [] for i in ids}
             for incident_id, at in session.execute(
                 select(TimelineEvent.incident_id, TimelineEvent.at).where(
@@ -586,9 +642,24 @@ class GameDays:
             ):
                 updates[incident_id].append(at)
             drills = [
-                _result(step, incident, spec, updates[incident.id], as_of)
+                _result(
+                    step,
+                    incident,
+                    spec,
+                    updates[incident.id],
+                    as_of,
+                    hints.get(int(step.scenario or 0), 0),
+                )
                 for step, incident in rows
             ]
+            chaos = tuple(
+                ChaosLine(r.experiment, r.component, r.verdict, r.probe_success, r.at)
+                for r in session.scalars(
+                    select(ChaosResult)
+                    .where(ChaosResult.gameday_id == gameday_id)
+                    .order_by(ChaosResult.at, ChaosResult.id)
+                )
+            )
         teams = [
             TeamResult(
                 team=name,
@@ -597,7 +668,7 @@ class GameDays:
             )
             for name in spec.teams
         ]
-        teams.sort(key=lambda t: -t.points)
+        teams.sort(key=lambda t: (-t.per_drill, -t.points))
         return Board(
             gameday_id=gameday.id,
             name=gameday.name,
@@ -611,6 +682,7 @@ class GameDays:
             rules=tuple(scoring.rules(timedelta(seconds=spec.update_every))),
             channel_id=gameday.channel_id,
             board_ts=gameday.board_ts,
+            chaos=chaos,
         )
 
 
@@ -624,9 +696,11 @@ def _result(
     spec: GameDaySpec,
     updates: Sequence[datetime],
     as_of: datetime,
+    hints: int = 0,
 ) -> DrillResult:
     index = int(step.scenario or 0)
     scenario = spec.scenarios[index]
+    team = spec.teams.get(scenario.team)
     facts = scoring.DrillFacts(
         declared_at=incident.declared_at,
         acknowledged_at=_within(incident.acknowledged_at, as_of),
@@ -634,6 +708,8 @@ def _result(
         updates=[at for at in updates if at <= as_of],
         roles=frozenset(role.role for role in incident.roles),
         postmortem_written=incident.postmortem_url is not None,
+        hints_released=hints,
+        team_size=len(team.members) if team is not None and team.members else None,
     )
     expected = timedelta(seconds=scenario.mitigate_within)
     return DrillResult(
@@ -646,6 +722,10 @@ def _result(
         status=incident.status,
         channel_id=incident.channel_id,
         expected=expected,
+        acknowledged_after=(
+            facts.acknowledged_at - facts.declared_at if facts.acknowledged_at else None
+        ),
+        mitigated_after=facts.mitigated_at - facts.declared_at if facts.mitigated_at else None,
         score=scoring.score(
             facts,
             expected=expected,

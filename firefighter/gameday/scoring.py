@@ -2,7 +2,11 @@
 
 A drill scores at most 100 points: acknowledging fast, mitigating within the expected time,
 posting updates at the expected cadence, filling the roles, and writing the post-mortem.
-Teams add up the points of their drills.
+Each hint released before the drill was mitigated costs HINT_COST points.
+
+Fairness between teams: teams are ranked by their average points per drill (a team given
+more drills does not win by volume), and a team of fewer than three players, which cannot
+hold all three roles, has its role points scaled to the roles it can hold.
 """
 
 from __future__ import annotations
@@ -12,7 +16,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from firefighter.text import format_duration, plural
+
 ROLE_POINTS = {"commander": 4, "communications": 3, "scribe": 3}
+HINT_COST = 5
 CATEGORIES = ("acknowledge", "mitigate", "updates", "roles", "postmortem")
 CATEGORY_LABELS = {
     "acknowledge": "Acknowledge",
@@ -33,6 +40,10 @@ class DrillFacts:
     updates: Sequence[datetime]
     roles: frozenset[str]
     postmortem_written: bool
+    hints_released: int = 0
+    """Hints released before the drill was mitigated: each costs HINT_COST points."""
+    team_size: int | None = None
+    """Players in the team (None: a user group, assumed to be three or more)."""
 
 
 @dataclass(frozen=True)
@@ -41,16 +52,18 @@ class DrillScore:
 
     points: dict[str, int]
     reasons: dict[str, str] = field(default_factory=dict)
+    penalty: int = 0
+    """Points taken off for the hints released (never below a total of 0)."""
 
     @property
     def total(self) -> int:
-        """All categories added up."""
-        return sum(self.points.values())
+        """All categories added up, less the hints' cost."""
+        return max(sum(self.points.values()) - self.penalty, 0)
 
 
 def _minutes(delta: timedelta) -> str:
-    seconds = max(int(delta.total_seconds()), 0)
-    return f"{seconds // 60} min" if seconds >= 60 else f"{seconds} s"
+    # The one rounding rule of every duration people read (text.duration_parts).
+    return format_duration(max(delta.total_seconds(), 0.0))
 
 
 def acknowledge_points(facts: DrillFacts) -> tuple[int, str]:
@@ -90,7 +103,7 @@ def update_points(facts: DrillFacts, cadence: timedelta, as_of: datetime) -> tup
         return 0, "no update"
     marks = [facts.declared_at, *times, end]
     longest = max(later - earlier for earlier, later in itertools.pairwise(marks))
-    text = f"{len(times)} update(s), longest silence {_minutes(longest)}"
+    text = f"{plural(len(times), 'update')}, longest silence {_minutes(longest)}"
     if longest <= cadence:
         return 15, text
     if longest <= cadence * 2:
@@ -99,10 +112,22 @@ def update_points(facts: DrillFacts, cadence: timedelta, as_of: datetime) -> tup
 
 
 def role_points(facts: DrillFacts) -> tuple[int, str]:
-    """4 for a commander, 3 for a communications lead, 3 for a scribe."""
+    """4 for a commander, 3 for a communications lead, 3 for a scribe.
+
+    A team of n < 3 players can hold only n roles: its points are scaled to the best it could
+    reach (a lone player holding the commander role gets the full 10).
+    """
     held = [role for role in ROLE_POINTS if role in facts.roles]
     points = sum(ROLE_POINTS[role] for role in held)
-    return points, ", ".join(held) if held else "no role filled"
+    text = ", ".join(held) if held else "no role filled"
+    full = sum(ROLE_POINTS.values())
+    if facts.team_size is not None and 0 < facts.team_size < len(ROLE_POINTS):
+        best = sum(sorted(ROLE_POINTS.values(), reverse=True)[: facts.team_size])
+        scaled = min(round(points * full / best), full)
+        if scaled != points:
+            text += f" (scaled for a team of {facts.team_size})"
+        points = scaled
+    return points, text
 
 
 def postmortem_points(facts: DrillFacts) -> tuple[int, str]:
@@ -126,6 +151,7 @@ def score(
     return DrillScore(
         points={name: value[0] for name, value in parts.items()},
         reasons={name: value[1] for name, value in parts.items()},
+        penalty=HINT_COST * facts.hints_released,
     )
 
 
@@ -139,6 +165,9 @@ def rules(cadence: timedelta) -> list[str]:
         "15 within 2×, 5 later.",
         f"Updates: 15 pts if no silence is longer than {every}, 8 if none is longer than "
         "twice that, 3 for any update.",
-        "Roles: commander 4 pts, communications lead 3, scribe 3.",
+        "Roles: commander 4 pts, communications lead 3, scribe 3 (a team of fewer than 3 "
+        "players: scaled to the roles it can hold).",
         "Post-mortem published: 15 pts.",
+        f"Hints: each hint released before mitigation costs {HINT_COST} pts.",
+        "Teams are ranked by their average points per drill.",
     ]

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
+from croniter import croniter
 from pydantic import (
     BaseModel,
     BeforeValidator,
@@ -106,6 +107,14 @@ class Team(_Strict):
         return [self.usergroup] if self.usergroup else list(self.members)
 
 
+class Original(_Strict):
+    """The real incident a scenario replays, and how long it took to handle."""
+
+    incident: Annotated[str, StringConstraints(pattern=r"^INC-\d+$")]
+    acknowledged_after: Duration | None = None
+    mitigated_after: Duration | None = None
+
+
 class Scenario(_Strict):
     """One incident a facilitator injects as a drill for a team."""
 
@@ -117,6 +126,10 @@ class Scenario(_Strict):
     hints: list[Hint] = Field(default_factory=list, max_length=10)
     mitigate_within: Duration
     truth: Prose
+    # The component the scenario plays: chaos results on it show on the board.
+    component: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
+    # A replayed incident: its own times, which the report compares with the drill's.
+    replay_of: Original | None = None
 
     @field_validator("severity")
     @classmethod
@@ -141,6 +154,23 @@ class GameDaySpec(_Strict):
     facilitators: list[UserId] = Field(default_factory=list)
     update_every: Duration = 15 * 60
     duration: Duration | None = None
+    # A cron expression (in the configured time zone): the scheduler starts the Game Day then,
+    # after telling its teams `announce_before`, unless the chaos gate is closed.
+    schedule: str | None = None
+    announce_before: Duration = 60 * 60
+
+    @field_validator("schedule")
+    @classmethod
+    def _cron(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        value = " ".join(value.split())
+        if len(value.split()) != 5 or not croniter.is_valid(value):
+            raise ValueError(
+                f"{value!r} is not a cron schedule; write five fields such as '0 10 * * 4' "
+                "(Thursdays at 10:00)"
+            )
+        return value
 
     def team(self, name: str) -> Team:
         """The team called `name` (KeyError if unknown)."""
@@ -148,7 +178,7 @@ class GameDaySpec(_Strict):
 
 
 _KNOWN_KEYS = sorted(
-    {name for model in (Hint, Team, Scenario, GameDaySpec) for name in model.model_fields}
+    {name for model in (Hint, Team, Scenario, GameDaySpec, Original) for name in model.model_fields}
 )
 
 

@@ -45,6 +45,7 @@ from firefighter.incidents.alert_types import (
     Route,
     describe,
 )
+from firefighter.incidents.authorization import Action
 from firefighter.incidents.errors import Conflict, InvalidInput, NotFound
 from firefighter.incidents.models import Incident
 from firefighter.incidents.service import IncidentService
@@ -508,12 +509,15 @@ class AlertService:
         actor: str | None,
         request_key: str | None = None,
     ) -> Incident:
-        """Link a triage card's alerts to an open incident."""
+        """Link a triage card's alerts to an open incident the actor may see (the same
+        refusal as an unknown one otherwise)."""
+        admin = self.incidents.policy.is_admin(actor)
         with self.work.begin(request_key) as session:
             group = self._decide(session, group_id, round)
             incident = session.get(Incident, incident_id, with_for_update=True)
             if incident is None:
                 raise NotFound(f"There is no incident INC-{incident_id}.")
+            self.incidents.check(session, incident, Action.ATTACH_ALERT, actor, admin)
             if incident.status == lifecycle.CLOSED:
                 raise InvalidInput(f"{incident.reference} is closed; pick an open incident.")
             self._link(session, group, incident, ATTACHED, actor, announce=True)

@@ -271,6 +271,15 @@ class GameDayReport(Effect, kind="gameday.report", target=CONFLUENCE, priority=B
     gameday_id: int
 
 
+@dataclass(frozen=True)
+class GameDayAnnounce(Effect, kind="gameday.announce", target=SLACK, priority=BACKGROUND):
+    """Tell a scheduled Game Day's teams it starts soon, or that it was skipped and why."""
+
+    gameday_id: int
+    starts_at: str
+    skipped: str | None = None
+
+
 # ---- the kinds by name --------------------------------------------------------------------
 
 OPEN_CHANNEL = OpenChannel.kind
@@ -312,6 +321,7 @@ GAMEDAY_REVEAL = GameDayReveal.kind
 GAMEDAY_CHART = GameDayChart.kind
 GAMEDAY_REPORT = GameDayReport.kind
 
+GAMEDAY_ANNOUNCE = GameDayAnnounce.kind
 GAMEDAY = (
     GAMEDAY_BOARD,
     GAMEDAY_THEME,
@@ -320,6 +330,7 @@ GAMEDAY = (
     GAMEDAY_REVEAL,
     GAMEDAY_CHART,
     GAMEDAY_REPORT,
+    GAMEDAY_ANNOUNCE,
 )
 """Effects of Game Days; their handlers live in `firefighter.slack.handlers.gameday`."""
 

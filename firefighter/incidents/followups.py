@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from firefighter.incidents import effects
+from firefighter.incidents.authorization import Action
 from firefighter.incidents.errors import InvalidInput, NotFound
 from firefighter.incidents.followup_models import DONE, FOLLOWUP_TITLE_MAX, OPEN, FollowUp
 from firefighter.incidents.followup_queries import counts, followup_json, list_followups
@@ -81,8 +82,10 @@ class FollowUpService:
                 f"{due.isoformat()} is in the past; give a due date from today on, as "
                 "`due YYYY-MM-DD`."
             )
+        admin = self.incidents.policy.is_admin(actor)
         with self.work.begin(request_key) as session:
             incident = self.work.load(session, incident_id, None)
+            self.incidents.check(session, incident, Action.ADD_FOLLOWUP, actor, admin)
             followup = FollowUp(
                 incident_id=incident.id,
                 title=value,
@@ -131,8 +134,12 @@ class FollowUpService:
         from_jira: bool,
         request_key: str | None,
     ) -> FollowUp:
+        admin = self.incidents.policy.is_admin(actor)
         with self.work.begin(request_key) as session:
             followup = self._get(session, followup_id, lock=True)
+            if not from_jira:
+                owner = self.work.load(session, followup.incident_id, None)
+                self.incidents.check(session, owner, Action.ADD_FOLLOWUP, actor, admin)
             if followup.status != status:
                 incident = self.work.load(session, followup.incident_id, None)
                 followup.status = status

@@ -9,17 +9,20 @@ from typing import Any
 from sqlalchemy import case, select
 from sqlalchemy.orm import Session
 
-from firefighter.incidents.errors import InvalidInput, NotFound
+from firefighter.incidents.authorization import Facts, not_found
+from firefighter.incidents.errors import InvalidInput
 from firefighter.incidents.followup_queries import followup_json, list_followups
 from firefighter.incidents.lifecycle import Status, is_known
 from firefighter.incidents.models import Incident, IncidentMember, TimelineEvent
+from firefighter.text import truncate
 
 
 def parse_reference(text: str) -> int:
     """`12`, `INC-12` or `inc12` as an incident id, or InvalidInput."""
     match = re.fullmatch(r"\s*(?:inc-?)?(\d{1,12})\s*", text or "", flags=re.IGNORECASE)
     if not match:
-        raise InvalidInput(f"{text!r} is not an incident reference; use a number or INC-<number>.")
+        shown = truncate(text or "", 40)
+        raise InvalidInput(f"{shown!r} is not an incident reference; use a number or INC-<number>.")
     return int(match.group(1))
 
 
@@ -27,8 +30,32 @@ def get_incident(session: Session, incident_id: int) -> Incident:
     """The incident, or NotFound."""
     incident = session.get(Incident, incident_id)
     if incident is None:
-        raise NotFound(f"There is no incident INC-{incident_id}.")
+        raise not_found(incident_id)
     return incident
+
+
+def get_visible(
+    session: Session, incident_id: int, user_id: str | None, *, admin: bool
+) -> Incident:
+    """The incident if `user_id` may see it; otherwise the very refusal of an unknown one."""
+    incident = get_incident(session, incident_id)
+    if not visible_to(session, [incident], user_id, admin=admin):
+        raise not_found(incident_id)
+    return incident
+
+
+def incident_facts(session: Session, incident: Incident) -> Facts:
+    """What the authorisation table needs to know about `incident`."""
+    members = session.scalars(
+        select(IncidentMember.user_id).where(IncidentMember.incident_id == incident.id)
+    )
+    return Facts(
+        incident_id=incident.id,
+        private=bool(incident.private),
+        commander=incident.holder("commander"),
+        holders=tuple(dict.fromkeys(role.user_id for role in incident.roles)),
+        members=frozenset(members) | ({incident.declarer} if incident.declarer else set()),
+    )
 
 
 def list_incidents(
@@ -117,10 +144,13 @@ def is_member(session: Session, incident_id: int, user_id: str) -> bool:
     return session.get(IncidentMember, (incident_id, user_id)) is not None
 
 
-def visible_to(session: Session, incidents: list[Incident], user_id: str) -> list[Incident]:
-    """Drop the private incidents `user_id` is not a member of."""
+def visible_to(
+    session: Session, incidents: list[Incident], user_id: str | None, *, admin: bool = False
+) -> list[Incident]:
+    """The one visibility rule for every list and picker: drop the private incidents
+    `user_id` is not a member of (declarer, role holder, channel member); admins see all."""
     private_ids = [i.id for i in incidents if i.private]
-    if not private_ids:
+    if not private_ids or admin or user_id is None:
         return incidents
     member_of = set(
         session.scalars(
@@ -129,4 +159,7 @@ def visible_to(session: Session, incidents: list[Incident], user_id: str) -> lis
             )
         )
     )
-    return [i for i in incidents if not i.private or i.id in member_of]
+    holders = {i.id for i in incidents if i.private and user_id in {r.user_id for r in i.roles}}
+    declared = {i.id for i in incidents if i.private and i.declarer == user_id}
+    seen = member_of | holders | declared
+    return [i for i in incidents if not i.private or i.id in seen]

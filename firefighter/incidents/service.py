@@ -16,9 +16,10 @@ from typing import Any, Protocol
 from sqlalchemy.orm import Session, sessionmaker
 
 from firefighter.db import utcnow
-from firefighter.incidents import effects, lifecycle, rules
+from firefighter.incidents import effects, lifecycle, queries, rules
 from firefighter.incidents.access import AccessPolicy
 from firefighter.incidents.adapter_facts import AdapterFacts
+from firefighter.incidents.authorization import Action, authorize
 from firefighter.incidents.errors import AlreadyProcessed, InvalidInput
 from firefighter.incidents.lifecycle import CLOSED, MITIGATED
 from firefighter.incidents.models import Incident, IncidentMember, IncidentRole
@@ -58,6 +59,16 @@ class PagingHooks(Protocol):
 
     def on_status(self, session: Session, incident: Incident, target: str) -> None:
         """A move: mitigated acknowledges the pages, closed resolves them."""
+
+
+def role_action(role: str, previous: str | None, user_id: str, actor: str | None) -> Action:
+    """Which row of the table a role change is: taking a free role for oneself, taking command
+    from someone else, or assigning a role."""
+    if role == "commander" and previous is not None and previous != actor:
+        return Action.TAKE_OVER_COMMAND
+    if previous is None and user_id == actor:
+        return Action.TAKE_FREE_ROLE
+    return Action.ASSIGN_ROLE
 
 
 class IncidentService:
@@ -119,9 +130,34 @@ class IncidentService:
         # A method of its own so tests can hold a command between reading and writing.
         return self.work.load(session, incident_id, expected_version, expected_status)
 
-    @staticmethod
-    def _holders(incident: Incident) -> list[str]:
-        return list(dict.fromkeys(role.user_id for role in incident.roles))
+    def check(
+        self, session: Session, incident: Incident, action: Action, actor: str | None, admin: bool
+    ) -> None:
+        """Ask the authorisation table; `admin` is decided before the transaction opens
+        (it may look up user groups)."""
+        authorize(
+            action,
+            actor,
+            queries.incident_facts(session, incident),
+            admin=admin,
+            admins=list(self.policy.admins),
+            closers=self.policy.closers,
+        )
+
+    def may(self, incident_id: int, action: Action, actor: str | None) -> None:
+        """Raise NotFound or Forbidden unless `actor` may do `action` (for surfaces that ask
+        before opening a form)."""
+        admin = self.policy.is_admin(actor)
+        with self.factory() as session:
+            incident = queries.get_incident(session, incident_id)
+            self.check(session, incident, action, actor, admin)
+
+    def _gate(self, session: Session, incident_id: int, actor: str | None, admin: bool) -> Incident:
+        """The incident if `actor` may see it, checked before its version or status is
+        compared, so a stale button never reveals the state of a private incident."""
+        incident = queries.get_incident(session, incident_id)
+        self.check(session, incident, Action.SEE, actor, admin)
+        return incident
 
     # ---- commands ------------------------------------------------------------------
 
@@ -292,15 +328,17 @@ class IncidentService:
         failure_class: str | None = None,
     ) -> Incident:
         target = rules.status(target)
-        free = self.policy.unrestricted(actor)  # may look up user groups: before the transaction
+        admin = self.policy.is_admin(actor)  # may look up user groups: before the transaction
         with self.work.begin(request_key) as session:
+            incident = self._gate(session, incident_id, actor, admin)
             incident = self._load(session, incident_id, expected_version, expected_status)
             previous = incident.status
-            if target == CLOSED or (previous == MITIGATED and target in lifecycle.ACTIVE):
-                what = "close" if target == CLOSED else "reopen"
-                self.policy.check_responder(
-                    actor, self._holders(incident), what, incident.reference, free
-                )
+            action = Action.MOVE
+            if target == CLOSED:
+                action = Action.CLOSE
+            elif previous == MITIGATED and target in lifecycle.ACTIVE:
+                action = Action.REOPEN
+            self.check(session, incident, action, actor, admin)
             closure, reopening = self.rules.check_move(
                 incident.reference, previous, incident.severity, target, reason, reopen=reopen
             )
@@ -355,16 +393,16 @@ class IncidentService:
     ) -> Incident:
         """Change the severity."""
         sev = self.rules.severity(severity)
-        free = self.policy.unrestricted(actor)  # may look up user groups: before the transaction
+        admin = self.policy.is_admin(actor)  # may look up user groups: before the transaction
         with self.work.begin(request_key) as session:
+            self._gate(session, incident_id, actor, admin)
             incident = self._load(session, incident_id, expected_version, expected_status)
             if incident.status == CLOSED:
                 raise InvalidInput(f"{incident.reference} is closed; its severity is final.")
             previous = incident.severity
-            if self.rules.downgrades(previous, sev.name):
-                self.policy.check_responder(
-                    actor, self._holders(incident), "downgrade", incident.reference, free
-                )
+            lower = self.rules.downgrades(previous, sev.name)
+            action = Action.LOWER_SEVERITY if lower else Action.RAISE_SEVERITY
+            self.check(session, incident, action, actor, admin)
             if previous == sev.name:
                 raise InvalidInput(f"{incident.reference} is already {sev.name}.")
             incident.severity = sev.name
@@ -393,8 +431,11 @@ class IncidentService:
         """Correct when the impact started or when it was detected."""
         milestone = rules.milestone(milestone, at)
         rules.not_in_future(milestone, at, self.clock())
+        admin = self.policy.is_admin(actor)
         with self.work.begin() as session:
+            self._gate(session, incident_id, actor, admin)
             incident = self._load(session, incident_id, expected_version)
+            self.check(session, incident, Action.UPDATE, actor, admin)
             started = at if milestone == "started" else incident.started_at
             detected = at if milestone == "detected" else incident.detected_at
             rules.milestones_in_order(started, detected, incident.declared_at)
@@ -425,13 +466,16 @@ class IncidentService:
         user_id = (user_id or "").strip()
         if not user_id:
             raise InvalidInput("Name the person: `role commander @someone`.")
+        admin = self.policy.is_admin(actor)  # may look up user groups: before the transaction
         with self.work.begin(request_key) as session:
+            self._gate(session, incident_id, actor, admin)
             incident = self._load(session, incident_id, expected_version)
             if incident.status == CLOSED:
                 raise InvalidInput(f"{incident.reference} is closed; its roles are final.")
             now = self.clock()
             current = next((r for r in incident.roles if r.role == role), None)
             previous = current.user_id if current else None
+            self.check(session, incident, role_action(role, previous, user_id, actor), actor, admin)
             if previous == user_id:
                 raise InvalidInput(f"<@{user_id}> is already the {ROLES[role].lower()}.")
             if current is None:
@@ -473,7 +517,9 @@ class IncidentService:
     ) -> Incident:
         """Post a status update to the timeline."""
         text = rules.update_text(text)
+        admin = self.policy.is_admin(actor)
         with self.work.begin(request_key) as session:
+            self._gate(session, incident_id, actor, admin)
             incident = self._load(session, incident_id, expected_version)
             if incident.status == CLOSED:
                 raise InvalidInput(
@@ -522,7 +568,9 @@ class IncidentService:
     ) -> Incident:
         """Record where the failure came from (one of FIREFIGHTER_FAILURE_CLASSES)."""
         known = self.rules.failure_class(failure_class)
+        admin = self.policy.is_admin(actor)
         with self.work.begin(request_key) as session:
+            self._gate(session, incident_id, actor, admin)
             incident = self._load(session, incident_id, expected_version)
             if incident.failure_class == known:
                 raise InvalidInput(f"{incident.reference} is already classed as {known}.")
@@ -544,7 +592,9 @@ class IncidentService:
         """
         if minutes <= 0:
             raise InvalidInput("Snooze for a positive number of minutes.")
+        admin = self.policy.is_admin(actor)
         with self.work.begin(request_key) as session:
+            self._gate(session, incident_id, actor, admin)
             incident = self._load(session, incident_id, None)
             if not lifecycle.is_active(incident.status):
                 raise InvalidInput(
@@ -620,8 +670,10 @@ class IncidentService:
 
     def request_postmortem(self, incident_id: int, *, actor: str | None) -> int:
         """Enqueue a post-mortem export; returns the outbox item id to wait for."""
+        admin = self.policy.is_admin(actor)
         with self.work.begin() as session:
             incident = self._load(session, incident_id, None)
+            self.check(session, incident, Action.EXPORT, actor, admin)
             export = effects.ExportPostmortem(incident.id, requested_by=actor)
             item = self.work.enqueue(session, export, incident)
             session.flush()

@@ -53,15 +53,24 @@ def make_client(settings: Settings, *, timeout: int = 20) -> Any:
     return Jira(url, **{k: v for k, v in kwargs.items() if k in accepted})
 
 
+def _status(issue: Any) -> dict[str, Any]:
+    # Tolerant of any shape: a field of the wrong type reads as absent, never as an error.
+    fields = issue.get("fields") if isinstance(issue, dict) else None
+    status = fields.get("status") if isinstance(fields, dict) else None
+    return status if isinstance(status, dict) else {}
+
+
 def category(issue: dict[str, Any]) -> str:
-    """The status category key of an issue as REST answers it."""
-    status = ((issue.get("fields") or {}).get("status")) or {}
-    return str((status.get("statusCategory") or {}).get("key") or "")
+    """The status category key of an issue as REST answers it ("" when it carries none)."""
+    status_category = _status(issue).get("statusCategory")
+    if not isinstance(status_category, dict):
+        return ""
+    return str(status_category.get("key") or "")
 
 
 def status_name(issue: dict[str, Any]) -> str:
     """The status name of an issue."""
-    return str((((issue.get("fields") or {}).get("status")) or {}).get("name") or "")
+    return str(_status(issue).get("name") or "")
 
 
 def search(client: Any, jql: str, fields: str, limit: int = 1000) -> list[dict[str, Any]]:

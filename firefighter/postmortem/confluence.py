@@ -307,6 +307,10 @@ class ConfluencePublisher:
                 return dict(result)
         return None
 
+    def storage_of(self, page_id: str) -> str:
+        """The storage-format body of a page (a replay reads its authors' root cause)."""
+        return _storage(self._get(page_id))
+
     def _get(self, page_id: str) -> dict[str, Any]:
         answer = self._call(
             "read the page", "get", f"{CONTENT}/{page_id}", params={"expand": PAGE_EXPAND}

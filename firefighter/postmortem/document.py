@@ -339,10 +339,17 @@ def build_view(
             previous = str((e.data or {}).get("from") or "")
             if previous and previous != incident.severity and previous not in past:
                 past.append(previous)
+    # The impact first, as "What happened" tells it ("For 48 min, …"), so the two agree;
+    # how long the incident stayed open is another figure, named as such.
+    impact_start = incident.started_at or incident.declared_at
+    impact = format_duration(_between(impact_start, incident.mitigated_at or as_of))
+    impact += " of impact" if incident.mitigated_at else " of impact so far (not mitigated)"
     if incident.closed_at is not None:
-        duration = format_duration(_between(incident.declared_at, incident.closed_at))
+        opened = format_duration(_between(incident.declared_at, incident.closed_at))
+        duration = f"{impact}; closed {opened} after it was declared"
     else:
-        duration = f"{format_duration(_between(incident.declared_at, as_of))} so far (not closed)"
+        duration = f"{impact}; open for {format_duration(_between(incident.declared_at, as_of))}"
+        duration += " so far (not closed)"
     return PostmortemView(
         id=incident.id,
         reference=incident.reference,

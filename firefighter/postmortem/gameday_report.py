@@ -9,14 +9,15 @@ export never overwrites.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 
-from firefighter.gameday.engine import HINT, Board, GameDays
+from firefighter.gameday.engine import HINT, Board, DrillResult, GameDays
 from firefighter.gameday.models import GameDay, GameDayStep
 from firefighter.gameday.scoring import CATEGORIES, CATEGORY_LABELS
-from firefighter.gameday.spec import format_duration, from_stored
+from firefighter.gameday.spec import Scenario, format_duration, from_stored
 from firefighter.incidents.models import TimelineEvent
 from firefighter.postmortem.document import KIND_LABELS, Names
 from firefighter.postmortem.render import check_storage, environment
@@ -62,6 +63,9 @@ class ScenarioReport:
     points: tuple[tuple[str, int, str], ...]
     total: int
     timeline: tuple[Entry, ...]
+    # A replayed incident: (what, the drill's time, the original's time) for each milestone.
+    replay_of: str | None = None
+    comparison: tuple[tuple[str, str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -71,6 +75,8 @@ class TeamRow:
     team: str
     points: tuple[int, ...]
     total: int
+    hints: int = 0
+    per_drill: str = ""
 
 
 @dataclass(frozen=True)
@@ -116,6 +122,35 @@ def _utc(at: datetime | None) -> str:
 def _since(start: datetime, at: datetime) -> str:
     seconds = int((at - start).total_seconds())
     return ("+" if seconds >= 0 else "−") + format_duration(abs(seconds))
+
+
+def _took(delta: timedelta | None) -> str:
+    return human_duration(delta.total_seconds()) if delta is not None else "not reached"
+
+
+def comparison(scenario: Scenario, drill: DrillResult) -> tuple[tuple[str, str, str], ...]:
+    """A replayed incident's times beside the drill's: (milestone, drill, original)."""
+    original = scenario.replay_of
+    if original is None:
+        return ()
+
+    def theirs(seconds: int | None) -> str:
+        return human_duration(seconds) if seconds is not None else "not recorded"
+
+    return (
+        (
+            "Time to acknowledge",
+            _took(drill.acknowledged_after),
+            theirs(original.acknowledged_after),
+        ),
+        ("Time to mitigate", _took(drill.mitigated_after), theirs(original.mitigated_after)),
+    )
+
+
+def _comparison(scenario: Scenario, drill: DrillResult) -> dict[str, Any]:
+    if scenario.replay_of is None:
+        return {}
+    return {"replay_of": scenario.replay_of.incident, "comparison": comparison(scenario, drill)}
 
 
 def _winner(board: Board) -> str:
@@ -205,6 +240,7 @@ def build_report(
                 ),
                 total=drill.score.total,
                 timeline=tuple(timeline),
+                **_comparison(scenario, drill),
             )
         )
     injected = {d.index for d in board.drills}
@@ -218,7 +254,14 @@ def build_report(
         duration=human_duration((ended - started).total_seconds()),
         categories=tuple(CATEGORY_LABELS[c] for c in CATEGORIES),
         teams=tuple(
-            TeamRow(t.team, tuple(t.category(c) for c in CATEGORIES), t.points) for t in board.teams
+            TeamRow(
+                t.team,
+                tuple(t.category(c) for c in CATEGORIES),
+                t.points,
+                sum(d.score.penalty for d in t.drills),
+                f"{t.per_drill:g}",
+            )
+            for t in board.teams
         ),
         winner=_winner(board),
         rules=board.rules,

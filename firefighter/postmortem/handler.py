@@ -233,7 +233,7 @@ def export_now(
     waiting = sorted({kind for kind, _ in ahead if kind not in dispatcher.handlers})
     if waiting:
         parts.append(
-            f"it waits behind earlier effect(s) of {reference} ({', '.join(waiting)}) "
+            f"it waits behind earlier effects of {reference} ({', '.join(waiting)}) "
             "that only `firefighter worker` delivers"
         )
     raise ExportFailed("; ".join(parts) + ". The export stays queued for the worker.")

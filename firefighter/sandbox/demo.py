@@ -7,18 +7,18 @@ SQLite file, and signed HTTP requests play the responders. No Slack account is n
 from __future__ import annotations
 
 import os
-import re
 import secrets
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from zoneinfo import ZoneInfo
 
 from rich.console import Console
-from rich.text import Text
+from rich.markup import escape
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -27,12 +27,16 @@ from firefighter.emulators.slack import Message, SlackDriver, SlackEmulator
 from firefighter.incidents.models import Incident
 from firefighter.outbox import pending_count
 from firefighter.sandbox.demo_paging import DemoPaging, demo_paging
+from firefighter.sandbox.transcript import render_transcript
 
 PEOPLE = {"U01ALICE": "alice", "U02BOB": "bob", "U03CAROL": "carol"}
 # Full names as Slack profiles carry them: the post-mortem shows these, never the ids.
 SPAN_MINUTES = 45
 REAL_NAMES = {"U01ALICE": "Alice Martin", "U02BOB": "Bob Okafor", "U03CAROL": "Carol Diaz"}
 TITLE = "Checkout returns 502 for a third of requests"
+ZONE = "Europe/Paris"
+"""The demo team's zone: the bot's FIREFIGHTER_TIMEZONE, the times people quote, the
+transcript's stamps."""
 
 
 def _free_port() -> int:
@@ -75,14 +79,28 @@ class Scene:
         # that no time the bot records is in the future of the emulator's messages.
         self.start = time.time() - SPAN_MINUTES * 60
         self.offset = 0.0
+        # (wall-clock time, offset from then on): maps the emulator's times to the bot's.
+        self.offsets: list[tuple[float, float]] = [(0.0, 0.0)]
         self.paging: DemoPaging | None = None
 
     def at_minute(self, minute: float) -> None:
         """Move the bot's clock (see sandbox/scripted_serve.py) to `minute` of the script."""
         if self.clock_file is None:
             return
-        self.offset = self.start + minute * 60 - time.time()
+        now = time.time()
+        self.offset = self.start + minute * 60 - now
+        self.offsets.append((now, self.offset))
         self.clock_file.write_text(f"{self.offset:.3f}")
+
+    def scripted(self, at: float) -> float:
+        """The bot's time when the wall clock said `at` (for the transcript's stamps)."""
+        offset = next(o for since, o in reversed(self.offsets) if since <= at)
+        return at + offset
+
+    def local(self, minute: float, pattern: str = "%H:%M") -> str:
+        """The time at `minute` of the script, as people in the demo's zone say it."""
+        at = datetime.fromtimestamp(self.start, ZoneInfo(ZONE)) + timedelta(minutes=minute)
+        return at.strftime(pattern)
 
     def settle(self, timeout: float = 60) -> None:
         """Wait until the bot's worker has delivered everything it decided so far."""
@@ -136,16 +154,33 @@ class Scene:
         )
 
 
+def page_acknowledged(scene: Scene, timeout: float = 30) -> None:
+    """The SEV1 paged Payments' on-call in PagerDuty; Dana acknowledges there, and the
+    card, the timeline and the channel (she is invited) show it."""
+    if scene.paging is None:
+        return
+    pagerduty, dana = scene.paging.pagerduty, scene.paging.on_call
+    deadline = time.monotonic() + timeout
+    while not pagerduty.incidents:
+        if time.monotonic() > deadline:
+            raise RuntimeError("the bot did not page PagerDuty for the SEV1")
+        time.sleep(0.05)
+    pagerduty.acknowledge_as(pagerduty.incidents[0].dedup_key, dana)
+    scene.settle()
+
+
 def play(scene: Scene) -> str:
     """The script of the demo; returns the incident channel id."""
     driver, emulator = scene.driver, scene.emulator
     scene.at_minute(0)
     # Support reports it in #incidents; Alice declares from that message (the shortcut
     # prefills the form with its first line, its text and its permalink).
+    # The deploy that broke it went out 9 minutes before the report (impact start below).
+    release = scene.local(-9, "%Y.%m.%d") + "-3"
     report = emulator.post_user_message(
         scene.incidents,
         "U03CAROL",
-        f"{TITLE}\nEU customers first, since the 14:02 deploy: "
+        f"{TITLE}\nEU customers first, since the {scene.local(-9)} deploy: "
         "<https://grafana.example.com/d/payments|payments dashboard>. cc <@U01ALICE>",
     )
     driver.message_shortcut("declare_from_message", scene.incidents, report.ts, "U01ALICE")
@@ -167,9 +202,10 @@ def play(scene: Scene) -> str:
     scene.wait_status(channel_id, "investigating")
     scene.settle()
     driver.slash_command("role comms <@U02BOB|bob>", "U01ALICE", channel_id)
+    scene.settle()
     scene.at_minute(9)
     driver.slash_command(
-        "update Error rate 34%. Suspect deploy 2026.11.27-3; rolling it back.",
+        f"update Error rate 34%. Suspect deploy {release}; rolling it back.",
         "U01ALICE",
         channel_id,
     )
@@ -182,7 +218,7 @@ def play(scene: Scene) -> str:
     rollback = emulator.post_user_message(
         channel_id,
         "U02BOB",
-        "Rolled back 2026.11.27-3 at 14:31. <@U01ALICE> the graph is flat again.",
+        f"Rolled back {release} at {scene.local(21)}. <@U01ALICE> the graph is flat again.",
         files=["error-rate.png"],
     )
     driver.reaction(channel_id, rollback.ts, "U01ALICE")
@@ -194,128 +230,25 @@ def play(scene: Scene) -> str:
         channel_id,
     )
     scene.settle()
-    for minute, status in ((39, "mitigated"), (41, "postmortem"), (43, "closed")):
+    scene.at_minute(39)
+    scene.click_card(channel_id, "mitigated", "U01ALICE")
+    # What the incident taught, owned and dated: it shows on the card and the post-mortem.
+    scene.at_minute(40)
+    due = scene.local(40 + 7 * 24 * 60, "%Y-%m-%d")
+    driver.slash_command(
+        f"followup Alert on checkout's 5xx rate per deploy <@U02BOB|bob> due {due}",
+        "U01ALICE",
+        channel_id,
+    )
+    scene.settle()
+    for minute, status in ((41, "postmortem"), (43, "closed")):
         scene.at_minute(minute)
         scene.click_card(channel_id, status, "U01ALICE")
-    return str(channel_id)
-
-
-def page_acknowledged(scene: Scene, timeout: float = 30) -> None:
-    """The SEV1 paged Payments' on-call in PagerDuty; Dana acknowledges there, and the
-    card, the timeline and the channel (she is invited) show it."""
-    if scene.paging is None:
-        return
-    pagerduty, dana = scene.paging.pagerduty, scene.paging.on_call
-    deadline = time.monotonic() + timeout
-    while not pagerduty.incidents:
-        if time.monotonic() > deadline:
-            raise RuntimeError("the bot did not page PagerDuty for the SEV1")
-        time.sleep(0.05)
-    pagerduty.acknowledge_as(pagerduty.incidents[0].dedup_key, dana)
+    # The page was written on entering postmortem; exported again, it tells the closure too.
+    scene.at_minute(44)
+    driver.slash_command("postmortem", "U01ALICE", channel_id)
     scene.settle()
-
-
-EMOJI = {
-    ":fire:": "🔥",
-    ":red_circle:": "🔴",
-    ":mag:": "🔍",
-    ":hammer_and_wrench:": "🛠",
-    ":large_green_circle:": "🟢",
-    ":memo:": "📝",
-    ":white_check_mark:": "✅",
-    ":arrows_counterclockwise:": "🔄",
-    ":speech_balloon:": "💬",
-    ":bust_in_silhouette:": "👤",
-    ":rotating_light:": "🚨",
-    ":warning:": "⚠️",
-    ":leftwards_arrow_with_hook:": "↩",
-    ":lock:": "🔒",
-    ":pager:": "📟",
-    ":hourglass_flowing_sand:": "⏳",
-    ":arrow_double_up:": "⏫",
-    ":heavy_check_mark:": "✔",
-}
-
-
-def readable(text: str, emulator: SlackEmulator) -> str:
-    """mrkdwn as Slack would display it: names for mentions, dates, link labels, emoji."""
-
-    def person(match: re.Match[str]) -> str:
-        found = emulator.user(match.group(1))
-        return "@" + (found.name if found is not None else match.group(1))
-
-    def channel(match: re.Match[str]) -> str:
-        try:
-            return "#" + emulator.channel(match.group(1)).name
-        except KeyError:
-            return "#" + match.group(1)
-
-    text = re.sub(r"<@([UW][A-Z0-9_]+)(?:\|[^>]*)?>", person, text)
-    text = re.sub(r"<#([CG][A-Z0-9]+)(?:\|[^>]*)?>", channel, text)
-    text = re.sub(r"<!date\^[^|>]*\|([^>]*)>", r"\1", text)
-    text = re.sub(r"<([a-z]+://[^|>]+)\|([^>]*)>", r"\2 (\1)", text)
-    text = re.sub(r"\*([^*\n]+)\*", r"\1", text)
-    for code, emoji in EMOJI.items():
-        text = text.replace(code, emoji)
-    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
-
-
-def render_blocks(blocks: list[dict[str, Any]]) -> str:
-    """Blocks as lines: fields side by side, buttons in brackets."""
-    lines: list[str] = []
-    for block in blocks:
-        kind = block.get("type")
-        if kind in ("section", "header") and "text" in block:
-            lines.append(str(block["text"].get("text", "")))
-        if kind == "section" and block.get("fields"):
-            pairs = [str(f.get("text", "")).replace("\n", ": ", 1) for f in block["fields"]]
-            lines.append(" · ".join(pairs))
-        elif kind == "context":
-            lines.append(" ".join(str(e.get("text", "")) for e in block.get("elements", [])))
-        elif kind == "actions":
-            labels = []
-            for element in block.get("elements", []):
-                if element.get("type") == "button":
-                    labels.append(f"[ {element['text']['text']} ]")
-                elif element.get("type") == "static_select":
-                    chosen = (element.get("initial_option") or {}).get("value", "…")
-                    labels.append(f"[ severity: {chosen} ▾ ]")
-            lines.append(" ".join(labels))
-        elif kind == "input":
-            lines.append(f"{block['label']['text']}: ____")
-    return "\n".join(line for line in lines if line)
-
-
-KIND_LABEL = {
-    "update": "updated in place",
-    "ephemeral": "only the sender sees this",
-    "response": "only the sender sees this",
-    "reply": "in the announcement's thread",
-    "view_opened": "a form opens",
-    "topic": "channel topic",
-}
-
-
-def render_transcript(emulator: SlackEmulator, console: Console) -> str:
-    """Print the conversation as a reader would follow it; return it as plain text."""
-    plain: list[str] = []
-    for entry in emulator.transcript():
-        when = time.strftime("%H:%M:%S", time.localtime(entry.at))
-        where = f"#{entry.channel_name}" if entry.channel_name else "(modal)"
-        if entry.kind in ("pin", "channel_created", "invite", "bookmark"):
-            line = f"{when} {where}  {entry.author}: {entry.text}"
-            console.print(Text(readable(line, emulator), style="dim"))
-            plain.append(readable(line, emulator))
-            continue
-        body = render_blocks(entry.blocks) if entry.blocks else entry.text
-        body = readable(body or entry.text, emulator)
-        label = KIND_LABEL.get(entry.kind, "")
-        head = f"{when} {where}  {entry.author}" + (f"  ({label})" if label else "")
-        human = entry.author in PEOPLE.values()
-        console.print(Text(head, style="bold cyan" if human else "bold green"))
-        console.print(Text("    " + body.replace("\n", "\n    ")))
-        plain.append(f"{head}\n    " + body.replace("\n", "\n    "))
-    return "\n".join(plain)
+    return str(channel_id)
 
 
 def run_demo(out_dir: str, console: Console, *, socket_mode: bool = False) -> None:
@@ -331,6 +264,10 @@ def run_demo(out_dir: str, console: Console, *, socket_mode: bool = False) -> No
         leftover.unlink(missing_ok=True)
     postmortems = folder / "postmortems"
     url = f"sqlite:///{database}"
+    # Shown relative when it can be: the commands to look around are typed in this folder.
+    shown_url = url
+    if folder.is_relative_to(Path.cwd()):
+        shown_url = f"sqlite:///{database.relative_to(Path.cwd())}"
     upgrade(url)
     clock_file = folder / "clock-offset"
     clock_file.write_text("0")
@@ -351,7 +288,7 @@ def run_demo(out_dir: str, console: Console, *, socket_mode: bool = False) -> No
             "SLACK_API_URL": emulator.api_url,
             "FIREFIGHTER_INCIDENTS_CHANNEL": incidents,
             "FIREFIGHTER_POSTMORTEM_DIR": str(postmortems),
-            "FIREFIGHTER_TIMEZONE": "Europe/Paris",
+            "FIREFIGHTER_TIMEZONE": ZONE,
             **paging.env,
         }
         env.pop("SLACK_APP_TOKEN", None)
@@ -394,21 +331,43 @@ def run_demo(out_dir: str, console: Console, *, socket_mode: bool = False) -> No
             server.terminate()
             server.wait(10)
             log.close()
-        console.rule("The Slack conversation")
-        transcript = render_transcript(emulator, console)
+        console.rule(f"The Slack conversation (times in {ZONE}, on the bot's clock)")
+        transcript = render_transcript(
+            emulator,
+            console,
+            clock=scene.scripted,
+            zone=ZoneInfo(ZONE),
+            people=frozenset(PEOPLE.values()),
+        )
     (folder / "transcript.txt").write_text(transcript, encoding="utf-8")
+    print_files(console, folder, database, postmortems)
+    print_next_steps(console, shown_url, channel_id)
+
+
+def print_files(console: Console, folder: Path, database: Path, postmortems: Path) -> None:
+    """Where the demo left its files; the post-mortem pages as links a terminal can open."""
     console.rule("Files")
     console.print(f"Database           {database}", highlight=False)
     for page in sorted(postmortems.glob("*")):
-        console.print(f"Post-mortem        {page}", highlight=False)
+        shown = f"[link={escape(page.as_uri())}]{escape(str(page))}[/link]"
+        console.print(f"Post-mortem        {shown}", highlight=False)
     console.print(f"Transcript         {folder / 'transcript.txt'}", highlight=False)
     console.print(f"Server log         {folder / 'serve.log'}", highlight=False)
+
+
+def print_next_steps(console: Console, url: str, channel_id: str) -> None:
+    """Commands to look around, as they work when typed in the project's folder."""
+    tool = ".venv/bin/firefighter"
     console.print(
-        f"\nLook around: DATABASE_URL={url} firefighter incident show 1   "
-        f"(incident channel {channel_id})",
+        "\nLook around, in this folder (after `make shell`, `firefighter` alone will do):",
         highlight=False,
     )
+    console.print(f"  export DATABASE_URL={url} FIREFIGHTER_TIMEZONE={ZONE}", highlight=False)
+    for command in ("incident show 1", "incident list", "followup list", "stats"):
+        console.print(f"  {tool} {command}", highlight=False)
+    console.print(f"  (the incident's channel in the emulator was {channel_id})", highlight=False)
     console.print(
-        "Try a Game Day: .venv/bin/firefighter gameday run examples/gameday-payments.yaml --fast",
+        f"Play it over Socket Mode:  {tool} demo --socket-mode\n"
+        f"Play a Game Day:           {tool} gameday run examples/gameday-payments.yaml --fast",
         highlight=False,
     )

@@ -28,11 +28,14 @@ from firefighter.emulators.slack import SlackDriver, SlackEmulator
 from firefighter.gameday.engine import ENDED, INJECT, GameDays
 from firefighter.gameday.models import GameDayStep
 from firefighter.gameday.scoring import CATEGORIES, CATEGORY_LABELS
-from firefighter.gameday.spec import GameDaySpec
+from firefighter.gameday.spec import GameDaySpec, from_stored
 from firefighter.incidents import lifecycle
 from firefighter.incidents.models import Incident
 from firefighter.outbox import Dispatcher, pending_count
+from firefighter.postmortem.gameday_report import comparison
+from firefighter.sandbox.chaos_demo import post_demo_results
 from firefighter.settings import Settings
+from firefighter.stats import measure
 
 # The board is redrawn at most once per real second, as Slack's rate limits want.
 BOARD_REAL_SECONDS = 1.0
@@ -47,8 +50,14 @@ class FastClock:
         self.start = start or utcnow()
         self.origin = time.monotonic()
 
+        self.wall_origin = time.time()
+
     def __call__(self) -> datetime:
         return self.start + timedelta(seconds=(time.monotonic() - self.origin) * self.speed)
+
+    def game_time(self, wall: float) -> float:
+        """The game's epoch seconds when the wall clock said `wall` (transcript stamps)."""
+        return self.start.timestamp() + (wall - self.wall_origin) * self.speed
 
 
 @dataclass
@@ -180,7 +189,9 @@ def _print_board(console: Console, gamedays: GameDays, gameday_id: int) -> None:
         "Rank",
         "Team",
         *(CATEGORY_LABELS[c] for c in CATEGORIES),
+        "Hints",
         "Total",
+        "Per drill",
         title=f"{board.name}: final scores",
     )
     for rank, team in enumerate(board.teams, start=1):
@@ -188,15 +199,45 @@ def _print_board(console: Console, gamedays: GameDays, gameday_id: int) -> None:
             str(rank),
             escape(team.team),
             *(str(team.category(c)) for c in CATEGORIES),
+            f"−{sum(d.score.penalty for d in team.drills)}",
             f"[bold]{team.points}[/]",
+            f"{team.per_drill:g}",
         )
     console.print(table)
+    spec = from_stored(gamedays.get(gameday_id).spec)
     for drill in board.drills:
         console.print(
             f"  {drill.reference} {escape(drill.title)} (team {escape(drill.team)}): "
             f"{drill.score.total} pts — " + "; ".join(drill.score.reasons[c] for c in CATEGORIES),
             highlight=False,
         )
+        scenario = spec.scenarios[drill.index]
+        if scenario.replay_of is not None:
+            # A replayed incident: the drill's times beside the real incident's.
+            real = scenario.replay_of.incident
+            for what, drilled, original in comparison(scenario, drill):
+                console.print(
+                    f"    {what}: drill {drilled}, the real {real} {original}", highlight=False
+                )
+
+
+def _print_resilience(console: Console, core: Core) -> None:
+    metrics = measure(core.factory, core.settings, now=core.service.clock(), days=7)
+    table = Table("Component", "Score", "Experiments", "Stale", "Failed", title="Resilience score")
+    for component, found in metrics.resilience.items():
+        table.add_row(
+            escape(component),
+            "-" if found.score is None else f"{found.score:g}",
+            str(found.experiments),
+            str(found.stale),
+            str(found.failed),
+        )
+    console.print(table)
+    console.print(
+        "  Σ(weight × probe success %) / Σ weight over each experiment's latest run in the last "
+        f"{core.settings.resilience_days} days; a run older than 30 days counts at half.",
+        highlight=False,
+    )
 
 
 def play_fast(
@@ -204,7 +245,7 @@ def play_fast(
 ) -> None:
     """Play `spec` against the emulator with time compressed; print the board and files."""
     from firefighter.bootstrap import build_app, build_dispatcher, http_app
-    from firefighter.sandbox.demo import render_transcript
+    from firefighter.sandbox.transcript import render_transcript
     from firefighter.slack.client import make_client
     from firefighter.web import BackgroundServer
 
@@ -234,8 +275,10 @@ def play_fast(
             postmortem_dir=folder / "reports",
             confluence_url=None,
             gameday_board_seconds=BOARD_REAL_SECONDS * speed,
+            chaos_token=secret,
         )
-        core = build_core(settings, clock=FastClock(speed))
+        clock = FastClock(speed)
+        core = build_core(settings, clock=clock)
         client = make_client(settings)
         server = BackgroundServer(http_app(core, build_app(core, client))).start()
         try:
@@ -250,18 +293,36 @@ def play_fast(
                 highlight=False,
             )
             driver.slash_command(f"gameday start #{loaded.id}", facilitator, gameday_channel)
+            components = list(dict.fromkeys(s.component for s in spec.scenarios if s.component))
+            if components:
+                # Chaos experiments' results, posted as the tools would: shown on the board.
+                recorded = post_demo_results(server.url, secret, components, core.service.clock())
+                console.print(
+                    f"Posted {recorded} sample chaos results for {', '.join(components)}.",
+                    highlight=False,
+                )
             players = Players(core, driver, spec, loaded.id, members)
             _loop(core, gamedays, dispatcher, players, loaded.id)
             _print_board(console, gamedays, loaded.id)
+            if components:
+                _print_resilience(console, core)
             report = gamedays.get(loaded.id).report_url
         finally:
             server.stop()
             core.close()
-        transcript = render_transcript(emulator, Console(file=io.StringIO(), width=120))
+        transcript = render_transcript(
+            emulator,
+            Console(file=io.StringIO(), width=120),
+            clock=clock.game_time,
+            zone=settings.zone,
+        )
     (folder / "transcript.txt").write_text(transcript, encoding="utf-8")
     console.rule("Files")
     if report:
-        console.print(f"Report        {report}", highlight=False)
+        # A link a terminal opens (OSC 8), the URL itself as its text.
+        console.print(
+            f"Report        [link={escape(report)}]{escape(report)}[/link]", highlight=False
+        )
     for path in sorted((folder / "reports").iterdir()):
         if path.name.lower().startswith("gameday-") and path.suffix != ".html":
             console.print(f"              {path}", highlight=False)

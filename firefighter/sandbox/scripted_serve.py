@@ -11,8 +11,6 @@ import sys
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from rich.console import Console
-
 from firefighter.bootstrap import build_core
 from firefighter.db import utcnow
 from firefighter.serving import run_server
@@ -38,7 +36,8 @@ def main(argv: list[str]) -> None:
     clock_file, port = Path(argv[0]), int(argv[1])
     core = build_core(load_settings(), clock=OffsetClock(clock_file))
     try:
-        run_server(core, host="127.0.0.1", port=port, with_worker=True, console=Console())
+        # No console: the banner goes to the log as a JSON line like everything else.
+        run_server(core, host="127.0.0.1", port=port, with_worker=True)
     finally:
         core.close()
 

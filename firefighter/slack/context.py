@@ -10,7 +10,7 @@ from slack_sdk.models.blocks import Block
 from sqlalchemy.orm import Session, sessionmaker
 
 from firefighter.gameday.engine import GameDays
-from firefighter.incidents import lifecycle
+from firefighter.incidents import lifecycle, queries
 from firefighter.incidents.alerts import AlertService, linked_counts
 from firefighter.incidents.followup_queries import counts
 from firefighter.incidents.followups import FollowUpService
@@ -74,6 +74,12 @@ class SlackContext:
     def factory(self) -> sessionmaker[Session]:
         """Sessions for reading (writes go through the service)."""
         return self.service.factory
+
+    def visible(self, session: Session, incidents: list[Incident], user_id: str) -> list[Incident]:
+        """The one visibility rule (`queries.visible_to`), admins included, for every list
+        and picker a person sees."""
+        admin = self.service.policy.is_admin(user_id) if user_id else False
+        return queries.visible_to(session, incidents, user_id or "", admin=admin)
 
     def card(self, incident: Incident) -> list[Block]:
         """The incident card as it should look now."""

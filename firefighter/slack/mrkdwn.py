@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from urllib.parse import urlsplit
 
 from firefighter.text import ELLIPSIS, slack_segments
 
@@ -13,16 +14,43 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def linked(text: str, limit: int) -> str:
-    """User text as mrkdwn where Slack links (`<https://x|label>`, `<https://x>`) stay links.
+URL_MAX = 2000
+_URL_ESCAPES = {"<": "%3C", ">": "%3E", "|": "%7C", " ": "%20", '"': "%22"}
 
-    Text prefilled from a Slack message carries Slack's own markup; escaped whole it would show
-    `<https://x|label>` raw. Only http(s) and mailto links are kept as markup, rebuilt from
-    their parts with both escaped, so nothing in them can close the link early; every other
-    token (`<!channel>`, `<@U1>`, `<!subteam^S1>`) becomes its readable words and the rest is
-    escaped, so the text can still ping nobody. Cut to `limit` between segments, never inside
-    a link, so a cut cannot leave a half-open `<`.
-    """
+
+def safe_url(url: str | None) -> str | None:
+    """An outside URL fit for a mrkdwn link, or None: only http(s) with a host, no control
+    characters; `<`, `>`, `|` and spaces percent-encoded so nothing can end the link early,
+    `&` escaped as mrkdwn requires."""
+    value = (url or "").strip()
+    if not value or len(value) > URL_MAX or any(ord(c) < 32 or ord(c) == 127 for c in value):
+        return None
+    parts = urlsplit(value)
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return None
+    encoded = "".join(_URL_ESCAPES.get(c, c) for c in value)
+    return encoded.replace("&", "&amp;")
+
+
+def link(url: str | None, label: str) -> str:
+    """The one way an outside URL (alert links, generator URLs, runbooks, Jira, Confluence) is
+    drawn: a link when it is http(s), otherwise the label and the address as escaped text
+    (so `javascript:` is never clickable and `<!channel>` never pings)."""
+    shown = escape(label).replace("|", "¦")
+    href = safe_url(url)
+    if href is not None:
+        return f"<{href}|{shown}>"
+    if not (url or "").strip():
+        return shown
+    text = " ".join(escape(url or "").split())
+    return f"{shown} ({text[:200]})"
+
+
+USER_MENTION = re.compile(r"<@([UW][A-Z0-9]{2,20})(?:\|[^<>]*)?>")
+
+
+def _pieces(text: str) -> list[tuple[str, bool]]:
+    """`text` as mrkdwn pieces (text, whether it is markup that may not be cut)."""
     pieces: list[tuple[str, bool]] = []
     for segment in slack_segments(text):
         label = escape(segment.text)
@@ -32,6 +60,29 @@ def linked(text: str, limit: int) -> str:
             href = escape(segment.href)
             bare = segment.text in ("", segment.href)
             pieces.append((f"<{href}>" if bare else f"<{href}|{label}>", True))
+    return pieces
+
+
+def linked(text: str, limit: int) -> str:
+    """User text as mrkdwn where Slack links (`<https://x|label>`, `<https://x>`) stay links.
+
+    Text prefilled from a Slack message carries Slack's own markup; escaped whole it would show
+    `<https://x|label>` raw. Only http(s) and mailto links are kept as markup, rebuilt from
+    their parts with both escaped, so nothing in them can close the link early; a user
+    mention stays a mention (`<@U1>`, which Slack shows as the person's name); every other
+    token (`<!channel>`, `<!subteam^S1>`) becomes its readable words and the rest is
+    escaped, so the text can ping no group. Cut to `limit` between segments, never inside a
+    link or mention, so a cut cannot leave a half-open `<`.
+    """
+    pieces: list[tuple[str, bool]] = []
+    position = 0
+    # A user mention stays a mention (Slack shows the person's name, as it did in the
+    # message the text came from); it can only ever reach that one person.
+    for mention in USER_MENTION.finditer(text):
+        pieces += _pieces(text[position : mention.start()])
+        pieces.append((f"<@{mention.group(1)}>", True))
+        position = mention.end()
+    pieces += _pieces(text[position:])
     if sum(len(piece) for piece, _ in pieces) <= limit:
         return "".join(piece for piece, _ in pieces)
     out: list[str] = []

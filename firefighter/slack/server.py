@@ -1,9 +1,4 @@
-"""`POST /slack/events`: Bolt behind a guard that refuses what Bolt cannot read.
-
-Bolt's app is synchronous; its Starlette adapter would call it on the event loop and hold
-every other request up, so the request is dispatched on a worker thread here, within the
-time Slack waits.
-"""
+"""`POST /slack/events`: Bolt behind a guard that refuses what Bolt cannot read."""
 
 from __future__ import annotations
 
@@ -21,9 +16,9 @@ from slack_bolt.request import internals
 from starlette.concurrency import run_in_threadpool
 
 from firefighter.db import TimedOut, within
-from firefighter.http_body import BadLength, BodyTooLarge, read_body
+from firefighter.http_body import MAX_BODY, BodyRefused, read_body
 from firefighter.logs import incident_id_var, request_id_var
-from firefighter.slack.guard import readable, refusal
+from firefighter.slack.guard import unreadable_answer, unreadable_field, unsigned_reason
 from firefighter.slack.outage import REQUEST_SECONDS, outage_answer
 
 log = logging.getLogger(__name__)
@@ -53,45 +48,74 @@ def request_kind(body: str, content_type: str | None) -> tuple[str, str | None]:
     return "unknown", None
 
 
+def rough_kind(body: str, content_type: str | None) -> str:
+    """The kind of an unsigned request for the metrics, from its form keys alone: nothing an
+    unverified sender wrote is parsed."""
+    if content_type and "json" in content_type:
+        return "event"
+    keys = {part.partition("=")[0] for part in body[:4096].split("&")}
+    if "payload" in keys:
+        return "interactive"
+    return "command" if "command" in keys else "unknown"
+
+
 def slack_router(bolt: App, signing_secret: str, observe: Observe | None = None) -> APIRouter:
-    """The route for Slack's requests (at `PATH`)."""
+    """The route for Slack's requests (at `PATH`).
+
+    In order, before Bolt sees anything: the body is read with a 1 MB cap, the signature
+    checked (a timestamp that is not a number or older than five minutes is a 401, as a bad
+    signature is), then the body's shape; only a signed, readable request reaches Bolt, on a
+    worker thread (Bolt's app is synchronous; its Starlette adapter would call it on the
+    event loop and hold every other request up).
+    """
     router = APIRouter()
 
     @router.post(PATH, include_in_schema=False)
     async def from_slack(request: Request) -> Response:
         started = time.perf_counter()
-        content_type = request.headers.get("content-type")
-        try:
-            raw = await read_body(request)
-        except (BodyTooLarge, BadLength):
-            answer: Response = PlainTextResponse("body over 1 MB", status_code=413)
-            if observe is not None:
-                observe("unknown", 413, started)
-            return answer
-        body = raw.decode("utf-8", "replace")
-        kind, request_id = request_kind(body, content_type)
-        if not readable(body, content_type):
-            headers = {
-                "x-slack-request-timestamp": request.headers.get("x-slack-request-timestamp", ""),
-                "x-slack-signature": request.headers.get("x-slack-signature", ""),
-            }
-            status, text_ = refusal(signing_secret, body, headers)
-            log.warning("refused an unreadable Slack request with %s", status)
-            answer = PlainTextResponse(text_, status_code=status)
-        else:
-            bolt_request = BoltRequest(
-                body=body,
-                query=request.url.query,
-                headers=dict(request.headers.items()),
-            )
-            answer = await run_in_threadpool(
-                _within_deadline, bolt, bolt_request, body, content_type, request_id
-            )
+        kind, answer = await _answer(request, bolt, signing_secret)
         if observe is not None:
             observe(kind, answer.status_code, started)
         return answer
 
     return router
+
+
+async def _answer(request: Request, bolt: App, signing_secret: str) -> tuple[str, Response]:
+    """(request kind for the metrics, the answer)."""
+    request_id_var.set(None)
+    incident_id_var.set(None)
+    content_type = request.headers.get("content-type")
+    try:
+        raw = await read_body(request, MAX_BODY)
+    except BodyRefused as refused:
+        log.warning("refused a Slack request: %s", refused.message)
+        # 413's reason phrase first, as Slack's tooling and proxies word it.
+        text_ = (
+            f"Content Too Large: {refused.message}" if refused.status == 413 else refused.message
+        )
+        return "unknown", PlainTextResponse(text_, status_code=refused.status)
+    body = raw.decode("utf-8", "replace")
+    unsigned = unsigned_reason(signing_secret, body, request.headers)
+    if unsigned is not None:
+        log.warning("refused an unsigned Slack request: %s", unsigned)
+        return rough_kind(body, content_type), PlainTextResponse(unsigned, status_code=401)
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return "unknown", PlainTextResponse(unreadable_answer("body (not UTF-8)"), 400)
+    kind, request_id = request_kind(body, content_type)
+    field = unreadable_field(body, content_type)
+    if field is not None:
+        log.warning("refused a signed Slack request Bolt cannot read (%s: %s)", kind, field)
+        return kind, PlainTextResponse(unreadable_answer(field), status_code=400)
+    bolt_request = BoltRequest(
+        body=body, query=request.url.query, headers=dict(request.headers.items())
+    )
+    answer = await run_in_threadpool(
+        _within_deadline, bolt, bolt_request, body, content_type, request_id
+    )
+    return kind, answer
 
 
 def _within_deadline(

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from firefighter.settings import Settings
 from firefighter.stats.followups import followup_figures
 from firefighter.stats.metrics import Metrics, compute
+from firefighter.stats.resilience import resilience
 
 PERIODS = (7, 30, 90)
 
@@ -56,4 +57,5 @@ def measure(
             end=metrics.current.end,
             today=now.astimezone(settings.zone).date(),
         )
-    return replace(metrics, followups=figures)
+        scores = resilience(session, end=end or now, days=settings.resilience_days)
+    return replace(metrics, followups=figures, resilience=scores)

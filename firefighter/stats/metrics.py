@@ -43,6 +43,7 @@ from firefighter.incidents.models import Incident
 from firefighter.incidents.reminders import business_days_before
 from firefighter.settings import Severity
 from firefighter.stats.followups import FollowUpFigures
+from firefighter.stats.resilience import Resilience
 from firefighter.stats.sql import EMPTY, DurationStats, duration_stats, seconds_between
 
 if TYPE_CHECKING:
@@ -124,6 +125,8 @@ class Metrics:
     failure_classes: list[tuple[str | None, int]]
     worst: list[IncidentRef]
     followups: FollowUpFigures = field(default_factory=FollowUpFigures)
+    # Chaos experiments' resilience score per component (stats/resilience.py).
+    resilience: dict[str, Resilience] = field(default_factory=dict)
 
     @property
     def days(self) -> int:

@@ -76,7 +76,15 @@ def metrics_json(metrics: Metrics) -> dict[str, Any]:
         ],
         "worst": [_ref_json(r) for r in metrics.worst],
         "followups": _followups_json(metrics),
+        **_resilience_json(metrics),
     }
+
+
+def _resilience_json(metrics: Metrics) -> dict[str, Any]:
+    # The section appears once chaos results exist (DESIGN: `stats` JSON).
+    if not metrics.resilience:
+        return {}
+    return {"resilience": {c: r.as_json() for c, r in metrics.resilience.items()}}
 
 
 def _followups_json(metrics: Metrics) -> dict[str, Any]:
@@ -176,6 +184,27 @@ def metrics_tables(metrics: Metrics) -> Group:
     followups.add_row("median time to close", duration(follow.time_to_close.p50))
     for component, count, _listed in follow.overdue_by_component:
         followups.add_row(f"overdue in {escape(component)}", str(count))
+    parts: list[Table] = []
+    if metrics.resilience:
+        scores = Table(
+            "component",
+            "score",
+            "experiments",
+            "stale",
+            "failed",
+            "last run",
+            title="Resilience (chaos experiments)",
+        )
+        for component, found in metrics.resilience.items():
+            scores.add_row(
+                escape(component),
+                "-" if found.score is None else f"{found.score:g}",
+                str(found.experiments),
+                str(found.stale),
+                str(found.failed),
+                found.last_run.isoformat(timespec="minutes"),
+            )
+        parts.append(scores)
     return Group(
         headline,
         by_severity,
@@ -186,4 +215,5 @@ def metrics_tables(metrics: Metrics) -> Group:
         classes,
         worst,
         followups,
+        *parts,
     )

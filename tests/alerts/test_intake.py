@@ -13,7 +13,8 @@ from tests.alerts.conftest import AlertBot, payload
 EXAMPLES = {
     # source: (payload file, alerts in it, title shown on the card)
     "alertmanager": ("alertmanager", 1, "Payments API error rate above 5%"),
-    "grafana": ("grafana", 2, "This alert was triggered for zone us-1"),
+    # Grafana's own title for the group (`[FIRING:2]  (blue)`), without its status.
+    "grafana": ("grafana", 2, ":rotating_light: (blue)"),
     "datadog": ("datadog", 1, "CPU high on web-1"),
     "pagerduty": ("pagerduty", 1, "A little bump in the road"),
     "generic": ("generic", 1, "Disk 95% full on db-1"),
@@ -72,6 +73,49 @@ def test_pagerduty_resolved_resolves_the_alert(bot: AlertBot) -> None:
     assert "0 alerts firing, 1 resolved" in blocks_text(bot.cards()[0].blocks)
 
 
+# Datadog's default webhook payload, exactly as the integration fills it in: no alert id.
+DATADOG_DEFAULT = {
+    "body": "%%%\nAverage CPU above 90% on web-1 for the last 5 minutes.\n%%%",
+    "last_updated": "1772441400000",
+    "event_type": "query_alert_monitor",
+    "title": "[Triggered on {host:web-1}] CPU high",
+    "date": "1772441400000",
+    "org": {"id": "123456", "name": "Acme"},
+    "id": "7432145987654321098",
+}
+
+
+def test_datadogs_default_payload_works_as_it_comes(bot: AlertBot) -> None:
+    answer = bot.post("datadog", DATADOG_DEFAULT)
+    assert answer.status_code == 202, answer.text
+    assert answer.json()["new"] == 1
+    again = {**DATADOG_DEFAULT, "id": "7432145987654329999"}  # each event has its own id
+    assert bot.post("datadog", again).json()["deduplicated"] == 1
+    recovered = {
+        **DATADOG_DEFAULT,
+        "title": "[Recovered on {host:web-1}] CPU high",
+        "id": "7432145987654330000",
+        "last_updated": "1772442000000",
+    }
+    assert bot.post("datadog", recovered).json()["deduplicated"] == 1
+    bot.settle()
+    (alert,) = bot.alerts()
+    assert alert.status == "resolved" and alert.count >= 2
+    assert alert.title == "CPU high on host:web-1"
+    assert "CPU high on host:web-1" in blocks_text(bot.cards()[0].blocks)
+    other = {**DATADOG_DEFAULT, "title": "[Triggered on {host:web-2}] CPU high", "id": "1"}
+    assert bot.post("datadog", other).json()["new"] == 1  # another scope, another alert
+
+
+def test_grafana_cards_are_titled_by_the_notification(bot: AlertBot) -> None:
+    body = payload("grafana")
+    body["title"] = "[FIRING:2] High memory usage (blue)"
+    bot.post("grafana", body)
+    bot.settle()
+    text = blocks_text(bot.cards()[0].blocks)
+    assert "High memory usage (blue)" in text and "[FIRING:2]" not in text
+
+
 def test_pagerduty_events_it_does_not_handle_are_accepted_and_change_nothing(
     bot: AlertBot,
 ) -> None:
@@ -88,7 +132,7 @@ REFUSALS: list[tuple[str, dict[str, Any], int, str]] = [
     ("pagerduty", {"headers": {"X-PagerDuty-Signature": "v1=00ff"}}, 401, "X-PagerDuty-Signature"),
     ("grafana", {"raw": b"{not json"}, 400, "body: not JSON"),
     ("alertmanager", {"drop": "startsAt"}, 400, "alerts[0].startsAt"),
-    ("datadog", {"drop": "aggreg_key"}, 400, "aggreg_key"),
+    ("datadog", {"drop": "title"}, 400, "title"),
     ("generic", {"raw": b"{" + b'"x": "' + b"a" * (1024 * 1024) + b'"}'}, 413, "1 MB"),
 ]
 
@@ -100,8 +144,8 @@ def test_refused_requests_store_nothing(
     body = payload(source)
     if how.get("drop") == "startsAt":
         del body["alerts"][0]["startsAt"]
-    elif how.get("drop") == "aggreg_key":
-        del body["aggreg_key"], body["alert_id"]
+    elif how.get("drop") == "title":
+        del body["title"]
     kwargs = {k: v for k, v in how.items() if k in ("token", "headers", "raw")}
     answer = bot.post(source, body, **kwargs)
     assert answer.status_code == status

@@ -119,7 +119,7 @@ def test_a_broken_rules_file_stops_serve_at_start_up(
     # `serve` logs JSON to the stderr it was given; the runner closes that stream after.
     monkeypatch.setattr(root, "handlers", list(root.handlers))
     monkeypatch.setattr(root, "level", root.level)
-    result = CliRunner().invoke(cli, ["serve", "--no-worker", "--port", "0"])
+    result = CliRunner().invoke(cli, ["serve", "--no-worker", "--port", "3000"])
     assert result.exit_code == 2
     output = " ".join(result.output.split())
     assert "FIREFIGHTER_ALERT_RULES:" in output and "rules.yaml:3:" in output

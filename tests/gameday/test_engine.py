@@ -91,7 +91,8 @@ def test_the_board_redraw_is_throttled_and_never_loses_the_last_change(
     gamedays.tick()
     assert boards() == 3  # long enough since the last redraw: drawn at once
     points = gamedays.board(1).teams[0].drills[0].score.points
-    assert points["acknowledge"] == 20 and points["roles"] == 4
+    # A team of two can hold two roles (7 pts at best): the commander's 4 scale to 6 of 10.
+    assert points["acknowledge"] == 20 and points["roles"] == 6
 
 
 def test_the_game_day_ends_when_every_drill_is_closed(

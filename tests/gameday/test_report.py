@@ -71,8 +71,9 @@ def test_the_report_is_well_formed_and_escapes_what_players_wrote(played: GameDa
     assert "Look at the 09:00 deploy." in text  # the hint, released at +5 min
     assert "The deploy set a 300 ms timeout <!channel>." in text
     rows = [["".join(cell.itertext()) for cell in row] for row in root.iter("tr")]
-    assert ["red", "20", "40", "15", "0", "0", "75"] in rows  # no role taken, no post-mortem
-    assert ["blue", "0", "0", "0", "0", "0", "0"] in rows
+    # No role taken, no post-mortem; the hint released cost 5 points.
+    assert ["red", "20", "40", "15", "0", "0", "−5", "70", "70"] in rows
+    assert ["blue", "0", "0", "0", "0", "0", "−0", "0", "0"] in rows
 
 
 @pytest.fixture

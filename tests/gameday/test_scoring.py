@@ -63,3 +63,40 @@ def test_update_cadence_counts_the_silence_until_now_while_unmitigated() -> None
 def test_roles_and_postmortem() -> None:
     drill = facts(roles=frozenset({"commander", "scribe"}), postmortem_written=True)
     assert points(drill)["roles"] == 7 and points(drill)["postmortem"] == 15
+
+
+def test_each_released_hint_costs_five_points_never_below_zero() -> None:
+    done = facts(acknowledged_at=at(2), mitigated_at=at(15), postmortem_written=True)
+    full = score(done, expected=timedelta(minutes=20), cadence=timedelta(minutes=10), as_of=at(60))
+    helped = score(
+        facts(
+            acknowledged_at=at(2), mitigated_at=at(15), postmortem_written=True, hints_released=2
+        ),
+        expected=timedelta(minutes=20),
+        cadence=timedelta(minutes=10),
+        as_of=at(60),
+    )
+    assert full.total - helped.total == 10 and helped.penalty == 10
+    lost = score(
+        facts(hints_released=3),
+        expected=timedelta(minutes=20),
+        cadence=timedelta(minutes=10),
+        as_of=at(60),
+    )
+    assert lost.total == 0
+
+
+@pytest.mark.parametrize(
+    ("size", "roles", "expected"),
+    [
+        (None, {"commander"}, 4),  # a user group: three or more players
+        (3, {"commander"}, 4),
+        (2, {"commander", "scribe"}, 10),  # two players holding two roles: the best they can
+        (2, {"commander"}, 6),  # 4 of a possible 7, scaled to 10
+        (1, {"commander"}, 10),
+    ],
+)
+def test_role_points_are_scaled_for_small_teams(
+    size: int | None, roles: set[str], expected: int
+) -> None:
+    assert points(facts(roles=frozenset(roles), team_size=size))["roles"] == expected

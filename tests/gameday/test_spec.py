@@ -130,10 +130,10 @@ def test_gameday_check_on_the_command_line(tmp_path: Path) -> None:
     runner = CliRunner()
     good = runner.invoke(app, ["check", str(EXAMPLE)])
     assert good.exit_code == 0, good.output
-    assert "is valid: Game Day Payments resilience day (informed mode), 2 team(s)" in good.stdout
+    assert "is valid: Game Day Payments resilience day (informed mode), 2 teams" in good.stdout
     bad = tmp_path / "spring.yaml"
     bad.write_text(MISTAKES)
     refused = runner.invoke(app, ["check", str(bad)])
     assert refused.exit_code == 1
-    assert f"{bad} has 10 mistake(s)" in refused.stderr
+    assert f"{bad} has 10 mistakes" in refused.stderr
     assert f"{bad}:11: scenarios[0].severity: unknown severity 'SEV9'" in refused.stderr

@@ -12,9 +12,12 @@ from sqlalchemy import create_engine, select
 
 from firefighter.bootstrap import Core
 from firefighter.db import utcnow
+from firefighter.gameday import ticker
+from firefighter.gameday.engine import GameDays
 from firefighter.incidents import effects
 from firefighter.outbox import Message
 from firefighter.outbox.models import OutboxItem
+from firefighter.schedules import Scheduler
 
 
 def unreachable_url(db_url: str, tmp_path: Path) -> str:
@@ -79,3 +82,29 @@ def test_worker_backs_off_and_logs_one_line_each_way(
     assert not [r for r in lines if r.exc_info], "no traceback while the database is away"
     with core.factory() as session:
         assert session.scalar(select(OutboxItem.delivered_at).limit(1)) is not None
+
+
+def test_schedules_and_game_day_ticker_say_it_once(
+    core: Core, db_url: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    bad = create_engine(unreachable_url(db_url, tmp_path))
+    core.factory.configure(bind=bad)
+    scheduler = Scheduler(core.settings, core.factory, utcnow)
+    gamedays = GameDays(core.settings, core.service)
+    caplog.set_level(logging.INFO, logger="firefighter")
+    stop = threading.Event()
+    loops = [
+        threading.Thread(target=scheduler.run_forever, args=(stop, 0.05), daemon=True),
+        threading.Thread(target=ticker.run_forever, args=(gamedays, stop, 0.05), daemon=True),
+    ]
+    for loop in loops:
+        loop.start()
+    time.sleep(2.0)
+    stop.set()
+    for loop in loops:
+        loop.join(5)
+    bad.dispose()
+    lines = [r for r in caplog.records if r.name.startswith("firefighter")]
+    down = sorted(r.getMessage().split(":")[0] for r in lines if "unreachable" in r.getMessage())
+    assert down == ["game day ticker", "schedules"]
+    assert not [r for r in lines if r.exc_info], "no traceback while the database is away"

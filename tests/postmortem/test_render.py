@@ -189,7 +189,9 @@ def test_summary_panel_shows_status_lozenge_roles_participants_and_duration() ->
     assert text_of(rows["Incident commander"]) == "U_BOB"
     assert text_of(rows["Scribe"]) == "U_CAROL"
     assert text_of(rows["Participants"]) == "U_ALICE, U_BOB, U_DAVE"
-    assert text_of(rows["Duration"]) == "1 d 2 h"
+    # The impact, as "What happened" says it, then how long it stayed open.
+    assert text_of(rows["Duration"]) == "1 h 10 min of impact; closed 1 d 2 h after it was declared"
+    assert "For 1 h 10 min," in what_happened(make_view(closed=True))
     assert text_of(rows["Closure reason"]) == "resolved"
 
 
@@ -366,7 +368,10 @@ def test_chart_is_a_png() -> None:
         (None, "—"),
         (45, "45 s"),
         (300, "5 min"),
-        (330, "5 min 30 s"),
+        (329, "5 min"),
+        (330, "6 min"),
+        (59.4, "59 s"),
+        (59.5, "1 min"),
         (4500, "1 h 15 min"),
         (93_600, "1 d 2 h"),
         (-120, "−2 min"),

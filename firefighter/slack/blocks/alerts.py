@@ -27,7 +27,7 @@ from firefighter.incidents.alerts import CardState
 from firefighter.incidents.models import Incident
 from firefighter.slack.blocks.common import FIELD_MAX, HEADER_MAX, OPTION_MAX, md, modal, plain
 from firefighter.slack.blocks.incident import STATUS_ACTION, action_value, title_line
-from firefighter.slack.mrkdwn import escape, slack_date, user
+from firefighter.slack.mrkdwn import escape, link, slack_date, user
 from firefighter.text import truncate
 
 DECLARE_ACTION = "alert_declare"
@@ -94,7 +94,7 @@ def triage_card(state: CardState) -> list[Block]:
         f"*Last seen*\n{slack_date(state.last_seen)}",
     ]
     if state.link:
-        fields.append(f"*Link*\n<{state.link}|Open in {source}>")
+        fields.append("*Link*\n" + link(state.link, f"Open in {source}"))
     blocks: list[Block] = [
         HeaderBlock(text=plain(f"{icon} {state.title}", HEADER_MAX)),
         SectionBlock(fields=[md(f, FIELD_MAX) for f in fields]),

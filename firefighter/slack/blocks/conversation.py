@@ -25,7 +25,7 @@ from firefighter.incidents.followup_models import FollowUp
 from firefighter.incidents.models import Incident
 from firefighter.slack.blocks.common import MAX_BLOCKS, OPTION_MAX, md, modal, plain
 from firefighter.slack.blocks.incident import status_label, title_line
-from firefighter.slack.mrkdwn import escape
+from firefighter.slack.mrkdwn import escape, link
 from firefighter.text import truncate
 
 PICK_CALLBACK = "add_to_timeline_pick"
@@ -141,7 +141,5 @@ def _followup_line(followup: FollowUp, reference: str, today: date | None) -> st
     if followup.due is not None:
         late = today is not None and followup.due < today
         due = f" · due {followup.due.isoformat()}" + (" *(overdue)*" if late else "")
-    jira = (
-        f" · <{followup.jira_url}|{escape(followup.jira_key or '')}>" if followup.jira_url else ""
-    )
+    jira = " · " + link(followup.jira_url, followup.jira_key or "") if followup.jira_url else ""
     return truncate(f"• {escape(followup.title)} — {reference}{due}{jira}", 2900)

@@ -23,7 +23,7 @@ from firefighter.incidents.followup_reminders import OVERDUE, UNOWNED
 from firefighter.incidents.models import Incident
 from firefighter.slack.blocks.common import MAX_BLOCKS, OPTION_MAX, md, modal, plain
 from firefighter.slack.blocks.incident import title_line
-from firefighter.slack.mrkdwn import escape
+from firefighter.slack.mrkdwn import escape, link
 from firefighter.text import truncate
 
 DONE_ACTION = "followup_done"
@@ -44,7 +44,9 @@ def describe(followup: FollowUp) -> str:
     parts.append(":white_check_mark: done" if not followup.is_open else "open")
     if followup.jira_key:
         parts.append(
-            f"<{followup.jira_url}|{followup.jira_key}>" if followup.jira_url else followup.jira_key
+            link(followup.jira_url, followup.jira_key or "")
+            if followup.jira_url
+            else followup.jira_key
         )
     return " · ".join(parts)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from slack_sdk.models.blocks import (
     Block,
     ContextBlock,
@@ -14,7 +16,7 @@ from slack_sdk.models.blocks import (
 from firefighter.gameday.engine import Board, DrillResult
 from firefighter.gameday.scoring import CATEGORIES, CATEGORY_LABELS
 from firefighter.slack.blocks.common import SECTION_MAX, md
-from firefighter.slack.mrkdwn import escape, slack_date
+from firefighter.slack.mrkdwn import escape, link, slack_date
 from firefighter.text import truncate
 
 DRILL = "[DRILL]"
@@ -24,6 +26,8 @@ MEDALS = (":first_place_medal:", ":second_place_medal:", ":third_place_medal:")
 def _drill_line(drill: DrillResult) -> str:
     where = f"<#{drill.channel_id}>" if drill.channel_id else drill.reference
     parts = " · ".join(f"{CATEGORY_LABELS[c].lower()} {drill.score.points[c]}" for c in CATEGORIES)
+    if drill.score.penalty:
+        parts += f" · hints −{drill.score.penalty}"
     return (
         f"• {where} {escape(drill.title)} ({drill.severity}, {drill.status}): "
         f"*{drill.score.total} pts* — {parts}"
@@ -48,9 +52,20 @@ def board_blocks(board: Board) -> list[Block]:
     ]
     for rank, team in enumerate(board.teams):
         medal = MEDALS[rank] if rank < len(MEDALS) and team.points else ":small_blue_diamond:"
-        lines = [f"{medal} *{escape(team.team)}* — *{team.points} pts*"]
+        average = f" ({team.per_drill:g} per drill)" if len(team.drills) > 1 else ""
+        lines = [f"{medal} *{escape(team.team)}* — *{team.points} pts*{average}"]
         lines += [_drill_line(drill) for drill in team.drills] or ["_no drill yet_"]
         blocks.append(SectionBlock(text=md("\n".join(lines))))
+    if board.chaos:
+        icons = {"pass": ":white_check_mark:", "fail": ":x:", "stopped": ":double_vertical_bar:"}
+        lines = [
+            f"{icons.get(r.verdict, '•')} {escape(r.experiment)} on *{escape(r.component)}*: "
+            f"{r.verdict}, probe success {r.probe_success:g}%"
+            for r in board.chaos[-10:]
+        ]
+        blocks.append(
+            SectionBlock(text=md(truncate("*Chaos experiments*\n" + "\n".join(lines), 3000)))
+        )
     blocks.append(DividerBlock())
     rules = "\n".join(f"• {rule}" for rule in board.rules)
     blocks.append(ContextBlock(elements=[md(f"*How points are counted, per drill*\n{rules}")]))
@@ -110,7 +125,30 @@ def report_text(board: Board, url: str) -> str:
         winner = "Nobody scored."
     return truncate(
         f":checkered_flag: {DRILL} Game Day *{escape(board.name)}* is over. {winner} "
-        f"The report, with each scenario's timeline and truth, is ready: <{url}|open it>. "
+        f"The report, with each scenario's timeline and truth, is ready: {link(url, 'open it')}. "
         "Add your lessons learned to it.",
+        SECTION_MAX,
+    )
+
+
+def announce_text(
+    name: str, teams: dict[str, list[str]], starts_at: str, skipped: str | None
+) -> str:
+    """A scheduled Game Day: it starts soon (its teams mentioned), or it was skipped and why."""
+    when = slack_date(datetime.fromisoformat(starts_at))
+    players = "; ".join(
+        f"*{escape(team)}*: "
+        + ", ".join(f"<!subteam^{i}>" if i.startswith("S") else f"<@{i}>" for i in ids)
+        for team, ids in teams.items()
+    )
+    if skipped:
+        return truncate(
+            f":no_entry: {DRILL} Scheduled Game Day *{escape(name)}* ({when}) is skipped: "
+            f"{escape(skipped)}. It will try again at its next scheduled time.",
+            SECTION_MAX,
+        )
+    return truncate(
+        f":alarm_clock: {DRILL} Scheduled Game Day *{escape(name)}* starts {when}. "
+        f"Teams — {players}. Drills will open `drill-…` channels; nothing real is affected.",
         SECTION_MAX,
     )

@@ -36,7 +36,7 @@ from firefighter.slack.blocks.common import (
     plain,
 )
 from firefighter.slack.blocks.paging import PAGE_ACTION, page_line
-from firefighter.slack.mrkdwn import escape, linked, slack_date, user
+from firefighter.slack.mrkdwn import escape, link, linked, slack_date, user
 from firefighter.text import truncate
 
 STATUS_EMOJI = {
@@ -121,7 +121,7 @@ def _fields(incident: Incident) -> list[MarkdownTextObject]:
         values.append(f"*Channel*\n<#{incident.channel_id}>")
     values.append(f"*Declared*\n{slack_date(incident.declared_at)}")
     if incident.postmortem_url:
-        values.append(f"*Post-mortem*\n<{incident.postmortem_url}|Read it>")
+        values.append("*Post-mortem*\n" + link(incident.postmortem_url, "Read it"))
     return [md(v, FIELD_MAX) for v in values[:10]]
 
 
@@ -219,7 +219,7 @@ def announcement(incident: Incident, context: CardContext) -> list[Block]:
         f"{user(incident.holder('commander'))} · {channel}"
     )
     if incident.postmortem_url:
-        summary += f" · <{incident.postmortem_url}|post-mortem>"
+        summary += " · " + link(incident.postmortem_url, "post-mortem")
     blocks: list[Block] = [SectionBlock(text=md(summary))]
     actions = _actions(incident, context)
     if actions is not None:
@@ -272,7 +272,8 @@ def event_text(event: TimelineEvent, incident: Incident) -> str:
         # A pinned message's own links stay links; room is left for the actor and the label.
         line = f":round_pushpin: {linked(event.text, SECTION_MAX - 100)} — {actor}"
     else:
-        line = f":round_pushpin: {escape(event.text)} — {actor}"
+        # A follow-up's owner is stored as a mention: Slack shows it as the person's name.
+        line = f":round_pushpin: {linked(event.text, SECTION_MAX - 100)} — {actor}"
     return truncate(drill + line, SECTION_MAX)
 
 
@@ -288,6 +289,8 @@ def help_text(command: str) -> str:
         f"`{command} list` — open incidents, most severe first",
         f"`{command} stats [7d|30d|90d]` — incident metrics, only for you",
         f"`{command} oncall [component]` — who is on call now, per service",
+        f"`{command} freeze [component] [until]` · `unfreeze [component]` — stop chaos "
+        "experiments (the chaos gate answers 503)",
         f"`{command} help` — this help",
         "",
         "*In an incident channel*",
@@ -335,4 +338,7 @@ def incident_list(incidents: Sequence[Incident]) -> list[Block]:
 def postmortem_link(url: str, first: bool) -> str:
     """The message that links a published post-mortem back into the channel."""
     verb = "is ready" if first else "was updated"
-    return f":memo: The post-mortem {verb}: <{url}|open it>. Fill in the root causes and actions."
+    return (
+        f":memo: The post-mortem {verb}: {link(url, 'open it')}. "
+        "Fill in the root causes and actions."
+    )

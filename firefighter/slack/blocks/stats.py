@@ -28,7 +28,7 @@ from firefighter.stats.metrics import (
     Metrics,
     change,
 )
-from firefighter.text import duration, truncate
+from firefighter.text import duration, plural, truncate
 
 TITLE_SHOWN = 80
 UNCLASSIFIED = "unclassified"
@@ -137,11 +137,33 @@ def overdue_text(metrics: Metrics) -> str:
 def components_text(metrics: Metrics) -> str:
     """Top components by number of incidents and by total time to mitigate."""
     by_count = " · ".join(f"{escape(c)} {n}" for c, n in metrics.components_by_count)
-    by_time = " · ".join(f"{escape(c)} {duration(s)}" for c, s in metrics.components_by_mitigation)
-    return (
-        f"*Top components* by incidents: {by_count or 'none'}\n"
-        f"by total time to mitigate: {by_time or 'none'}"
+    # Once chaos results exist, each component shows its score beside its time to mitigate,
+    # so one that broke in real incidents but was never drilled stands out.
+    drilled = bool(metrics.resilience)
+    by_time = " · ".join(
+        f"{escape(c)} {duration(s)}" + (f" ({_drilled(metrics, c)})" if drilled else "")
+        for c, s in metrics.components_by_mitigation
     )
+    text = (
+        f"*Top components* by incidents: {by_count or 'none'}\n"
+        f"by total time to mitigate{' (resilience score)' if drilled else ''}: "
+        f"{by_time or 'none'}"
+    )
+    broke = {c for c, _ in metrics.components_by_mitigation}
+    others = [f"{escape(c)} {_drilled(metrics, c)}" for c in metrics.resilience if c not in broke]
+    if others:
+        text += "\n*Resilience* of the other components drilled: " + " · ".join(others)
+    return text
+
+
+def _drilled(metrics: Metrics, component: str) -> str:
+    """`score 82.5`, or `:warning: never drilled` for a component no experiment tested."""
+    found = metrics.resilience.get(component)
+    if found is None:
+        return ":warning: never drilled"
+    if found.score is None:
+        return "drilled, weight 0"
+    return f"score {found.score:g}"
 
 
 def failure_classes_text(metrics: Metrics) -> str:
@@ -259,5 +281,5 @@ def fallback_text(metrics: Metrics, zone: ZoneInfo, *, prefix: str = "Incident d
     return (
         f"{prefix} · {period_label(metrics, zone)}: {cur.declared_total} declared, "
         f"{cur.closed_total} closed, {metrics.open_total} not closed now, "
-        f"{metrics.overdue_postmortems} post-mortem(s) overdue."
+        f"{plural(metrics.overdue_postmortems, 'post-mortem')} overdue."
     )

@@ -23,6 +23,7 @@ from firefighter.outbox import Dispatcher, Message, PermanentFailure, RetryLater
 from firefighter.slack.blocks.common import as_dicts
 from firefighter.slack.blocks.gameday import (
     DRILL,
+    announce_text,
     board_blocks,
     board_text,
     hint_text,
@@ -64,6 +65,7 @@ class GameDayEffects:
             effects.GAMEDAY_REVEAL: self.reveal,
             effects.GAMEDAY_CHART: self.chart,
             effects.GAMEDAY_REPORT: self.report,
+            effects.GAMEDAY_ANNOUNCE: self.announce,
         }
         for kind, handler in handlers.items():
             dispatcher.register(kind, handler)
@@ -195,3 +197,15 @@ class GameDayEffects:
                 board.channel_id,
                 report_text(board, url),
             )
+
+    def announce(self, message: Message) -> None:
+        """A scheduled Game Day: tell its teams in the Game Day channel (or why it is skipped)."""
+        payload = effects.GameDayAnnounce.parse(message.payload)
+        channel = self.gamedays.settings.gameday_channel
+        if not channel:
+            raise PermanentFailure("no Game Day channel is set (FIREFIGHTER_GAMEDAY_CHANNEL)")
+        gameday = self.gamedays.get(payload.gameday_id)
+        spec = from_stored(gameday.spec)
+        teams = {name: team.ids for name, team in spec.teams.items()}
+        text = announce_text(spec.name, teams, payload.starts_at, payload.skipped)
+        self._post(f"slack-posted:{message.id}", channel, text)

@@ -12,6 +12,7 @@ from firefighter.incidents import queries
 from firefighter.incidents.errors import NotFound
 from firefighter.incidents.models import Incident
 from firefighter.slack.context import SlackContext
+from firefighter.slack.listeners.refusals import record_id
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +71,7 @@ def form_errors(block_id: str, message: str) -> dict[str, Any]:
 def incident_of(ctx: SlackContext, value: Any) -> Incident:
     """The incident whose id a button carried; NotFound if none or malformed."""
     try:
-        incident_id = int(str(value or ""))
+        incident_id = record_id(value)
     except ValueError:
         raise NotFound("That button is not one FireFighter drew.") from None
     with ctx.factory() as session:

@@ -56,7 +56,7 @@ def test_weekly_digest_with_figures_links_and_a_chart(bot: Bot, clock: FakeClock
     assert "1 drill (not counted above)" in text
     channel_a = bot.incident(ids["A"]).channel_id
     assert f"<#{channel_a}> · SEV1 · closed · lasted 2h 00m — Checkout down" in text
-    assert f":lock: INC-{ids['E']} · SEV3 · investigating · open for 36h 00m · private" in text
+    assert f":lock: INC-{ids['E']} · SEV3 · investigating · open for 1d 12h · private" in text
     private_channel = bot.incident(ids["E"]).channel_id
     assert SECRET_TITLE not in text and f"<#{private_channel}>" not in text
     assert SECRET_TITLE not in digest.text

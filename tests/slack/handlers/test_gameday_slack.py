@@ -62,7 +62,7 @@ def test_a_game_day_with_two_teams(game: Bot, clock: FakeClock) -> None:
         refused
     )
     started = bot.command("gameday start Test day", "U_DAVE", gameday_channel)
-    assert "Game Day *Test day* started (informed mode): 2 scenario(s)" in bot.reply_text(started)
+    assert "Game Day *Test day* started (informed mode): 2 scenarios" in bot.reply_text(started)
     tick(bot)
 
     # Informed mode: every player is told the theme of their team, in a direct message.
@@ -145,7 +145,9 @@ def test_a_game_day_with_two_teams(game: Bot, clock: FakeClock) -> None:
     assert len(boards) == 1
     final = blocks_text(boards[0].blocks)
     assert "Test day: final scores" in final
-    assert "*red* — *100 pts*" in final and "*blue* — *32 pts*" in final
+    # Each team released one hint before mitigating: 5 points off its 100 and 32.
+    assert "*red* — *95 pts*" in final and "*blue* — *27 pts*" in final
+    assert "hints −5" in final
     assert final.index("*red*") < final.index("*blue*")
     assert "How points are counted" in final and "Post-mortem published: 15 pts." in final
     assert len(boards[0].edits) >= 5
@@ -161,7 +163,7 @@ def test_a_game_day_with_two_teams(game: Bot, clock: FakeClock) -> None:
     assert len(charts) == 1 and charts[0].content.startswith(b"\x89PNG")
     assert gameday_channel in charts[0].channels
     link = [m.text for m in bot.emulator.messages(gameday_channel) if "report" in m.text]
-    assert len(link) == 1 and "Winner: *red* with 100 pts" in link[0]
+    assert len(link) == 1 and "Winner: *red* with 95 pts" in link[0]
 
     # Drills never reach the real incidents channel.
     assert bot.emulator.messages(bot.incidents_channel) == []

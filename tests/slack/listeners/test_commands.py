@@ -64,7 +64,8 @@ def test_role_assignment_invites_and_acknowledges(bot: Bot) -> None:
     incident = bot.declare()
     reply = bot.reply_text(bot.in_channel(incident, "role commander <@U_BOB|bob>"))
     assert reply == "<@U_BOB> is now the incident commander of INC-1."
-    bot.in_channel(incident, "role comms <@U_CAROL>")
+    # Alice handed command over and holds no role now: the new commander names the comms lead.
+    bot.in_channel(incident, "role comms <@U_CAROL>", user="U_BOB")
     bot.settle()
     fresh = bot.incident(incident.id)
     assert fresh.holder("commander") == "U_BOB"

@@ -101,7 +101,7 @@ def test_the_same_submission_twice_gives_one_incident(bot: Bot) -> None:
     with bot.core.factory() as session:
         assert session.query(Incident).count() == 1
     assert len(bot.emulator.calls_to("conversations.create")) == 1
-    assert bot.reply_text(bot.command("list")) == "1 open incident(s)"
+    assert bot.reply_text(bot.command("list")) == "1 open incident"
 
 
 def test_responders_are_invited(bot: Bot) -> None:

@@ -27,7 +27,8 @@ from firefighter.slack.blocks.alerts import (
 )
 from firefighter.slack.blocks.modals import declare_modal
 from firefighter.slack.context import SlackContext
-from firefighter.slack.listeners.common import acknowledge, say_privately
+from firefighter.slack.listeners.common import acknowledge, say_privately, user_of
+from firefighter.slack.listeners.refusals import form_not_opened
 from firefighter.slack.outage import SLACK_FAILED, guarded, slack_error
 
 log = logging.getLogger(__name__)
@@ -48,12 +49,19 @@ def register(app: App, ctx: SlackContext) -> None:
             metadata=group_value(state),
         )
 
-    def build_attach(state: CardState) -> View:
-        with ctx.factory() as session:
-            incidents = queries.list_incidents(
-                session, active_only=True, severity_order=ctx.settings.severity_names
-            )
-        return attach_modal(state, [i for i in incidents if not i.drill])
+    def attach_for(body: dict[str, Any]) -> Callable[[CardState], View]:
+        user_id = user_of(body)
+
+        def build(state: CardState) -> View:
+            with ctx.factory() as session:
+                incidents = queries.list_incidents(
+                    session, active_only=True, severity_order=ctx.settings.severity_names
+                )
+                # The one visibility rule: a private incident shows only to its members.
+                incidents = ctx.visible(session, incidents, user_id)
+            return attach_modal(state, [i for i in incidents if not i.drill])
+
+        return build
 
     def declare(
         body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
@@ -63,25 +71,29 @@ def register(app: App, ctx: SlackContext) -> None:
     def attach(
         body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
     ) -> None:
-        open_form(ctx, client, respond, body, action, build_attach)
+        open_form(ctx, client, respond, body, action, attach_for(body))
 
     def dismiss(
         body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
     ) -> None:
         open_form(ctx, client, respond, body, action, dismiss_modal)
 
-    def storm_pick(build: Callable[[CardState], View]) -> Callable[..., None]:
+    def storm_pick(
+        builder: Callable[[dict[str, Any]], Callable[[CardState], View]],
+    ) -> Callable[..., None]:
         # A storm card's menu: the picked group is the "value" the card's buttons carry.
         def picked(
             body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
         ) -> None:
             chosen = str((action.get("selected_option") or {}).get("value") or "")
-            open_form(ctx, client, respond, body, {**action, "value": chosen}, build)
+            open_form(ctx, client, respond, body, {**action, "value": chosen}, builder(body))
 
         return picked
 
-    app.action(STORM_DECLARE_ACTION)(ack=acknowledge, lazy=[guarded(storm_pick(build_declare))])
-    app.action(STORM_ATTACH_ACTION)(ack=acknowledge, lazy=[guarded(storm_pick(build_attach))])
+    app.action(STORM_DECLARE_ACTION)(
+        ack=acknowledge, lazy=[guarded(storm_pick(lambda _body: build_declare))]
+    )
+    app.action(STORM_ATTACH_ACTION)(ack=acknowledge, lazy=[guarded(storm_pick(attach_for))])
     app.action(DECLARE_ACTION)(ack=acknowledge, lazy=[guarded(declare)])
     app.action(ATTACH_ACTION)(ack=acknowledge, lazy=[guarded(attach)])
     app.action(DISMISS_ACTION)(ack=acknowledge, lazy=[guarded(dismiss)])
@@ -115,4 +127,4 @@ def open_form(
         client.views_open(trigger_id=str(body.get("trigger_id") or ""), view=build(state))
     except SLACK_FAILED as error:
         log.warning("views.open failed: %s", slack_error(error))
-        say_privately(respond, "Slack did not open the form in time; click again.")
+        say_privately(respond, form_not_opened(error, "click again"))

@@ -23,6 +23,7 @@ from firefighter.slack.listeners.common import (
     say_privately,
     user_of,
 )
+from firefighter.slack.listeners.refusals import form_not_opened, record_id
 from firefighter.slack.outage import SLACK_FAILED, guarded, slack_error
 
 log = logging.getLogger(__name__)
@@ -30,7 +31,7 @@ log = logging.getLogger(__name__)
 
 def _followup_id(action: dict[str, Any]) -> int:
     try:
-        return int(str(action.get("value") or ""))
+        return record_id(action.get("value"))
     except ValueError:
         raise NotFound("That button is not one FireFighter drew.") from None
 
@@ -75,7 +76,7 @@ def register(app: App, ctx: SlackContext) -> None:
             say_privately(respond, f":warning: {error}")
         except SLACK_FAILED as error:
             log.warning("views.open failed: %s", slack_error(error))
-            say_privately(respond, "Slack did not open the form in time; click again.")
+            say_privately(respond, form_not_opened(error, "click again"))
 
     app.action(DONE_ACTION)(ack=acknowledge, lazy=[guarded(done)])
     app.action(SNOOZE_ACTION)(ack=acknowledge, lazy=[guarded(snooze)])

@@ -23,6 +23,7 @@ from firefighter.slack.blocks.incident import (
 from firefighter.slack.blocks.modals import close_modal, reopen_modal
 from firefighter.slack.context import SlackContext
 from firefighter.slack.listeners.common import acknowledge, click_key, say_privately, user_of
+from firefighter.slack.listeners.refusals import form_not_opened
 from firefighter.slack.outage import SLACK_FAILED, guarded, slack_error
 
 log = logging.getLogger(__name__)
@@ -135,4 +136,4 @@ def open_dialog(
         client.views_open(trigger_id=str(body.get("trigger_id") or ""), view=build(incident))
     except SLACK_FAILED as error:
         log.warning("views.open failed: %s", slack_error(error))
-        say_privately(respond, "Slack did not open the form in time; click again.")
+        say_privately(respond, form_not_opened(error, "click again"))

@@ -25,6 +25,7 @@ from firefighter.slack.listeners.common import (
     say_privately,
     user_of,
 )
+from firefighter.slack.listeners.refusals import form_not_opened
 from firefighter.slack.outage import SLACK_FAILED, guarded, slack_error
 
 log = logging.getLogger(__name__)
@@ -47,7 +48,7 @@ def register(app: App, ctx: SlackContext) -> None:
             )
         except SLACK_FAILED as error:
             log.warning("views.open failed: %s", slack_error(error))
-            say_privately(respond, "Slack did not open the form in time; click again.")
+            say_privately(respond, form_not_opened(error, "click again"))
 
     def snooze(body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
         minutes = ctx.settings.snooze_minutes

@@ -12,6 +12,7 @@ from firefighter.logs import incident_id_var
 from firefighter.slack.blocks.incident import help_text
 from firefighter.slack.context import SlackContext
 from firefighter.slack.listeners.commands import followups, paging
+from firefighter.slack.listeners.commands.chaos import FREEZE_SUBCOMMANDS, freeze_reply
 from firefighter.slack.listeners.commands.gameday import gameday_reply
 from firefighter.slack.listeners.commands.incident import (
     IN_CHANNEL,
@@ -56,6 +57,8 @@ def handle(ctx: SlackContext, command: dict[str, Any], client: WebClient) -> Rep
             return Reply(gameday_reply(ctx, rest, user_id))
         if sub == "list":
             return list_open(ctx, user_id)
+        if sub in FREEZE_SUBCOMMANDS:
+            return Reply(freeze_reply(ctx, sub, rest, user_id))
         if sub == "stats":
             text, stats_blocks = stats_reply(ctx, rest)
             return Reply(text, stats_blocks)

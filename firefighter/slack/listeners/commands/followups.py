@@ -13,6 +13,7 @@ from firefighter.slack.blocks.followups import followup_list
 from firefighter.slack.context import SlackContext
 from firefighter.slack.listeners.common import Reply
 from firefighter.slack.mrkdwn import MENTION
+from firefighter.text import plural
 
 SUBCOMMANDS = {"followup", "followups"}
 FORM = "`followup <what needs doing> [@owner] [due YYYY-MM-DD]`"
@@ -60,7 +61,7 @@ def handle(ctx: SlackContext, incident: Incident, sub: str, rest: str, user_id: 
         with ctx.factory() as session:
             followups = list_followups(session, incident_id=incident.id)
         blocks = as_dicts(followup_list(incident, followups))
-        return Reply(f"{len(followups)} follow-up(s) for {incident.reference}", blocks)
+        return Reply(f"{plural(len(followups), 'follow-up')} for {incident.reference}", blocks)
     title, owner, due = parse(rest)
     added = ctx.followups.add(incident.id, title, actor=user_id, owner=owner, due=due)
     who = f", owned by <@{owner}>" if owner else ""

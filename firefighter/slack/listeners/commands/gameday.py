@@ -6,6 +6,7 @@ from firefighter.gameday.engine import ENDED, LOADED, RUNNING
 from firefighter.gameday.spec import from_stored
 from firefighter.slack.context import SlackContext
 from firefighter.slack.mrkdwn import escape
+from firefighter.text import plural
 
 
 def usage(command: str) -> str:
@@ -31,8 +32,8 @@ def gameday_reply(ctx: SlackContext, rest: str, user_id: str) -> str:
         teams = ", ".join(f"*{escape(team)}*" for team in spec.teams)
         return (
             f":performing_arts: Game Day *{escape(started.name)}* started ({started.mode} mode): "
-            f"{len(spec.scenarios)} scenario(s) for {teams}. Drills open `drill-…` channels "
-            f"and the scoreboard is in <#{started.channel_id}>."
+            f"{plural(len(spec.scenarios), 'scenario')} for {teams}. Drills open `drill-…` "
+            f"channels and the scoreboard is in <#{started.channel_id}>."
         )
     if word.lower() == "stop":
         stopped = gamedays.stop(name or None, actor=user_id)

@@ -9,6 +9,7 @@ from typing import Any
 from slack_sdk import WebClient
 
 from firefighter.incidents import lifecycle, queries
+from firefighter.incidents.authorization import Action
 from firefighter.incidents.errors import InvalidInput
 from firefighter.incidents.models import Incident
 from firefighter.incidents.service import ROLES, normalise_role
@@ -17,8 +18,10 @@ from firefighter.slack.blocks.incident import fallback_text, incident_list
 from firefighter.slack.blocks.modals import close_modal, declare_modal
 from firefighter.slack.context import SlackContext
 from firefighter.slack.listeners.common import Reply
+from firefighter.slack.listeners.refusals import form_not_opened
 from firefighter.slack.mrkdwn import mentioned_users
 from firefighter.slack.outage import SLACK_FAILED, slack_error
+from firefighter.text import plural
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +61,7 @@ def open_declare(
     except SLACK_FAILED as error:
         log.warning("views.open failed: %s", slack_error(error))
         # The title typed after `declare` still only prefills the form; nothing else to offer.
-        return Reply("Slack did not open the form in time; run the command again.")
+        return Reply(form_not_opened(error, "run the command again"))
     return None
 
 
@@ -78,9 +81,9 @@ def list_open(ctx: SlackContext, user_id: str) -> Reply:
         incidents = queries.list_incidents(
             session, active_only=True, severity_order=ctx.settings.severity_names
         )
-        incidents = queries.visible_to(session, incidents, user_id)
+        incidents = ctx.visible(session, incidents, user_id)
     rendered = as_dicts(incident_list(incidents))
-    return Reply(f"{len(incidents)} open incident(s)", rendered)
+    return Reply(f"{plural(len(incidents), 'open incident')}", rendered)
 
 
 def in_channel(
@@ -95,6 +98,9 @@ def in_channel(
     """The subcommands that act on the channel's incident."""
     service = ctx.service
     ref = incident.reference
+    # A private incident's channel is closed to others; a forged command from outside it is
+    # told what an unknown incident would tell.
+    service.may(incident.id, Action.SEE, user_id)
     if sub == "status":
         card = as_dicts(ctx.card(incident))
         return Reply(fallback_text(incident), card)

@@ -36,13 +36,13 @@ def home_state(ctx: SlackContext, user_id: str) -> HomeState:
         found = queries.list_incidents(
             session, active_only=True, severity_order=ctx.settings.severity_names
         )
-        visible = queries.visible_to(session, found, user_id)
+        visible = ctx.visible(session, found, user_id)
         owned = owned_open(session, user_id)
         # A follow-up of a private incident shows only to a member (its owner usually is).
         theirs = list(
             session.scalars(select(Incident).where(Incident.id.in_({f.incident_id for f in owned})))
         )
-        seen = {i.id: i.reference for i in queries.visible_to(session, theirs, user_id)}
+        seen = {i.id: i.reference for i in ctx.visible(session, theirs, user_id)}
         followups = [(f, seen[f.incident_id]) for f in owned if f.incident_id in seen]
     mine = []
     for incident in visible:

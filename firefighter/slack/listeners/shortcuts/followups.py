@@ -18,7 +18,8 @@ from firefighter.slack.blocks.followups import SHORTCUT, followup_modal, followu
 from firefighter.slack.chat_messages import Unreadable
 from firefighter.slack.context import SlackContext
 from firefighter.slack.listeners.common import say_privately, user_of
-from firefighter.slack.listeners.shortcuts.timeline import SLOW, read_target
+from firefighter.slack.listeners.refusals import form_not_opened
+from firefighter.slack.listeners.shortcuts.timeline import AGAIN, read_target
 from firefighter.slack.outage import SLACK_FAILED, slack_error
 
 log = logging.getLogger(__name__)
@@ -54,7 +55,7 @@ def register(app: App, ctx: SlackContext) -> None:
                 found = queries.list_incidents(
                     session, active_only=True, severity_order=ctx.settings.severity_names
                 )
-                found = queries.visible_to(session, found, user_id)
+                found = ctx.visible(session, found, user_id)
             if not found:
                 say_privately(respond, NO_INCIDENT)
                 return
@@ -63,4 +64,4 @@ def register(app: App, ctx: SlackContext) -> None:
             client.views_open(trigger_id=str(body.get("trigger_id") or ""), view=view)
         except SLACK_FAILED as error:
             log.warning("views.open failed: %s", slack_error(error))
-            say_privately(respond, SLOW)
+            say_privately(respond, form_not_opened(error, AGAIN))

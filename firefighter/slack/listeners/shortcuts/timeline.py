@@ -21,13 +21,14 @@ from firefighter.slack.blocks.modals import declare_modal
 from firefighter.slack.chat_messages import OWN, Unreadable, read_message
 from firefighter.slack.context import SlackContext
 from firefighter.slack.listeners.common import say_privately, user_of
+from firefighter.slack.listeners.refusals import form_not_opened
 from firefighter.slack.outage import SLACK_FAILED, slack_error
 
 log = logging.getLogger(__name__)
 
 ADD_TO_TIMELINE = "add_to_timeline"
 DECLARE_FROM_MESSAGE = "declare_from_message"
-SLOW = "Slack did not open the form in time; use the shortcut again."
+AGAIN = "use the shortcut again"
 
 
 def _target(body: dict[str, Any]) -> tuple[str, str, dict[str, Any]]:
@@ -76,7 +77,7 @@ def register(app: App, ctx: SlackContext) -> None:
             found = queries.list_incidents(
                 session, active_only=True, severity_order=ctx.settings.severity_names
             )
-            found = queries.visible_to(session, found, user_id)
+            found = ctx.visible(session, found, user_id)
         if not found:
             say_privately(
                 respond,
@@ -89,7 +90,7 @@ def register(app: App, ctx: SlackContext) -> None:
             client.views_open(trigger_id=str(body.get("trigger_id") or ""), view=view)
         except SLACK_FAILED as error:
             log.warning("views.open failed: %s", slack_error(error))
-            say_privately(respond, SLOW)
+            say_privately(respond, form_not_opened(error, AGAIN))
 
     @app.shortcut(DECLARE_FROM_MESSAGE)
     def declare(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
@@ -114,4 +115,4 @@ def register(app: App, ctx: SlackContext) -> None:
             client.views_open(trigger_id=str(body.get("trigger_id") or ""), view=view)
         except SLACK_FAILED as error:
             log.warning("views.open failed: %s", slack_error(error))
-            say_privately(respond, SLOW)
+            say_privately(respond, form_not_opened(error, AGAIN))

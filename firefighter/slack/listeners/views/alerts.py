@@ -18,6 +18,7 @@ from firefighter.slack.blocks.alerts import (
 )
 from firefighter.slack.context import SlackContext
 from firefighter.slack.listeners.common import form_errors, user_of
+from firefighter.slack.listeners.refusals import FOREIGN_FORM, record_id
 from firefighter.slack.listeners.views.incident import declare_submission, values_of
 
 NOT_SET_UP = "Alert intake is not set up on this FireFighter."
@@ -56,7 +57,7 @@ def register(app: App, ctx: SlackContext) -> None:
                 lambda alerts, group_id, round_: alerts.attach(
                     group_id,
                     round_,
-                    int(values["incident"]),
+                    record_id(values["incident"]),
                     actor=user_of(body),
                     request_key=f"view:{view.get('id')}",
                 ),
@@ -95,6 +96,8 @@ def _run(
         command(ctx.alerts, group_id, round_)
     except AlreadyProcessed:
         return {}
-    except (ValueError, IncidentError) as error:
+    except ValueError:
+        return form_errors(block_id, FOREIGN_FORM)
+    except IncidentError as error:
         return form_errors(block_id, str(error))
     return {}

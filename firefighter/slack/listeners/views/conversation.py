@@ -14,6 +14,7 @@ from firefighter.slack.blocks.conversation import PICK_CALLBACK, parse_message_r
 from firefighter.slack.chat_messages import Unreadable, read_message
 from firefighter.slack.context import SlackContext
 from firefighter.slack.listeners.common import form_errors, user_of
+from firefighter.slack.listeners.refusals import record_id
 from firefighter.slack.listeners.shortcuts.timeline import DECLARE_FROM_MESSAGE, pin
 from firefighter.slack.listeners.views.incident import declare_submission, values_of
 
@@ -28,7 +29,7 @@ def register(app: App, ctx: SlackContext) -> None:
         user_id = user_of(body)
         try:
             channel, ts = parse_message_ref(str(view.get("private_metadata") or ""))
-            incident_id = int(str(values_of(view).get("incident") or ""))
+            incident_id = record_id(values_of(view).get("incident"))
         except ValueError:
             ack(**form_errors("incident", "Pick the incident this message belongs to."))
             return
@@ -37,7 +38,7 @@ def register(app: App, ctx: SlackContext) -> None:
                 incident = queries.get_incident(session, incident_id)
                 # The list showed only what this person may see; a forged value must not
                 # reach a private incident either.
-                if not queries.visible_to(session, [incident], user_id):
+                if not ctx.visible(session, [incident], user_id):
                     raise NotFound(f"There is no incident INC-{incident_id}.")
             message = read_message(client, channel, ts)
             pin(ctx, incident_id, message, user_id)

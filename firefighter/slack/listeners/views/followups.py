@@ -12,6 +12,7 @@ from firefighter.incidents.errors import AlreadyProcessed, IncidentError, NotFou
 from firefighter.slack.blocks.followups import ADD_CALLBACK, PICK_BLOCK
 from firefighter.slack.context import SlackContext
 from firefighter.slack.listeners.common import form_errors, user_of
+from firefighter.slack.listeners.refusals import record_id
 
 
 def register(app: App, ctx: SlackContext) -> None:
@@ -35,14 +36,14 @@ def _incident_id(ctx: SlackContext, view: dict[str, Any], user_id: str) -> int:
     """
     fixed = str(view.get("private_metadata") or "")
     if fixed:
-        return int(fixed)
+        return record_id(fixed)
     picked = (_state(view, PICK_BLOCK).get("selected_option") or {}).get("value")
     if picked is None:
         raise ValueError("no incident picked")
-    incident_id = int(str(picked))
+    incident_id = record_id(picked)
     with ctx.factory() as session:
         incident = queries.get_incident(session, incident_id)
-        if not queries.visible_to(session, [incident], user_id):
+        if not ctx.visible(session, [incident], user_id):
             raise NotFound(f"There is no incident INC-{incident_id}.")
     return incident_id
 

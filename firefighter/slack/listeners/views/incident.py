@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -13,6 +12,7 @@ from firefighter.slack.blocks.incident import parse_action_value
 from firefighter.slack.blocks.modals import CLOSE_CALLBACK, DECLARE_CALLBACK, REOPEN_CALLBACK
 from firefighter.slack.context import SlackContext
 from firefighter.slack.listeners.common import form_errors, user_of
+from firefighter.slack.listeners.refusals import FOREIGN_FORM, start_time
 
 
 def values_of(view: dict[str, Any]) -> dict[str, Any]:
@@ -82,7 +82,9 @@ def _dialog(command: Any, view: dict[str, Any], block_id: str) -> dict[str, Any]
         command(incident_id, drawn)
     except AlreadyProcessed:
         return {}
-    except (ValueError, IncidentError) as error:
+    except ValueError:
+        return form_errors(block_id, FOREIGN_FORM)
+    except IncidentError as error:
         return form_errors(block_id, str(error))
     return {}
 
@@ -102,12 +104,10 @@ def declare_submission(
     severity = values.get("severity")
     if not severity:
         return form_errors("severity", "Pick a severity.")
-    started_at = None
-    if values.get("started_at"):
-        try:
-            started_at = datetime.fromtimestamp(int(values["started_at"]), tz=UTC)
-        except (TypeError, ValueError, OverflowError):
-            return form_errors("started_at", "Pick a date and a time.")
+    try:
+        started_at = start_time(values.get("started_at"), ctx.service.clock())
+    except ValueError as error:
+        return form_errors("started_at", str(error))
     options = values.get("options") or []
     component = values.get("component")
     if component and component not in ctx.settings.components:

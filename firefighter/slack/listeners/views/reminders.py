@@ -10,6 +10,7 @@ from firefighter.incidents.errors import AlreadyProcessed, IncidentError
 from firefighter.slack.blocks.modals import UPDATE_CALLBACK
 from firefighter.slack.context import SlackContext
 from firefighter.slack.listeners.common import form_errors, user_of
+from firefighter.slack.listeners.refusals import record_id
 
 
 def register(app: App, ctx: SlackContext) -> None:
@@ -27,7 +28,7 @@ def update_submission(
     values = (view.get("state") or {}).get("values") or {}
     text = str(((values.get("update") or {}).get("update") or {}).get("value") or "")
     try:
-        incident_id = int(str(view.get("private_metadata") or ""))
+        incident_id = record_id(view.get("private_metadata"))
         ctx.service.add_update(
             incident_id, text, actor=user_of(body), request_key=f"view:{view.get('id')}"
         )
