@@ -5,20 +5,20 @@ Nothing else wires things together; `serving`, `sandbox` and `cli` call what is 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from slack_bolt import App
 from slack_sdk import WebClient
 from sqlalchemy import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from firefighter.alerts.endpoint import alert_endpoints
+from firefighter.alerts.endpoint import alerts_router
 from firefighter.alerts.rules import AlertRules, load_rules
-from firefighter.chaos.endpoint import chaos_endpoints
+from firefighter.chaos.endpoint import chaos_router
 from firefighter.db import check_ready, make_engine, make_session_factory, utcnow
 from firefighter.gameday.engine import GameDays
 from firefighter.gameday.spec import SpecError
@@ -32,15 +32,14 @@ from firefighter.incidents.paging import PagingService
 from firefighter.incidents.people import People
 from firefighter.incidents.service import IncidentService
 from firefighter.jira.issues import JiraFollowUps
-from firefighter.jira.sync import PATH as JIRA_PATH
-from firefighter.jira.sync import not_configured_endpoint, webhook_endpoint
+from firefighter.jira.sync import webhook_router
 from firefighter.observability import Metrics
 from firefighter.outbox import Clock, Dispatcher, Message
 from firefighter.paging.config import NO_PAGING, PagingConfig, load_paging
 from firefighter.paging.handlers import PagingEffects
 from firefighter.paging.oncall import OnCallDirectory
 from firefighter.paging.vendors import Opsgenie, PagerDuty
-from firefighter.paging.webhooks import OPSGENIE_PATH, opsgenie_endpoint, pagerduty_consumer
+from firefighter.paging.webhooks import opsgenie_router, pagerduty_consumer
 from firefighter.postmortem.gameday_publish import publish_gameday
 from firefighter.postmortem.handler import register as register_exporter
 from firefighter.schedules import Scheduler
@@ -58,10 +57,10 @@ from firefighter.slack.handlers.incident import SlackEffects
 from firefighter.slack.handlers.paging import PagingInvites
 from firefighter.slack.handlers.reminders import ReminderEffects
 from firefighter.slack.pacing import Pacer, paced
-from firefighter.slack.server import PATH as SLACK_PATH
-from firefighter.slack.server import slack_endpoint
-from firefighter.web import WSGIApp, health_check, web_app
+from firefighter.slack.server import slack_router
+from firefighter.web.app import build_app as build_web_app
 from firefighter.web.console import mount_console
+from firefighter.web.health import health_check
 from firefighter.web.signin.slack_people import slack_user_by_email
 
 
@@ -257,37 +256,41 @@ def alert_rules(settings: Settings) -> AlertRules:
         raise ConfigError(f"FIREFIGHTER_ALERT_RULES: {first}{and_more}") from None
 
 
-def wsgi_app(core: Core, bolt: App, metrics: Metrics | None = None) -> WSGIApp:
-    """`serve`'s HTTP surface: Slack's and the alerts' endpoints, `/healthz` and `/metrics`.
+def http_app(
+    core: Core,
+    bolt: App,
+    metrics: Metrics | None = None,
+    *,
+    extra_routers: Sequence[APIRouter] = (),
+) -> FastAPI:
+    """`serve`'s HTTP surface: Slack's, the alerts', Jira's and the vendors' endpoints, the
+    REST API, `/healthz` and `/metrics`; `extra_routers` (the console, sign-in) beside them.
 
     A broken rules file stops here, at start-up, with ConfigError.
     """
     metrics = metrics or Metrics()
-    posts = {
-        SLACK_PATH: slack_endpoint(bolt, core.settings.slack_signing_secret or "", metrics.observe)
-    }
+    routers = [slack_router(bolt, core.settings.slack_signing_secret or "", metrics.observe)]
     rules = alert_rules(core.settings)
     pages = None
     if core.paging is not None and core.pagerduty is not None and core.opsgenie is not None:
         pages = pagerduty_consumer(core.paging, core.pagerduty)
-        posts[OPSGENIE_PATH] = opsgenie_endpoint(
-            core.paging, core.opsgenie, core.settings.alerts_token
-        )
-    posts.update(
-        alert_endpoints(core.settings, core.alerts.ingest, rules, metrics, pagerduty_pages=pages)
+        routers.append(opsgenie_router(core.paging, core.opsgenie, core.settings.alerts_token))
+    routers.append(
+        alerts_router(core.settings, core.alerts.ingest, rules, metrics, pagerduty_pages=pages)
     )
     if core.settings.jira_enabled:
-        posts[JIRA_PATH] = webhook_endpoint(core.settings.jira_webhook_secret, core.followups)
+        routers.append(webhook_router(core.settings.jira_webhook_secret, core.followups))
     else:
-        posts[JIRA_PATH] = not_configured_endpoint()
-    chaos_posts, gets = chaos_endpoints(core.settings, core.chaos, core.record_chaos)
-    posts.update(chaos_posts)
-    return web_app(
-        posts,
+        routers.append(webhook_router(None, None))
+    routers.append(chaos_router(core.settings, core.chaos, core.record_chaos))
+    app = build_web_app(
+        routers,
         check_health=health_check(core.engine, core.factory, core.service.clock),
         metrics=metrics,
-        gets=gets,
+        extra_routers=extra_routers,
     )
+    mount_web_console(app, core, bolt.client)
+    return app
 
 
 # ---- outbox handlers ---------------------------------------------------------------------

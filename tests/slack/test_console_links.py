@@ -30,3 +30,11 @@ def test_no_link_without_a_base_url(bot: Bot) -> None:
     incident = bot.declare("Checkout is down")
     channel = bot.incident(incident.id).channel_id or ""
     assert "/incidents/" not in str([m.blocks for m in bot.emulator.messages(channel)])
+
+
+def test_serve_says_how_to_turn_the_console_on(bot: Bot) -> None:
+    import urllib.request
+
+    with urllib.request.urlopen(f"{bot.url}/", timeout=5) as answer:
+        page = answer.read().decode()
+    assert "console is off" in page and "FIREFIGHTER_OIDC_ISSUER" in page
