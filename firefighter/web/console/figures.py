@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import datetime
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from firefighter.settings import Settings
@@ -17,6 +19,8 @@ from firefighter.stats.report import metrics_json
 from firefighter.web.console.pages import sign_in_first
 from firefighter.web.console.render import SECURITY_HEADERS, Renderer
 from firefighter.web.signin import current_viewer
+
+log = logging.getLogger(__name__)
 
 PERIODS = (7, 30, 90, 365)
 MAX_DAYS = 3660
@@ -46,7 +50,16 @@ def figures_pages(
             return render.message(
                 request, 400, "Which period?", f"`days` is a number of days from 1 to {MAX_DAYS}."
             )
-        data = metrics_json(measure(factory, settings, now=clock(), days=chosen))
+        try:
+            data = metrics_json(measure(factory, settings, now=clock(), days=chosen))
+        except OperationalError as error:  # the statement time limit, or the database away
+            log.warning("figures for %s days failed: %s", chosen, str(error).splitlines()[0])
+            return render.message(
+                request,
+                503,
+                "The figures are not ready",
+                "The database did not answer in time; try again, or a shorter period.",
+            )
         severities = [s.name for s in settings.severities]
         return render.page(
             request,
