@@ -58,6 +58,7 @@ from firefighter.slack.handlers.paging import PagingInvites
 from firefighter.slack.handlers.reminders import ReminderEffects
 from firefighter.slack.pacing import Pacer, paced
 from firefighter.slack.server import slack_router
+from firefighter.web.api.routes import ApiServices, CurrentPerson, api_router
 from firefighter.web.app import build_app as build_web_app
 from firefighter.web.health import health_check
 
@@ -260,6 +261,7 @@ def http_app(
     metrics: Metrics | None = None,
     *,
     extra_routers: Sequence[APIRouter] = (),
+    current_person: CurrentPerson | None = None,
 ) -> FastAPI:
     """`serve`'s HTTP surface: Slack's, the alerts', Jira's and the vendors' endpoints, the
     REST API, `/healthz` and `/metrics`; `extra_routers` (the console, sign-in) beside them.
@@ -281,6 +283,9 @@ def http_app(
     else:
         routers.append(webhook_router(None, None))
     routers.append(chaos_router(core.settings, core.chaos, core.record_chaos))
+    routers.append(
+        api_router(ApiServices(core.factory, core.service, core.settings, current_person))
+    )
     return build_web_app(
         routers,
         check_health=health_check(core.engine, core.factory, core.service.clock),
