@@ -61,6 +61,7 @@ from firefighter.slack.server import slack_router
 from firefighter.web.api.routes import ApiServices, CurrentPerson, api_router
 from firefighter.web.app import build_app as build_web_app
 from firefighter.web.health import health_check
+from firefighter.web.hooks.outbound import DeliverWebhook, Webhooks
 
 
 @dataclass
@@ -164,6 +165,9 @@ def build_core(settings: Settings, *, clock: Clock = utcnow, check: bool = True)
     except ConfigError:
         engine.dispose()
         raise
+    if settings.webhooks:
+        # Outbound webhooks are enqueued with every change they report, in its transaction.
+        service.work.listeners.append(Webhooks(settings.webhooks).listen)
     return core
 
 
@@ -369,6 +373,7 @@ def build_dispatcher(core: Core, client: WebClient, **kwargs: Any) -> Dispatcher
     """A dispatcher that delivers every effect, and tells the channel about dead letters."""
     dispatcher = core.dispatcher(**kwargs)
     register_handlers(dispatcher, core, client)
+    dispatcher.register(DeliverWebhook.kind, Webhooks(core.settings.webhooks).deliver)
 
     def tell_channel(message: Message, error: str) -> None:
         incident_id = message.payload.get("incident_id")
