@@ -58,9 +58,12 @@ from firefighter.slack.handlers.paging import PagingInvites
 from firefighter.slack.handlers.reminders import ReminderEffects
 from firefighter.slack.pacing import Pacer, paced
 from firefighter.slack.server import slack_router
+from firefighter.web.api.routes import ApiServices, CurrentPerson, api_router
 from firefighter.web.app import build_app as build_web_app
 from firefighter.web.console import mount_console
 from firefighter.web.health import health_check
+from firefighter.web.hooks.outbound import DeliverWebhook, Webhooks
+from firefighter.web.signin.api_session import session_caller
 from firefighter.web.signin.slack_people import slack_user_by_email
 
 
@@ -165,6 +168,9 @@ def build_core(settings: Settings, *, clock: Clock = utcnow, check: bool = True)
     except ConfigError:
         engine.dispose()
         raise
+    if settings.webhooks:
+        # Outbound webhooks are enqueued with every change they report, in its transaction.
+        service.work.listeners.append(Webhooks(settings.webhooks).listen)
     return core
 
 
@@ -262,6 +268,7 @@ def http_app(
     metrics: Metrics | None = None,
     *,
     extra_routers: Sequence[APIRouter] = (),
+    current_person: CurrentPerson | None = None,
 ) -> FastAPI:
     """`serve`'s HTTP surface: Slack's, the alerts', Jira's and the vendors' endpoints, the
     REST API, `/healthz` and `/metrics`; `extra_routers` (the console, sign-in) beside them.
@@ -283,6 +290,11 @@ def http_app(
     else:
         routers.append(webhook_router(None, None))
     routers.append(chaos_router(core.settings, core.chaos, core.record_chaos))
+    # A console session is a caller too (with its CSRF rule), unless a test brings its own.
+    current_person = current_person or session_caller(core.settings)
+    routers.append(
+        api_router(ApiServices(core.factory, core.service, core.settings, current_person))
+    )
     app = build_web_app(
         routers,
         check_health=health_check(core.engine, core.factory, core.service.clock),
@@ -384,6 +396,7 @@ def build_dispatcher(core: Core, client: WebClient, **kwargs: Any) -> Dispatcher
     """A dispatcher that delivers every effect, and tells the channel about dead letters."""
     dispatcher = core.dispatcher(**kwargs)
     register_handlers(dispatcher, core, client)
+    dispatcher.register(DeliverWebhook.kind, Webhooks(core.settings.webhooks).deliver)
 
     def tell_channel(message: Message, error: str) -> None:
         incident_id = message.payload.get("incident_id")

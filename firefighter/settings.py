@@ -72,6 +72,14 @@ DEFAULT_FAILURE_CLASSES = [
 FAILURE_CLASS_MAX = 64
 
 
+class WebhookSubscriber(BaseModel):
+    """One outbound webhook: where to POST, the HMAC secret, the events (empty: all)."""
+
+    url: str = Field(pattern=r"^https?://")
+    secret: str = Field(min_length=1)
+    events: list[str] = Field(default_factory=list)
+
+
 class Settings(BaseSettings):
     """Every setting of the bot; environment variable names are the stable interface."""
 
@@ -231,6 +239,9 @@ class Settings(BaseSettings):
 
     alerts_token: str | None = Field(
         None, validation_alias=AliasChoices("FIREFIGHTER_ALERTS_TOKEN", "alerts_token")
+    )
+    webhooks: list[WebhookSubscriber] = Field(
+        default_factory=list, validation_alias=AliasChoices("FIREFIGHTER_WEBHOOKS", "webhooks")
     )
     pagerduty_webhook_secret: str | None = Field(
         None,

@@ -18,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from firefighter.observability import Metrics
+from firefighter.web.api.routes import ApiRefusal
 
 API_PREFIX = "/api/v1"
 
@@ -63,6 +64,10 @@ def build_app(
         first = error.errors()[0] if error.errors() else {"loc": (), "msg": "invalid"}
         message = str(first.get("msg", "invalid")).removeprefix("Value error, ")
         return JSONResponse({"error": f"{_field(first.get('loc', ()))}: {message}"}, 422)
+
+    @app.exception_handler(ApiRefusal)
+    async def refused(_request: Request, error: ApiRefusal) -> Response:
+        return JSONResponse({"error": error.message}, error.status, headers=error.headers)
 
     for router in [*routers, *extra_routers]:
         app.include_router(router)

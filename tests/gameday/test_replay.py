@@ -60,7 +60,7 @@ def _closed_incident(core: Core, clock: FakeClock, settings: Settings) -> int:
             )
         )
     clock.advance(minutes=4)
-    service.assign_role(incident.id, "commander", "UALICE", actor="UALICE")
+    service.assign_role(incident.id, "commander", "UALICE", actor="UDECLARER")
     clock.advance(minutes=4)
     service.add_update(incident.id, "Error rate at 30%; looking at the database.", actor="UALICE")
     clock.advance(minutes=10)
@@ -134,5 +134,5 @@ def test_replay_validates_plays_fast_and_compares_times(
 def test_only_a_closed_real_incident_can_be_replayed(core: Core, db_url: str) -> None:
     core.service.declare(title="Still burning", severity="SEV3", actor="U1")
     result = CliRunner().invoke(app, ["from-incident", "INC-1"], env={"DATABASE_URL": db_url})
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "only a closed incident can be replayed" in result.stderr

@@ -14,9 +14,13 @@ from slack_sdk import WebClient
 from firefighter.bootstrap import Core, build_core
 from firefighter.emulators.slack import SlackEmulator
 from firefighter.gameday.engine import GameDays
+from firefighter.observability import Metrics
 from firefighter.settings import Settings
-from firefighter.web.console import console_app
+from firefighter.web.api.routes import ApiServices, api_router
+from firefighter.web.app import build_app
+from firefighter.web.console import mount_console
 from firefighter.web.console.background import UvicornThread, free_port
+from firefighter.web.signin.api_session import session_caller
 from firefighter.web.signin.slack_people import slack_user_by_email
 from tests.conftest import FakeClock
 
@@ -102,7 +106,14 @@ def world(settings: Settings, clock: FakeClock) -> Iterator[World]:
         }
     )
     core = build_core(configured, clock=clock)
-    app = console_app(
+    # As `serve` builds it: the one FastAPI app with the REST API (a console session is a
+    # caller too), then the console mounted on it.
+    api = api_router(
+        ApiServices(core.factory, core.service, configured, session_caller(configured))
+    )
+    app = build_app([api], check_health=lambda: (200, {}), metrics=Metrics())
+    mount_console(
+        app,
         settings=configured,
         factory=core.factory,
         names=people_names(emulator),

@@ -157,3 +157,15 @@ def test_another_provider_signs_people_in_by_email(world: World) -> None:
     with pytest.raises(AssertionError):
         world.sign_in("UDAN", client)
     assert not signed_in(world, client)
+
+
+def test_the_api_from_a_console_session_needs_the_csrf_token_to_write(world: World) -> None:
+    alice = world.sign_in("UALICE")
+    assert alice.get("/api/v1/incidents").status_code == 200
+    body = {"title": "Declared from the browser", "severity": "SEV3"}
+    assert alice.post("/api/v1/incidents", json=body).status_code == 401
+    forged = alice.post("/api/v1/incidents", json=body, headers={"Origin": "https://evil.example"})
+    assert forged.status_code == 401
+    made = alice.post("/api/v1/incidents", json=body, headers={"X-CSRF-Token": csrf_of(alice)})
+    assert made.status_code == 201, made.text
+    assert world.client().get("/api/v1/incidents").status_code == 401
