@@ -57,7 +57,7 @@ LIST_QUERY = {"severity": "SEV2", "component": "payments", "q": "error rate"}
 def percentiles(samples: list[float]) -> tuple[float, float]:
     """p50 and p95 in milliseconds."""
     ordered = sorted(samples)
-    p95 = ordered[min(len(ordered) - 1, round(0.95 * len(ordered)) - 1)]
+    p95 = ordered[max(0, min(len(ordered) - 1, round(0.95 * len(ordered)) - 1))]
     return statistics.median(ordered) * 1000, p95 * 1000
 
 
@@ -70,7 +70,7 @@ def timed(run: Callable[[], object], times: int) -> list[float]:
     return samples
 
 
-def bench(url: str, count: int, requests: int) -> None:
+def bench(url: str, count: int, requests: int, figures_requests: int) -> None:
     emulator = SlackEmulator(scopes=None).start()
     emulator.add_user(VIEWER, "bench", real_name="Bench Viewer")
     port = free_port()
@@ -128,8 +128,9 @@ def bench(url: str, count: int, requests: int) -> None:
             cases.append(("api_incidents", lambda: client.get("/api/v1/incidents"), floor_list))
         for name, page, floor in cases:
             page()  # warm up
-            http = timed(page, requests)
-            alone = timed(floor, requests)
+            times = figures_requests if name.startswith("figures") else requests
+            http = timed(page, times)
+            alone = timed(floor, times)
             p50, p95 = percentiles(http)
             f50, f95 = percentiles(alone)
             rows.append((name, p50, p95, f95, p95 / f95 if f95 else 0.0))
@@ -171,6 +172,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--incidents", type=int, default=100_000)
     parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument(
+        "--figures-requests", type=int, help="requests of the figures page (default: --requests)"
+    )
     args = parser.parse_args()
     name = f"ff_console_{uuid.uuid4().hex[:10]}"
     admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
@@ -187,7 +191,7 @@ def main() -> None:
                 f"in {time.perf_counter() - started:.0f} s",
                 flush=True,
             )
-            bench(url, args.incidents, args.requests)
+            bench(url, args.incidents, args.requests, args.figures_requests or args.requests)
         finally:
             with admin.connect() as connection:
                 connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
