@@ -12,12 +12,13 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from firefighter.observability import Metrics
+from firefighter.web.api.docs_page import render as render_docs
 from firefighter.web.api.routes import ApiRefusal
 
 API_PREFIX = "/api/v1"
@@ -45,7 +46,7 @@ def build_app(
         title="FireFighter",
         summary="Incidents, follow-ups, alerts and figures of FireFighter.",
         openapi_url=f"{API_PREFIX}/openapi.json",
-        docs_url=f"{API_PREFIX}/docs",
+        docs_url=None,  # FastAPI's docs pages load from a CDN; ours below loads nothing
         redoc_url=None,
     )
 
@@ -77,6 +78,10 @@ def build_app(
         # The check waits on the database (at most its own time limit): off the event loop.
         status, body = await run_in_threadpool(check_health)
         return Response(json.dumps(body), status_code=status, media_type="application/json")
+
+    @app.get(f"{API_PREFIX}/docs", include_in_schema=False)
+    async def docs() -> Response:
+        return HTMLResponse(render_docs(app.openapi()))
 
     @app.get("/metrics", include_in_schema=False)
     async def prometheus() -> Response:
