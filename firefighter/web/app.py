@@ -10,14 +10,16 @@ import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import anyio
+import anyio.to_thread
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from firefighter.observability import Metrics
+from firefighter.web.api.docs_page import render as render_docs
 from firefighter.web.api.routes import ApiRefusal
 
 API_PREFIX = "/api/v1"
@@ -45,7 +47,7 @@ def build_app(
         title="FireFighter",
         summary="Incidents, follow-ups, alerts and figures of FireFighter.",
         openapi_url=f"{API_PREFIX}/openapi.json",
-        docs_url=f"{API_PREFIX}/docs",
+        docs_url=None,  # FastAPI's docs pages load from a CDN; ours below loads nothing
         redoc_url=None,
     )
 
@@ -69,14 +71,21 @@ def build_app(
     async def refused(_request: Request, error: ApiRefusal) -> Response:
         return JSONResponse({"error": error.message}, error.status, headers=error.headers)
 
+    probes = anyio.CapacityLimiter(4)
+
     for router in [*routers, *extra_routers]:
         app.include_router(router)
 
     @app.api_route("/healthz", methods=["GET", "HEAD"], include_in_schema=False)
     async def healthz() -> Response:
-        # The check waits on the database (at most its own time limit): off the event loop.
-        status, body = await run_in_threadpool(check_health)
+        # The check waits on the database (at most its own time limit): off the event loop,
+        # on threads of its own, so busy Slack requests never make a probe wait its turn.
+        status, body = await anyio.to_thread.run_sync(check_health, limiter=probes)
         return Response(json.dumps(body), status_code=status, media_type="application/json")
+
+    @app.get(f"{API_PREFIX}/docs", include_in_schema=False)
+    async def docs() -> Response:
+        return HTMLResponse(render_docs(app.openapi()))
 
     @app.get("/metrics", include_in_schema=False)
     async def prometheus() -> Response:

@@ -135,3 +135,5 @@ def test_the_openapi_document_is_valid_and_has_a_docs_page(bot: Bot) -> None:
     assert not any(p.startswith(("/slack", "/alerts")) for p in document["paths"])
     page = requests.get(f"{bot.url}/api/v1/docs", timeout=10)
     assert page.status_code == 200 and "openapi.json" in page.text
+    assert "POST /api/v1/incidents</code>" in page.text
+    assert "<script" not in page.text and "cdn" not in page.text.lower()
