@@ -2,7 +2,7 @@
 
 (a) 200 sequential signed `/incident status` requests; (b) 20 concurrent clients sending
 `/incident status` and severity-menu clicks for 20 s. Both servers run as separate processes
-served by waitress with 8 threads; the bot runs its outbox worker in-process against the
+served by uvicorn with 8 worker threads; the bot runs its outbox worker in-process against the
 Slack emulator. Prints p50/p95/p99, throughput and peak RSS for each, measured in one run;
 the last line is `ack_p99_ratio=<bot p99 / bare p99 under (b)>`.
 

@@ -1,6 +1,6 @@
 """An outage's alert storm: 1,000 Alertmanager webhooks in 60 s over 20 groups.
 
-One `serve` (the real WSGI app behind waitress, 8 threads) with its outbox worker (2 delivery
+One `serve` (the real FastAPI app on uvicorn, 8 threads) with its outbox worker (2 delivery
 threads) on a fresh database, talking to the Slack emulator. Webhook n goes to group n % 20
 and carries every alert of that group so far, as Alertmanager re-sends a whole group: 50
 distinct alerts per group, 1,000 in all. The emulator applies Slack's per-method rate-limit
@@ -29,7 +29,7 @@ from pathlib import Path
 
 import requests
 
-from firefighter.bootstrap import build_app, build_core, build_dispatcher, wsgi_app
+from firefighter.bootstrap import build_app, build_core, build_dispatcher, http_app
 from firefighter.db import upgrade
 from firefighter.emulators.slack import SlackEmulator, blocks_text
 from firefighter.observability import Metrics
@@ -114,7 +114,7 @@ def main() -> None:
     core = build_core(settings)
     metrics = Metrics()
     bolt = build_app(core, make_client(settings))
-    server = BackgroundServer(wsgi_app(core, bolt, metrics), threads=8).start()
+    server = BackgroundServer(http_app(core, bolt, metrics), threads=8).start()
     stop = threading.Event()
     dispatcher = build_dispatcher(core, delivery_client(settings))
     start_threads(dispatcher, stop, 2)

@@ -1,15 +1,22 @@
-"""A Bolt app that only acknowledges, served like the bot: the benchmark's baseline."""
+"""A Bolt app that only acknowledges, served like the bot: the benchmark's baseline.
+
+The same server as `firefighter serve` (FastAPI on uvicorn, Bolt dispatched on a worker
+thread, as many threads as the bot), so that the margin measures FireFighter's own work.
+"""
 
 from __future__ import annotations
 
 import os
 import sys
-from typing import Any
 
+from fastapi import FastAPI, Request
+from fastapi.responses import Response
 from slack_bolt import Ack, App
-from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
 from slack_sdk import WebClient
-from waitress.server import create_server
+from starlette.concurrency import run_in_threadpool
+
+from firefighter.web.server import UvicornServer
 
 
 def main() -> None:
@@ -29,12 +36,14 @@ def main() -> None:
     def action(ack: Ack) -> None:
         ack()
 
-    handler = SlackRequestHandler(app)
+    api = FastAPI()
 
-    def application(environ: dict[str, Any], start_response: Any) -> Any:
-        return handler(environ, start_response)
+    @api.post("/slack/events")
+    async def events(request: Request) -> Response:
+        bolt_request = to_bolt_request(request, await request.body())
+        return to_starlette_response(await run_in_threadpool(app.dispatch, bolt_request))
 
-    create_server(application, host="127.0.0.1", port=int(sys.argv[1]), threads=8).run()
+    UvicornServer(api, port=int(sys.argv[1]), threads=8).run()
 
 
 if __name__ == "__main__":

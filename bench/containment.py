@@ -3,7 +3,7 @@ SEV1.
 
 Which Slack it models: the Slack emulator WITH Slack's per-method rate-limit tiers, and the
 bot's own pacing ON (FIREFIGHTER_SLACK_PACING=true, set here whatever the shell says), as a
-real workspace. One `serve` (the WSGI app behind waitress, 8 threads) with its outbox worker
+real workspace. One `serve` (the FastAPI app on uvicorn, 8 threads) with its outbox worker
 (4 delivery threads) on a fresh database (a SQLite file, or `--database-url`).
 
 The scenario, `MINUTES` long (10 by default, as the issue asks; `--minutes` for quick runs):
@@ -54,7 +54,7 @@ import requests
 from sqlalchemy import func, select
 
 from bench.storm import audit
-from firefighter.bootstrap import build_app, build_core, build_dispatcher, wsgi_app
+from firefighter.bootstrap import build_app, build_core, build_dispatcher, http_app
 from firefighter.db import upgrade
 from firefighter.emulators.confluence import ConfluenceEmulator
 from firefighter.emulators.jira import JiraEmulator
@@ -207,7 +207,7 @@ class Scenario:
         )
         self.core = build_core(self.settings)
         bolt = build_app(self.core, make_client(self.settings))
-        self.server = BackgroundServer(wsgi_app(self.core, bolt), threads=8).start()
+        self.server = BackgroundServer(http_app(self.core, bolt), threads=8).start()
         self.stop = threading.Event()
         dispatcher = build_dispatcher(self.core, delivery_client(self.settings))
         start_threads(dispatcher, self.stop, self.settings.outbox_threads)

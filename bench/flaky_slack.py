@@ -39,7 +39,7 @@ if str(ROOT) not in sys.path:  # run as a script: `bench.storm` lives beside thi
     sys.path.insert(0, str(ROOT))
 
 from bench.storm import Audit, ChannelWatch, add_responders, audit, responder
-from firefighter.bootstrap import Core, build_app, build_core, build_dispatcher, wsgi_app
+from firefighter.bootstrap import Core, build_app, build_core, build_dispatcher, http_app
 from firefighter.db import upgrade
 from firefighter.emulators.slack import SlackDriver, SlackEmulator
 from firefighter.incidents.models import Incident
@@ -189,7 +189,7 @@ def run_flaky(
             }
         )
         core = build_core(settings)
-        server = BackgroundServer(wsgi_app(core, build_app(core, make_client(settings))), threads=8)
+        server = BackgroundServer(http_app(core, build_app(core, make_client(settings))), threads=8)
         server.start()
         stop = threading.Event()
         dispatcher = build_dispatcher(core, delivery_client(settings))

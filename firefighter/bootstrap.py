@@ -5,19 +5,20 @@ Nothing else wires things together; `serving`, `sandbox` and `cli` call what is 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Any
 
+from fastapi import APIRouter, FastAPI
 from slack_bolt import App
 from slack_sdk import WebClient
 from sqlalchemy import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from firefighter.alerts.endpoint import alert_endpoints
+from firefighter.alerts.endpoint import alerts_router
 from firefighter.alerts.rules import AlertRules, load_rules
-from firefighter.chaos.endpoint import chaos_endpoints
+from firefighter.chaos.endpoint import chaos_router
 from firefighter.db import check_ready, make_engine, make_session_factory, utcnow
 from firefighter.gameday.engine import GameDays
 from firefighter.gameday.spec import SpecError
@@ -31,15 +32,14 @@ from firefighter.incidents.paging import PagingService
 from firefighter.incidents.people import People
 from firefighter.incidents.service import IncidentService
 from firefighter.jira.issues import JiraFollowUps
-from firefighter.jira.sync import PATH as JIRA_PATH
-from firefighter.jira.sync import not_configured_endpoint, webhook_endpoint
+from firefighter.jira.sync import webhook_router
 from firefighter.observability import Metrics
 from firefighter.outbox import Clock, Dispatcher, Message
 from firefighter.paging.config import NO_PAGING, PagingConfig, load_paging
 from firefighter.paging.handlers import PagingEffects
 from firefighter.paging.oncall import OnCallDirectory
 from firefighter.paging.vendors import Opsgenie, PagerDuty
-from firefighter.paging.webhooks import OPSGENIE_PATH, opsgenie_endpoint, pagerduty_consumer
+from firefighter.paging.webhooks import opsgenie_router, pagerduty_consumer
 from firefighter.postmortem.gameday_publish import publish_gameday
 from firefighter.postmortem.handler import register as register_exporter
 from firefighter.schedules import Scheduler
@@ -57,9 +57,14 @@ from firefighter.slack.handlers.incident import SlackEffects
 from firefighter.slack.handlers.paging import PagingInvites
 from firefighter.slack.handlers.reminders import ReminderEffects
 from firefighter.slack.pacing import Pacer, paced
-from firefighter.slack.server import PATH as SLACK_PATH
-from firefighter.slack.server import slack_endpoint
-from firefighter.web import WSGIApp, health_check, web_app
+from firefighter.slack.server import slack_router
+from firefighter.web.api.routes import ApiServices, CurrentPerson, api_router
+from firefighter.web.app import build_app as build_web_app
+from firefighter.web.console import mount_console
+from firefighter.web.health import health_check
+from firefighter.web.hooks.outbound import DeliverWebhook, Webhooks
+from firefighter.web.signin.api_session import session_caller
+from firefighter.web.signin.slack_people import slack_user_by_email
 
 
 @dataclass
@@ -163,6 +168,9 @@ def build_core(settings: Settings, *, clock: Clock = utcnow, check: bool = True)
     except ConfigError:
         engine.dispose()
         raise
+    if settings.webhooks:
+        # Outbound webhooks are enqueued with every change they report, in its transaction.
+        service.work.listeners.append(Webhooks(settings.webhooks).listen)
     return core
 
 
@@ -254,40 +262,66 @@ def alert_rules(settings: Settings) -> AlertRules:
         raise ConfigError(f"FIREFIGHTER_ALERT_RULES: {first}{and_more}") from None
 
 
-def wsgi_app(core: Core, bolt: App, metrics: Metrics | None = None) -> WSGIApp:
-    """`serve`'s HTTP surface: Slack's and the alerts' endpoints, `/healthz` and `/metrics`.
+def http_app(
+    core: Core,
+    bolt: App,
+    metrics: Metrics | None = None,
+    *,
+    extra_routers: Sequence[APIRouter] = (),
+    current_person: CurrentPerson | None = None,
+) -> FastAPI:
+    """`serve`'s HTTP surface: Slack's, the alerts', Jira's and the vendors' endpoints, the
+    REST API, `/healthz` and `/metrics`; `extra_routers` (the console, sign-in) beside them.
 
     A broken rules file stops here, at start-up, with ConfigError.
     """
     metrics = metrics or Metrics()
-    posts = {
-        SLACK_PATH: slack_endpoint(bolt, core.settings.slack_signing_secret or "", metrics.observe)
-    }
+    routers = [slack_router(bolt, core.settings.slack_signing_secret or "", metrics.observe)]
     rules = alert_rules(core.settings)
     pages = None
     if core.paging is not None and core.pagerduty is not None and core.opsgenie is not None:
         pages = pagerduty_consumer(core.paging, core.pagerduty)
-        posts[OPSGENIE_PATH] = opsgenie_endpoint(
-            core.paging, core.opsgenie, core.settings.alerts_token
-        )
-    posts.update(
-        alert_endpoints(core.settings, core.alerts.ingest, rules, metrics, pagerduty_pages=pages)
+        routers.append(opsgenie_router(core.paging, core.opsgenie, core.settings.alerts_token))
+    routers.append(
+        alerts_router(core.settings, core.alerts.ingest, rules, metrics, pagerduty_pages=pages)
     )
     if core.settings.jira_enabled:
-        posts[JIRA_PATH] = webhook_endpoint(core.settings.jira_webhook_secret, core.followups)
+        routers.append(webhook_router(core.settings.jira_webhook_secret, core.followups))
     else:
-        posts[JIRA_PATH] = not_configured_endpoint()
-    chaos_posts, gets = chaos_endpoints(core.settings, core.chaos, core.record_chaos)
-    posts.update(chaos_posts)
-    return web_app(
-        posts,
+        routers.append(webhook_router(None, None))
+    routers.append(chaos_router(core.settings, core.chaos, core.record_chaos))
+    # A console session is a caller too (with its CSRF rule), unless a test brings its own.
+    current_person = current_person or session_caller(core.settings)
+    routers.append(
+        api_router(ApiServices(core.factory, core.service, core.settings, current_person))
+    )
+    app = build_web_app(
+        routers,
         check_health=health_check(core.engine, core.factory, core.service.clock),
         metrics=metrics,
-        gets=gets,
+        extra_routers=extra_routers,
     )
+    mount_web_console(app, core, bolt.client)
+    return app
 
 
 # ---- outbox handlers ---------------------------------------------------------------------
+
+
+def mount_web_console(app: FastAPI, core: Core, client: WebClient | None) -> bool:
+    """The web console and its sign-in on `serve`'s app; False (only `/`, saying how to turn it
+    on) without the OIDC settings. `client` finds people by e-mail for providers other than
+    Slack; admins (FIREFIGHTER_ADMINS) see every incident, as in Slack."""
+    return mount_console(
+        app,
+        settings=core.settings,
+        factory=core.factory,
+        names=core.people.names,
+        gamedays=core.gamedays(),
+        find_by_email=slack_user_by_email(client) if client is not None else None,
+        is_admin=core.service.policy.is_admin,
+        clock=core.service.clock,
+    )
 
 
 def _publish_gameday(core: Core, gamedays: GameDays) -> Callable[[int], tuple[str, str]]:
@@ -362,6 +396,7 @@ def build_dispatcher(core: Core, client: WebClient, **kwargs: Any) -> Dispatcher
     """A dispatcher that delivers every effect, and tells the channel about dead letters."""
     dispatcher = core.dispatcher(**kwargs)
     register_handlers(dispatcher, core, client)
+    dispatcher.register(DeliverWebhook.kind, Webhooks(core.settings.webhooks).deliver)
 
     def tell_channel(message: Message, error: str) -> None:
         incident_id = message.payload.get("incident_id")

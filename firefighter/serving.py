@@ -12,6 +12,7 @@ from __future__ import annotations
 import errno
 import logging
 import signal
+import socket
 import threading
 import time
 from types import FrameType
@@ -19,16 +20,17 @@ from typing import Any
 
 from rich.console import Console
 
-from firefighter.bootstrap import Core, build_app, build_dispatcher, wsgi_app
+from firefighter.bootstrap import Core, build_app, build_dispatcher, http_app
 from firefighter.gameday.ticker import start_in_thread as start_gameday_tick
-from firefighter.http_body import SERVER_MAX_BODY
 from firefighter.logs import configure_logging
 from firefighter.observability import Metrics
 from firefighter.outbox import Dispatcher
 from firefighter.schedules import start_in_thread as start_schedules
 from firefighter.slack.client import make_client
 from firefighter.slack.posting import delivery_client
-from firefighter.web import health_check, web_app
+from firefighter.web.app import build_app as build_web_app
+from firefighter.web.health import health_check
+from firefighter.web.server import UvicornServer, serve_until
 
 log = logging.getLogger(__name__)
 
@@ -40,29 +42,24 @@ STOP_WITHIN = 20.0
 """Seconds a stopping process gives requests and deliveries in flight before it exits anyway
 (a Slack call times out after 10 s); what is still leased then runs out with its lease."""
 
-POLL_SECONDS = 0.2
-"""How long the HTTP loop waits in one poll, hence how soon it sees that it must stop."""
-
 
 class CannotListen(Exception):
     """The address to serve on cannot be used (taken, or not this machine's); one sentence."""
 
 
-def listen(app: Any, *, host: str, port: int, threads: int = 8) -> Any:
-    """A waitress server bound to host:port, or CannotListen saying what to do instead."""
-    from waitress.server import create_server
-
+def listen(
+    app: Any, *, host: str, port: int, threads: int = 8, within: float = STOP_WITHIN
+) -> UvicornServer:
+    """A uvicorn server bound to host:port, or CannotListen saying what to do instead."""
     try:
-        # waitress's own cap, before the application: each endpoint caps at 1 MB itself.
-        return create_server(
-            app, host=host, port=port, threads=threads, max_request_body_size=SERVER_MAX_BODY
-        )
-    except ValueError:
-        # waitress's answer to an address getaddrinfo cannot resolve.
+        return UvicornServer(app, host=host, port=port, threads=threads, within=within)
+    except socket.gaierror:
         raise CannotListen(
             f"cannot listen on {host}:{port}: not an address; use an IP address or a host name "
             "of this machine, e.g. 127.0.0.1 or 0.0.0.0."
         ) from None
+    except OverflowError:
+        raise CannotListen(f"cannot listen on {host}:{port}: ports are 1 to 65535.") from None
     except OSError as error:
         if error.errno == errno.EADDRINUSE:
             raise CannotListen(
@@ -105,8 +102,8 @@ def start_threads(
 
 
 def _on_termination(stop: threading.Event) -> None:
-    # Only set the event: the loops notice it within a poll. Closing sockets here, under a
-    # select() running in the same thread, made waitress fail with EBADF.
+    # Only set the event: the main thread notices it within a poll and stops uvicorn, which
+    # runs on a thread of its own (so it installs no signal handlers of its own).
     def handler(signum: int, _frame: FrameType | None) -> None:
         if not stop.is_set():
             log.info("%s received: stopping", signal.Signals(signum).name)
@@ -114,45 +111,6 @@ def _on_termination(stop: threading.Event) -> None:
 
     signal.signal(signal.SIGTERM, handler)
     signal.signal(signal.SIGINT, handler)
-
-
-def _busy(server: Any, socket_map: dict[int, Any]) -> bool:
-    """Whether waitress still has a request being handled or an answer not yet sent."""
-    from waitress.channel import HTTPChannel
-
-    tasks = server.task_dispatcher
-    if tasks.active_count or tasks.queue:
-        return True
-    return any(
-        isinstance(channel, HTTPChannel) and (channel.requests or channel.total_outbufs_len)
-        for channel in list(socket_map.values())
-    )
-
-
-def serve_http(server: Any, stop: threading.Event, *, within: float = STOP_WITHIN) -> float:
-    """Run a waitress server until `stop` is set, then shut it down gracefully.
-
-    waitress's own `run()` has no graceful stop, so this runs its loop a poll at a time. On
-    stop the listening socket closes (new connections are refused, the load balancer moves
-    on), requests in flight finish and their answers are sent, and then idle keep-alive
-    connections are closed; after `within` seconds whatever is left is cut. Returns the
-    seconds the stop took.
-    """
-    from waitress import wasyncore
-
-    socket_map: dict[int, Any] = server._map
-    use_poll = server.adj.asyncore_use_poll
-    while not stop.is_set():
-        wasyncore.loop(timeout=POLL_SECONDS, map=socket_map, use_poll=use_poll, count=1)
-    # The listening socket only: the trigger that wakes this loop when a thread has an
-    # answer ready, and the connections, stay in the map until they are done.
-    wasyncore.dispatcher.close(server)
-    deadline = time.monotonic() + within
-    while _busy(server, socket_map) and time.monotonic() < deadline:
-        wasyncore.loop(timeout=0.05, map=socket_map, use_poll=use_poll, count=1)
-    server.task_dispatcher.shutdown(cancel_pending=True, timeout=1)
-    wasyncore.close_all(socket_map)
-    return within - max(deadline - time.monotonic(), 0)
 
 
 def stop_delivery(
@@ -183,7 +141,7 @@ def run_server(
     client = make_client(core.settings)
     bolt = build_app(core, client, process_before_response=core.settings.process_before_response)
     # Bound before any thread starts: a port in use is one line, and nothing to stop.
-    server = listen(wsgi_app(core, bolt, metrics), host=host, port=port, threads=threads)
+    server = listen(http_app(core, bolt, metrics), host=host, port=port, threads=threads)
     stop = threading.Event()
     dispatcher: Dispatcher | None = None
     delivery: list[threading.Thread] = []
@@ -202,7 +160,7 @@ def run_server(
     _on_termination(stop)
     mode = "Socket Mode, health" if socket_mode else "POST /slack/events, GET /healthz"
     banner = (
-        f"FireFighter serving on http://{host}:{server.effective_port} ({mode}), "
+        f"FireFighter serving on http://{host}:{server.port} ({mode}), "
         f"{'with' if with_worker else 'without'} the outbox worker"
     )
     if console is not None:
@@ -211,7 +169,7 @@ def run_server(
         log.info(banner)
     drained = 0.0
     try:
-        drained = serve_http(server, stop)
+        drained = serve_until(server, stop)
     finally:
         stopping = time.monotonic() - drained
         stop.set()
@@ -244,12 +202,12 @@ def run_worker(
     server = None
     if port is not None:
         metrics.watch_outbox(core.factory, core.service.clock)
-        surface = web_app(
-            {},
+        surface = build_web_app(
+            [],
             check_health=health_check(core.engine, core.factory, core.service.clock),
             metrics=metrics,
         )
-        server = listen(surface, host=host, port=port, threads=2)
+        server = listen(surface, host=host, port=port, threads=2, within=1.0)
     dispatcher = build_dispatcher(core, delivery_client(core.settings))
     metrics.count_deliveries(dispatcher)
     stop = threading.Event()
@@ -259,9 +217,7 @@ def run_worker(
     threads = start_threads(dispatcher, stop, core.settings.outbox_threads)
     if console is not None:
         where = (
-            f"; /healthz and /metrics on http://{host}:{server.effective_port}"
-            if server is not None
-            else ""
+            f"; /healthz and /metrics on http://{host}:{server.port}" if server is not None else ""
         )
         console.print(
             f"FireFighter worker {dispatcher.worker_id} started, {len(threads)} threads{where}",
@@ -269,7 +225,7 @@ def run_worker(
         )
     try:
         if server is not None:
-            serve_http(server, stop, within=1.0)
+            serve_until(server, stop)
         else:
             # A timed wait, so that SIGTERM's handler runs promptly in this main thread.
             while not stop.wait(0.5):

@@ -72,6 +72,14 @@ DEFAULT_FAILURE_CLASSES = [
 FAILURE_CLASS_MAX = 64
 
 
+class WebhookSubscriber(BaseModel):
+    """One outbound webhook: where to POST, the HMAC secret, the events (empty: all)."""
+
+    url: str = Field(pattern=r"^https?://")
+    secret: str = Field(min_length=1)
+    events: list[str] = Field(default_factory=list)
+
+
 class Settings(BaseSettings):
     """Every setting of the bot; environment variable names are the stable interface."""
 
@@ -232,6 +240,9 @@ class Settings(BaseSettings):
     alerts_token: str | None = Field(
         None, validation_alias=AliasChoices("FIREFIGHTER_ALERTS_TOKEN", "alerts_token")
     )
+    webhooks: list[WebhookSubscriber] = Field(
+        default_factory=list, validation_alias=AliasChoices("FIREFIGHTER_WEBHOOKS", "webhooks")
+    )
     pagerduty_webhook_secret: str | None = Field(
         None,
         validation_alias=AliasChoices("PAGERDUTY_WEBHOOK_SECRET", "pagerduty_webhook_secret"),
@@ -262,6 +273,21 @@ class Settings(BaseSettings):
     )
     base_url: str | None = Field(
         None, validation_alias=AliasChoices("FIREFIGHTER_BASE_URL", "base_url")
+    )
+    # The web console's sign-in (OpenID Connect): without issuer, client id and secret the
+    # console is off and `/` says how to turn it on.
+    oidc_issuer: str | None = Field(
+        None, validation_alias=AliasChoices("FIREFIGHTER_OIDC_ISSUER", "oidc_issuer")
+    )
+    oidc_client_id: str | None = Field(
+        None, validation_alias=AliasChoices("FIREFIGHTER_OIDC_CLIENT_ID", "oidc_client_id")
+    )
+    oidc_client_secret: str | None = Field(
+        None,
+        validation_alias=AliasChoices("FIREFIGHTER_OIDC_CLIENT_SECRET", "oidc_client_secret"),
+    )
+    session_secret: str | None = Field(
+        None, validation_alias=AliasChoices("FIREFIGHTER_SESSION_SECRET", "session_secret")
     )
     alert_rules: Path | None = Field(
         None, validation_alias=AliasChoices("FIREFIGHTER_ALERT_RULES", "alert_rules")

@@ -14,7 +14,8 @@ import firefighter.incidents.conversation_models
 import firefighter.incidents.followup_models
 import firefighter.incidents.models
 import firefighter.incidents.paging_models
-import firefighter.outbox.models  # noqa: F401
+import firefighter.outbox.models
+import firefighter.web.api.models  # noqa: F401
 from firefighter.db import Base, make_engine
 
 config = context.config

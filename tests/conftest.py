@@ -23,7 +23,8 @@ IN_CI = os.environ.get("CI", "").lower() == "true"
 TABLES = (
     "incidents, incident_roles, incident_members, timeline_events, outbox, processed_requests, "
     "reminders, schedule_runs, gamedays, gameday_steps, alert_groups, alerts, alert_storms, "
-    "followups, users, pinned_messages, pages, chaos_results, chaos_freezes"
+    "followups, users, pinned_messages, pages, chaos_results, chaos_freezes, api_tokens, "
+    "api_idempotency_keys"
 )
 
 

@@ -28,7 +28,7 @@ from bench.storm import (
     responder,
     severity_of,
 )
-from firefighter.bootstrap import Core, build_app, build_core, build_dispatcher, wsgi_app
+from firefighter.bootstrap import Core, build_app, build_core, build_dispatcher, http_app
 from firefighter.db import utcnow
 from firefighter.emulators.slack import SlackDriver, SlackEmulator
 from firefighter.incidents import effects
@@ -108,7 +108,7 @@ def cluster(settings: Settings) -> Iterator[Cluster]:
     replicas = []
     for _ in range(2):
         core = build_core(settings)  # the real clock: leases and Retry-After are real time
-        server = BackgroundServer(wsgi_app(core, build_app(core, make_client(settings))))
+        server = BackgroundServer(http_app(core, build_app(core, make_client(settings))))
         server.start()
         replicas.append(
             Replica(

@@ -9,12 +9,15 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any, Protocol
 
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
 from pydantic import ValidationError
 from sqlalchemy.exc import DataError
+from starlette.concurrency import run_in_threadpool
 
 from firefighter.alerts import alertmanager, datadog, generic, grafana, pagerduty
 from firefighter.alerts.auth import bearer_ok, pagerduty_ok
@@ -26,8 +29,6 @@ from firefighter.settings import Settings
 
 log = logging.getLogger(__name__)
 
-StartResponse = Callable[..., Any]
-WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 Parser = Callable[[Any], list[IncomingGroup]]
 Ingest = Callable[[Sequence[IncomingGroup]], Intake]
 
@@ -38,13 +39,6 @@ PARSERS: dict[str, Parser] = {
     "datadog": datadog.parse,
     "pagerduty": pagerduty.parse,
     "generic": generic.parse,
-}
-REASONS = {
-    202: "Accepted",
-    400: "Bad Request",
-    401: "Unauthorized",
-    413: "Content Too Large",
-    503: "Service Unavailable",
 }
 
 
@@ -79,18 +73,13 @@ def field_error(error: ValidationError) -> str:
     return f"{path or 'body'}: {message}"
 
 
-def _answer(start_response: StartResponse, status: int, body: dict[str, Any]) -> list[bytes]:
-    payload = json.dumps(body).encode()
-    start_response(
-        f"{status} {REASONS.get(status, 'Error')}",
-        [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))],
-    )
-    return [payload]
+def _answer(status: int, body: dict[str, Any]) -> Response:
+    return Response(json.dumps(body), status_code=status, media_type="application/json")
 
 
-def _read(environ: dict[str, Any]) -> bytes:
+async def _read(request: Request) -> bytes:
     try:
-        return read_body(environ, MAX_BODY)
+        return await read_body(request, MAX_BODY)
     except BodyRefused as refused:
         if refused.status == 413:
             raise _Refused(
@@ -99,32 +88,34 @@ def _read(environ: dict[str, Any]) -> bytes:
         raise _Refused(400, "invalid", refused.message) from None
 
 
+Authenticate = Callable[[Mapping[str, str], bytes], "str | None"]
+
+
 def alerts_endpoint(
     source: str,
     *,
-    authenticate: Callable[[dict[str, Any], bytes], str | None],
+    authenticate: Authenticate,
     ingest: Ingest,
     rules: AlertRules,
     counters: Counters | None = None,
     consume: Callable[[Any], bool] | None = None,
-) -> WSGIApp:
-    """The WSGI app for one source; `authenticate` returns why a request is refused, or None.
+) -> Callable[[Request], Awaitable[Response]]:
+    """The endpoint for one source; `authenticate(headers, body)` returns why a request is
+    refused, or None.
 
     `consume(body)`, given an authenticated JSON body, returns True when the body was not
     an alert but something another adapter handled (PagerDuty's events about our own pages).
     """
     parse = PARSERS[source]
 
-    def refuse(start_response: StartResponse, refused: _Refused) -> list[bytes]:
+    def refuse(refused: _Refused) -> Response:
         if counters is not None:
             counters.alerts_rejected(source, refused.reason)
-        return _answer(start_response, refused.status, {"error": refused.message})
+        return _answer(refused.status, {"error": refused.message})
 
-    def application(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        started = time.perf_counter()
+    def handle(headers: Mapping[str, str], raw: bytes, started: float) -> Response:
         try:
-            raw = _read(environ)
-            refusal = authenticate(environ, raw)
+            refusal = authenticate(headers, raw)
             if refusal is not None:
                 raise _Refused(401, "unauthenticated", refusal)
             try:
@@ -134,7 +125,7 @@ def alerts_endpoint(
             except RecursionError:
                 raise _Refused(400, "invalid", "body: nested too deeply") from None
             if consume is not None and consume(data):
-                return _answer(start_response, 202, Intake().as_json())
+                return _answer(202, Intake().as_json())
             try:
                 groups = parse(data)
             except ValidationError as error:
@@ -143,71 +134,84 @@ def alerts_endpoint(
                 # A shape no model foresaw is still the sender's to fix, never a retry.
                 raise _Refused(400, "invalid", "body: not the shape this source sends") from None
         except _Refused as refused:
-            return refuse(start_response, refused)
+            return refuse(refused)
         routed = [replace(g, route=rules.route(source, dict(g.labels))) for g in groups]
         try:
             intake = ingest(routed)
         except DataError:
             # The database refused a value for good (a retry would fail the same way).
             log.warning("refused %s alerts the database cannot store", source)
-            bad = _Refused(400, "invalid", "body: a value the database cannot store")
-            return refuse(start_response, bad)
+            return refuse(_Refused(400, "invalid", "body: a value the database cannot store"))
         except Exception:
             log.exception("could not store %s alerts", source)
             down = _Refused(503, "unavailable", "FireFighter could not store the alerts; retry")
-            return refuse(start_response, down)
+            return refuse(down)
         if counters is not None:
             counters.alerts_received(source, intake, time.perf_counter() - started)
-        return _answer(start_response, 202, intake.as_json())
+        return _answer(202, intake.as_json())
 
-    return application
+    async def endpoint(request: Request) -> Response:
+        started = time.perf_counter()
+        try:
+            raw = await _read(request)
+        except _Refused as refused:
+            return refuse(refused)
+        # Parsing and storing block (the database): off the event loop.
+        return await run_in_threadpool(handle, request.headers, raw, started)
+
+    return endpoint
 
 
-def _bearer(token: str | None) -> Callable[[dict[str, Any], bytes], str | None]:
-    def check(environ: dict[str, Any], _body: bytes) -> str | None:
+def _bearer(token: str | None) -> Authenticate:
+    def check(headers: Mapping[str, str], _body: bytes) -> str | None:
         if not token:
             return "alert intake is off on this server: FIREFIGHTER_ALERTS_TOKEN is not set"
-        if not bearer_ok(environ.get("HTTP_AUTHORIZATION"), token):
+        if not bearer_ok(headers.get("authorization"), token):
             return "Authorization: send `Bearer <FIREFIGHTER_ALERTS_TOKEN>`"
         return None
 
     return check
 
 
-def _signed(secret: str | None) -> Callable[[dict[str, Any], bytes], str | None]:
-    def check(environ: dict[str, Any], body: bytes) -> str | None:
+def _signed(secret: str | None) -> Authenticate:
+    def check(headers: Mapping[str, str], body: bytes) -> str | None:
         if not secret:
             return "PagerDuty intake is off on this server: PAGERDUTY_WEBHOOK_SECRET is not set"
-        if not pagerduty_ok(environ.get("HTTP_X_PAGERDUTY_SIGNATURE"), body, secret):
+        if not pagerduty_ok(headers.get("x-pagerduty-signature"), body, secret):
             return "X-PagerDuty-Signature: no v1 signature matches PAGERDUTY_WEBHOOK_SECRET"
         return None
 
     return check
 
 
-def alert_endpoints(
+def alerts_router(
     settings: Settings,
     ingest: Ingest,
     rules: AlertRules,
     counters: Counters | None = None,
     pagerduty_pages: Callable[[Any], bool] | None = None,
-) -> dict[str, WSGIApp]:
-    """Every `/alerts/<source>` endpoint, by path: bearer token, PagerDuty's signature.
+) -> APIRouter:
+    """Every `/alerts/<source>` endpoint: bearer token, PagerDuty's signature.
 
     `pagerduty_pages` takes PagerDuty's (verified) events about our own pages.
     """
-    return {
-        PREFIX + source: alerts_endpoint(
-            source,
-            authenticate=(
-                _signed(settings.pagerduty_webhook_secret)
-                if source == "pagerduty"
-                else _bearer(settings.alerts_token)
+    router = APIRouter()
+    for source in PARSERS:
+        router.add_api_route(
+            PREFIX + source,
+            alerts_endpoint(
+                source,
+                authenticate=(
+                    _signed(settings.pagerduty_webhook_secret)
+                    if source == "pagerduty"
+                    else _bearer(settings.alerts_token)
+                ),
+                ingest=ingest,
+                rules=rules,
+                counters=counters,
+                consume=pagerduty_pages if source == "pagerduty" else None,
             ),
-            ingest=ingest,
-            rules=rules,
-            counters=counters,
-            consume=pagerduty_pages if source == "pagerduty" else None,
+            methods=["POST"],
+            include_in_schema=False,
         )
-        for source in PARSERS
-    }
+    return router

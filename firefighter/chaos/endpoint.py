@@ -10,40 +10,33 @@ from __future__ import annotations
 import hmac
 import json
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qsl
 
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
 from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
 
 from firefighter.chaos import chaosmesh, generic, litmus
 from firefighter.chaos.common import ChaosInputError
+from firefighter.http_body import MAX_BODY, BodyRefused, json_answer, read_body
 from firefighter.incidents.chaos import ChaosRecord, ChaosService, Recorded
 from firefighter.settings import Settings
 
 log = logging.getLogger(__name__)
 
-StartResponse = Callable[..., Any]
-WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 Parser = Callable[[Any, dict[str, str], datetime], list[ChaosRecord]]
 Record = Callable[[list[ChaosRecord]], Recorded]
 
-MAX_BODY = 1024 * 1024
 PREFIX = "/chaos/"
 GATE_PATH = "/chaos/gate"
 PARSERS: dict[str, Parser] = {
     "litmus": litmus.parse,
     "chaosmesh": chaosmesh.parse,
     "generic": generic.parse,
-}
-REASONS = {
-    200: "OK",
-    202: "Accepted",
-    400: "Bad Request",
-    401: "Unauthorized",
-    413: "Content Too Large",
-    503: "Service Unavailable",
 }
 
 
@@ -53,17 +46,8 @@ class _Refused(Exception):
         self.status, self.message = status, message
 
 
-def _answer(start_response: StartResponse, status: int, body: dict[str, Any]) -> list[bytes]:
-    payload = json.dumps(body).encode()
-    start_response(
-        f"{status} {REASONS.get(status, 'Error')}",
-        [
-            ("Content-Type", "application/json"),
-            ("Content-Length", str(len(payload))),
-            ("Cache-Control", "no-store"),
-        ],
-    )
-    return [payload]
+def _answer(status: int, body: dict[str, Any]) -> Response:
+    return json_answer(status, body, **{"Cache-Control": "no-store"})
 
 
 def _field(error: ValidationError) -> str:
@@ -78,24 +62,6 @@ def _field(error: ValidationError) -> str:
     return f"{path or 'body'}: {str(first['msg']).removeprefix('Value error, ')}"
 
 
-def _read(environ: dict[str, Any]) -> bytes:
-    try:
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        raise _Refused(400, "Content-Length: not a number") from None
-    too_large = _Refused(413, "body: over 1 MB; send one result per request")
-    if length > MAX_BODY:
-        raise too_large
-    raw: bytes = environ["wsgi.input"].read(length if length > 0 else MAX_BODY + 1)
-    if len(raw) > MAX_BODY:
-        raise too_large
-    return raw
-
-
-def _query(environ: dict[str, Any]) -> dict[str, str]:
-    return dict(parse_qsl(str(environ.get("QUERY_STRING") or ""), keep_blank_values=True))
-
-
 def bearer_ok(authorization: str | None, token: str) -> bool:
     """Whether `Authorization: Bearer <token>` carries `token` (constant-time)."""
     scheme, _, given = (authorization or "").strip().partition(" ")
@@ -106,53 +72,59 @@ def bearer_ok(authorization: str | None, token: str) -> bool:
 
 def results_endpoint(
     source: str, *, token: str | None, store: Record, clock: Callable[[], datetime]
-) -> WSGIApp:
-    """The WSGI app taking one tool's results."""
+) -> Callable[[Request], Awaitable[Response]]:
+    """The endpoint taking one tool's results."""
     parse = PARSERS[source]
 
-    def application(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+    def handle(headers: Mapping[str, str], query: dict[str, str], raw: bytes) -> Response:
         try:
-            raw = _read(environ)
             if not token:
                 raise _Refused(
                     401, "chaos intake is off on this server: FIREFIGHTER_CHAOS_TOKEN is not set"
                 )
-            if not bearer_ok(environ.get("HTTP_AUTHORIZATION"), token):
+            if not bearer_ok(headers.get("authorization"), token):
                 raise _Refused(401, "Authorization: send `Bearer <FIREFIGHTER_CHAOS_TOKEN>`")
             try:
                 data = json.loads(raw)
             except (ValueError, UnicodeDecodeError):
                 raise _Refused(400, "body: not JSON") from None
             try:
-                records = parse(data, _query(environ), clock())
+                records = parse(data, query, clock())
             except ValidationError as error:
                 raise _Refused(400, _field(error)) from None
             except ChaosInputError as error:
                 raise _Refused(400, str(error)) from None
         except _Refused as refused:
-            return _answer(start_response, refused.status, {"error": refused.message})
+            return _answer(refused.status, {"error": refused.message})
         if not records:  # an experiment still running (Awaited): nothing to record yet
-            return _answer(start_response, 202, Recorded(0, 0, ()).as_json())
+            return _answer(202, Recorded(0, 0, ()).as_json())
         try:
             recorded = store(records)
         except Exception:
             log.exception("could not store %s chaos results", source)
+            return _answer(503, {"error": "FireFighter could not store the results; retry"})
+        return _answer(202, recorded.as_json())
+
+    async def endpoint(request: Request) -> Response:
+        try:
+            raw = await read_body(request, MAX_BODY)
+        except BodyRefused as refused:
+            message = "body: over 1 MB; send one result per request"
             return _answer(
-                start_response, 503, {"error": "FireFighter could not store the results; retry"}
+                refused.status, {"error": message if refused.status == 413 else refused.message}
             )
-        return _answer(start_response, 202, recorded.as_json())
+        query = dict(parse_qsl(request.url.query, keep_blank_values=True))
+        return await run_in_threadpool(handle, request.headers, query, raw)
 
-    return application
+    return endpoint
 
 
-def gate_endpoint(chaos: ChaosService) -> WSGIApp:
+def gate_endpoint(chaos: ChaosService) -> Callable[[Request], Awaitable[Response]]:
     """`GET /chaos/gate?component=C`: 200 `{"safe": true}` or 503 with the reason."""
 
-    def application(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        component = _query(environ).get("component", "").strip()
+    def handle(component: str) -> Response:
         if not component or len(component) > 64:
             return _answer(
-                start_response,
                 400,
                 {"error": "component: required (up to 64 characters), e.g. ?component=payments"},
             )
@@ -162,23 +134,29 @@ def gate_endpoint(chaos: ChaosService) -> WSGIApp:
             # Unsure means unsafe: an experiment must not start when we cannot tell.
             log.exception("the chaos gate could not read the database")
             return _answer(
-                start_response,
-                503,
-                {"safe": False, "reason": "FireFighter cannot read its database right now"},
+                503, {"safe": False, "reason": "FireFighter cannot read its database right now"}
             )
-        return _answer(start_response, 200 if answer.safe else 503, answer.as_json())
+        return _answer(200 if answer.safe else 503, answer.as_json())
 
-    return application
+    async def endpoint(request: Request) -> Response:
+        query = dict(parse_qsl(request.url.query, keep_blank_values=True))
+        return await run_in_threadpool(handle, query.get("component", "").strip())
+
+    return endpoint
 
 
-def chaos_endpoints(
-    settings: Settings, chaos: ChaosService, store: Record
-) -> tuple[dict[str, WSGIApp], dict[str, WSGIApp]]:
-    """(POST endpoints by path, GET endpoints by path) for `web_app`."""
-    posts = {
-        PREFIX + source: results_endpoint(
-            source, token=settings.chaos_token, store=store, clock=chaos.clock
+def chaos_router(settings: Settings, chaos: ChaosService, store: Record) -> APIRouter:
+    """`POST /chaos/<tool>` for each tool and `GET /chaos/gate`."""
+    router = APIRouter()
+    # The gate first: `/chaos/gate` is not a tool.
+    router.add_api_route(
+        GATE_PATH, gate_endpoint(chaos), methods=["GET", "HEAD"], include_in_schema=False
+    )
+    for source in PARSERS:
+        router.add_api_route(
+            PREFIX + source,
+            results_endpoint(source, token=settings.chaos_token, store=store, clock=chaos.clock),
+            methods=["POST"],
+            include_in_schema=False,
         )
-        for source in PARSERS
-    }
-    return posts, {GATE_PATH: gate_endpoint(chaos)}
+    return router

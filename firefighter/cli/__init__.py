@@ -9,6 +9,7 @@ import typer
 from firefighter import __version__
 from firefighter.cli import (
     alerts,
+    api_tokens,
     db,
     followups,
     gameday,
@@ -35,6 +36,7 @@ app.add_typer(postmortem.app, name="postmortem")
 app.add_typer(gameday.app, name="gameday")
 app.add_typer(alerts.app, name="alerts")
 app.add_typer(followups.app, name="followup")
+app.add_typer(api_tokens.app, name="api-token")
 stats.register(app)  # top-level `stats` and `digest`
 serve.register(app)  # top-level `serve`, `worker` and `demo`
 

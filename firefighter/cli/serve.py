@@ -100,9 +100,15 @@ def demo(
             "--socket-mode", help="Talk to the emulator over Socket Mode instead of HTTP."
         ),
     ] = False,
+    serve: Annotated[
+        bool,
+        typer.Option(
+            "--serve", help="Keep the emulator, the bot and the web console running afterwards."
+        ),
+    ] = False,
 ) -> None:
     """Play a SEV1 through the bot against a Slack emulator and print the conversation."""
     from firefighter.sandbox.demo import run_demo
 
     with handled():
-        run_demo(output, out, socket_mode=socket_mode)
+        run_demo(output, out, socket_mode=socket_mode, serve=serve)

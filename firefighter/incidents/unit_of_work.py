@@ -26,6 +26,8 @@ from firefighter.outbox.effect_types import Effect
 from firefighter.outbox.models import OutboxItem, ProcessedRequest
 
 Clock = Callable[[], datetime]
+Listener = Callable[[Session, Incident, TimelineEvent], None]
+"""Told of every timeline event in its transaction (outbound webhooks enqueue from here)."""
 
 
 def write_unversioned(session: Session, incident_id: int, **values: Any) -> None:
@@ -46,6 +48,7 @@ class UnitOfWork:
     def __init__(self, factory: sessionmaker[Session], clock: Clock = utcnow) -> None:
         self.factory = factory
         self.clock = clock
+        self.listeners: list[Listener] = []
 
     @contextmanager
     def begin(self, request_key: str | None = None) -> Iterator[Session]:
@@ -131,6 +134,8 @@ class UnitOfWork:
             data=data or {},
         )
         session.add(event)
+        for listener in self.listeners:
+            listener(session, incident, event)
         if announce:
             self.announce(session, incident, event)
         if redraw is not None:

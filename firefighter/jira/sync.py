@@ -6,22 +6,19 @@ import hashlib
 import hmac
 import json
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from fastapi import APIRouter
 from sqlalchemy import select
 
-from firefighter.http_body import MAX_BODY, BodyRefused, read_body
+from firefighter.http_body import json_endpoint
 from firefighter.incidents.followup_models import OPEN, FollowUp
 from firefighter.incidents.followups import FollowUpService
 from firefighter.jira.client import DONE, category, search
 
 log = logging.getLogger(__name__)
-
-# The WSGI shapes, spelled here because `web` sits above the adapters.
-StartResponse = Callable[..., Any]
-WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
 PATH = "/jira/events"
 
@@ -32,23 +29,6 @@ def signature_ok(header: str | None, body: bytes, secret: str) -> bool:
         return False
     expected = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
     return hmac.compare_digest(header.strip().encode(), expected.encode())
-
-
-def _answer(start_response: StartResponse, status: int, body: dict[str, Any]) -> list[bytes]:
-    payload = json.dumps(body).encode()
-    reasons = {
-        200: "OK",
-        400: "Bad Request",
-        401: "Unauthorized",
-        404: "Not Found",
-        413: "Payload Too Large",
-        503: "Service Unavailable",
-    }
-    start_response(
-        f"{status} {reasons.get(status, 'Error')}",
-        [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))],
-    )
-    return [payload]
 
 
 class BadEvent(ValueError):
@@ -109,64 +89,51 @@ def apply(followups: FollowUpService, issue: dict[str, Any]) -> str | None:
     return changed.status if changed is not None else None
 
 
-def not_configured_endpoint() -> WSGIApp:
-    """`POST /jira/events` on a server without Jira: say what to set instead of a bare 404."""
-
-    def application(_environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        return _answer(
-            start_response,
-            404,
-            {
-                "error": "Jira is not set up on this server: set JIRA_URL, JIRA_USERNAME, "
-                "JIRA_API_TOKEN and JIRA_PROJECT, and JIRA_WEBHOOK_SECRET for this webhook"
-            },
-        )
-
-    return application
+NOT_CONFIGURED = (
+    "Jira is not set up on this server: set JIRA_URL, JIRA_USERNAME, "
+    "JIRA_API_TOKEN and JIRA_PROJECT, and JIRA_WEBHOOK_SECRET for this webhook"
+)
 
 
-def webhook_endpoint(secret: str | None, followups: FollowUpService) -> WSGIApp:
+def webhook_router(secret: str | None, followups: FollowUpService | None) -> APIRouter:
     """`POST /jira/events`: a bad or missing signature → 401 and nothing changes; a body that
-    is not an issue event → 400 naming the field; 503 only when the database fails."""
+    is not an issue event → 400 naming the field; 503 only when the database fails. Without
+    Jira (`followups` None), a 404 saying what to set instead of a bare one."""
 
-    def application(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        try:
-            body = read_body(environ, MAX_BODY)
-        except BodyRefused as refused:
-            return _answer(start_response, refused.status, {"error": refused.message})
+    def handle(headers: Mapping[str, str], body: bytes) -> tuple[int, dict[str, Any]]:
+        if followups is None:
+            return 404, {"error": NOT_CONFIGURED}
         if not secret:
-            return _answer(
-                start_response, 401, {"error": "JIRA_WEBHOOK_SECRET is not set on this server"}
-            )
-        if not signature_ok(environ.get("HTTP_X_HUB_SIGNATURE"), body, secret):
-            return _answer(
-                start_response,
-                401,
-                {"error": "X-Hub-Signature: no sha256 signature matches JIRA_WEBHOOK_SECRET"},
-            )
+            return 401, {"error": "JIRA_WEBHOOK_SECRET is not set on this server"}
+        if not signature_ok(headers.get("x-hub-signature"), body, secret):
+            return 401, {
+                "error": "X-Hub-Signature: no sha256 signature matches JIRA_WEBHOOK_SECRET"
+            }
         try:
             event = read_event(json.loads(body))
         except RecursionError:
-            return _answer(start_response, 400, {"error": "body: nested too deeply"})
+            return 400, {"error": "body: nested too deeply"}
         except BadEvent as error:
-            return _answer(start_response, 400, {"error": str(error)})
+            return 400, {"error": str(error)}
         except (ValueError, UnicodeDecodeError):
-            return _answer(start_response, 400, {"error": "body: not JSON"})
+            return 400, {"error": "body: not JSON"}
         if event.done is None:
-            return _answer(
-                start_response,
-                200,
-                {"key": event.key, "followup": None, "ignored": "the event carries no status"},
-            )
+            return 200, {
+                "key": event.key,
+                "followup": None,
+                "ignored": "the event carries no status",
+            }
         try:
             changed = followups.sync_from_jira(event.key, event.done)
         except Exception:
             log.exception("could not apply the Jira event for %s", event.key)
-            return _answer(start_response, 503, {"error": "FireFighter could not store it; retry"})
+            return 503, {"error": "FireFighter could not store it; retry"}
         status = changed.status if changed is not None else None
-        return _answer(start_response, 200, {"key": event.key, "followup": status})
+        return 200, {"key": event.key, "followup": status}
 
-    return application
+    router = APIRouter()
+    router.add_api_route(PATH, json_endpoint(handle), methods=["POST"], include_in_schema=False)
+    return router
 
 
 def poll(followups: FollowUpService, client: Any) -> int:

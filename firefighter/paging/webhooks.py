@@ -12,21 +12,20 @@ from __future__ import annotations
 import hmac
 import json
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
+from fastapi import APIRouter
+
+from firefighter.http_body import json_endpoint
 from firefighter.incidents.paging import PagingService
 from firefighter.incidents.paging_models import ACKNOWLEDGED, ESCALATED, RESOLVED
 from firefighter.paging.vendors import Opsgenie, PagerDuty
 
 log = logging.getLogger(__name__)
 
-StartResponse = Callable[..., Any]
-WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
-
 OPSGENIE_PATH = "/paging/opsgenie"
-MAX_BODY = 1024 * 1024
 PD_STATES = {
     "incident.acknowledged": ACKNOWLEDGED,
     "incident.escalated": ESCALATED,
@@ -92,66 +91,39 @@ def pagerduty_consumer(paging: PagingService, pagerduty: PagerDuty) -> Callable[
     return consume
 
 
-def _answer(start_response: StartResponse, status: int, body: dict[str, Any]) -> list[bytes]:
-    payload = json.dumps(body).encode()
-    reasons = {202: "Accepted", 400: "Bad Request", 401: "Unauthorized", 413: "Content Too Large"}
-    start_response(
-        f"{status} {reasons.get(status, 'OK')}",
-        [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))],
-    )
-    return [payload]
-
-
-def opsgenie_endpoint(paging: PagingService, opsgenie: Opsgenie, token: str | None) -> WSGIApp:
+def opsgenie_router(paging: PagingService, opsgenie: Opsgenie, token: str | None) -> APIRouter:
     """`POST /paging/opsgenie`: Opsgenie's webhook integration (Bearer token in a custom header)."""
 
-    def application(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        try:
-            length = int(environ.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            return _answer(start_response, 400, {"error": "Content-Length: not a number"})
-        if length > MAX_BODY:
-            return _answer(start_response, 413, {"error": "body: over 1 MB"})
-        body = environ["wsgi.input"].read(length) if length > 0 else b""
+    def handle(headers: Mapping[str, str], body: bytes) -> tuple[int, dict[str, Any]]:
         if not token:
-            return _answer(
-                start_response,
-                401,
-                {
-                    "error": "Opsgenie intake is off on this server: "
-                    "FIREFIGHTER_ALERTS_TOKEN is not set"
-                },
-            )
-        scheme, _, given = str(environ.get("HTTP_AUTHORIZATION") or "").partition(" ")
+            return 401, {
+                "error": "Opsgenie intake is off on this server: "
+                "FIREFIGHTER_ALERTS_TOKEN is not set"
+            }
+        scheme, _, given = str(headers.get("authorization") or "").partition(" ")
         if scheme.lower() != "bearer" or not hmac.compare_digest(
             given.strip().encode(), token.encode()
         ):
-            return _answer(
-                start_response,
-                401,
-                {
-                    "error": "Authorization: send `Bearer <FIREFIGHTER_ALERTS_TOKEN>` as a "
-                    "custom header of the webhook integration"
-                },
-            )
+            return 401, {
+                "error": "Authorization: send `Bearer <FIREFIGHTER_ALERTS_TOKEN>` as a "
+                "custom header of the webhook integration"
+            }
         try:
             data = json.loads(body)
         except (ValueError, UnicodeDecodeError):
-            return _answer(start_response, 400, {"error": "body: not JSON"})
+            return 400, {"error": "body: not JSON"}
         if not isinstance(data, dict) or not isinstance(data.get("alert"), dict):
-            return _answer(
-                start_response, 400, {"error": "alert: required (an Opsgenie webhook action)"}
-            )
+            return 400, {"error": "alert: required (an Opsgenie webhook action)"}
         alert = data["alert"]
         action = str(data.get("action") or "")
         alias = str(alert.get("alias") or "")
         if not action:
-            return _answer(start_response, 400, {"error": "action: required"})
+            return 400, {"error": "action: required"}
         if not alias.startswith("firefighter-"):
-            return _answer(start_response, 202, {"page": "not ours"})
+            return 202, {"page": "not ours"}
         status = OG_STATES.get(action)
         if status is None:
-            return _answer(start_response, 202, {"page": "ignored", "action": action[:40]})
+            return 202, {"page": "ignored", "action": action[:40]}
         username = str(alert.get("username") or "")
         who = None
         if username and username != "System":
@@ -167,6 +139,13 @@ def opsgenie_endpoint(paging: PagingService, opsgenie: Opsgenie, token: str | No
             email=username if "@" in username else None,
             paged_now=paged_now,
         )
-        return _answer(start_response, 202, {"page": status if found else "unknown"})
+        return 202, {"page": status if found else "unknown"}
 
-    return application
+    router = APIRouter()
+    router.add_api_route(
+        OPSGENIE_PATH,
+        json_endpoint(handle, too_large="body: over 1 MB"),
+        methods=["POST"],
+        include_in_schema=False,
+    )
+    return router

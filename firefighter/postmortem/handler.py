@@ -9,6 +9,7 @@ per retry: notices are keyed by the outbox item.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from pathlib import Path
 
 from sqlalchemy import select
@@ -100,6 +101,8 @@ class Exporter:
                 )
         except NotFound as error:
             raise PermanentFailure(str(error)) from None
+        if settings.base_url:
+            view = replace(view, web_url=f"{settings.base_url.rstrip('/')}/incidents/{view.id}")
         try:
             page = render_page(view, template=self.template)
         except InvalidStorage as error:

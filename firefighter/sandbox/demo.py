@@ -251,7 +251,44 @@ def play(scene: Scene) -> str:
     return str(channel_id)
 
 
-def run_demo(out_dir: str, console: Console, *, socket_mode: bool = False) -> None:
+def console_step(
+    scene: Scene,
+    database_url: str,
+    folder: Path,
+    console: Console,
+    port: int,
+    clock_file: Path,
+    *,
+    serve: bool,
+) -> None:
+    """The web console: serve it, sign in as Alice through the emulator, save the incident's
+    page and the figures under `folder/console`; with `serve`, keep it all running."""
+    from firefighter.sandbox.demo_console import save_pages, start_console, wait_forever
+    from firefighter.sandbox.scripted_serve import OffsetClock
+
+    with scene.factory() as session:
+        incident_id = session.scalars(select(Incident.id).order_by(Incident.id)).first() or 1
+    web = start_console(scene.emulator, database_url, port=port, clock=OffsetClock(clock_file))
+    try:
+        for saved in save_pages(web, folder / "console", incident_id, "U01ALICE"):
+            console.print(f"Console page       {saved}", highlight=False)
+        if serve:
+            console.rule("Everything keeps running")
+            console.print(
+                f"Web console   {web.url}/  (sign in: pick Alice Martin, Bob Okafor or Carol "
+                f"Diaz on the emulator's Sign in with Slack page)\n"
+                f"Incident page {web.url}/incidents/{incident_id}\n"
+                f"Slack emulator {scene.emulator.base_url}",
+                highlight=False,
+            )
+            wait_forever(console)
+    finally:
+        web.stop()
+
+
+def run_demo(
+    out_dir: str, console: Console, *, socket_mode: bool = False, serve: bool = False
+) -> None:
     """Set up the emulator and the bot, play the script, print the transcript and the files.
 
     With `socket_mode`, `serve` connects to the emulator over Socket Mode (SLACK_APP_TOKEN)
@@ -275,6 +312,7 @@ def run_demo(out_dir: str, console: Console, *, socket_mode: bool = False) -> No
     secret = secrets.token_hex(16)
     port = _free_port()
     bot_url = f"http://127.0.0.1:{port}"
+    console_port = _free_port()
     with SlackEmulator() as emulator, demo_paging(folder, emulator, clock_file) as paging:
         for user_id, name in PEOPLE.items():
             emulator.add_user(user_id, name, display_name="", real_name=REAL_NAMES[user_id])
@@ -289,6 +327,7 @@ def run_demo(out_dir: str, console: Console, *, socket_mode: bool = False) -> No
             "FIREFIGHTER_INCIDENTS_CHANNEL": incidents,
             "FIREFIGHTER_POSTMORTEM_DIR": str(postmortems),
             "FIREFIGHTER_TIMEZONE": ZONE,
+            "FIREFIGHTER_BASE_URL": f"http://127.0.0.1:{console_port}",
             **paging.env,
         }
         env.pop("SLACK_APP_TOKEN", None)
@@ -325,6 +364,7 @@ def run_demo(out_dir: str, console: Console, *, socket_mode: bool = False) -> No
             scene.paging = paging
             try:
                 channel_id = play(scene)
+                console_step(scene, url, folder, console, console_port, clock_file, serve=serve)
             finally:
                 engine.dispose()
         finally:

@@ -244,7 +244,7 @@ def play_fast(
     spec: GameDaySpec, *, source: str, out_dir: str, console: Console, speed: float = 120.0
 ) -> None:
     """Play `spec` against the emulator with time compressed; print the board and files."""
-    from firefighter.bootstrap import build_app, build_dispatcher, wsgi_app
+    from firefighter.bootstrap import build_app, build_dispatcher, http_app
     from firefighter.sandbox.transcript import render_transcript
     from firefighter.slack.client import make_client
     from firefighter.web import BackgroundServer
@@ -280,7 +280,7 @@ def play_fast(
         clock = FastClock(speed)
         core = build_core(settings, clock=clock)
         client = make_client(settings)
-        server = BackgroundServer(wsgi_app(core, build_app(core, client))).start()
+        server = BackgroundServer(http_app(core, build_app(core, client))).start()
         try:
             driver = SlackDriver(emulator, f"{server.url}/slack/events", secret)
             dispatcher = build_dispatcher(core, client)

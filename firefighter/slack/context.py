@@ -33,6 +33,7 @@ def card_context(service: IncidentService, settings: Settings, incident: Inciden
         drill=incident.drill,
         alerts=linked_counts(service.factory, incident.id),
         followups=followup_counts(service.factory, incident.id),
+        base_url=settings.base_url,
         **paging_facts(service, incident),
     )
 

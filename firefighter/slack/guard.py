@@ -9,7 +9,7 @@ on them: they get a 400, or a 401 when they are not signed by Slack either.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from slack_bolt.request import internals, payload_utils
@@ -87,7 +87,7 @@ MAX_AGE = 60 * 5
 
 
 def unsigned_reason(
-    secret: str, body: str, environ: dict[str, Any], now: float | None = None
+    secret: str, body: str, headers: Mapping[str, str], now: float | None = None
 ) -> str | None:
     """Why a request is not signed by Slack (naming the header), or None when it is.
 
@@ -95,8 +95,8 @@ def unsigned_reason(
     """
     if not secret:
         return None  # nothing to verify with: Bolt refuses it on its own
-    stamp = str(environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP") or "").strip()
-    signature = str(environ.get("HTTP_X_SLACK_SIGNATURE") or "").strip()
+    stamp = str(headers.get("x-slack-request-timestamp") or "").strip()
+    signature = str(headers.get("x-slack-signature") or "").strip()
     if not stamp.isdigit() or len(stamp) > 12:
         return "X-Slack-Request-Timestamp: not a Unix time in seconds"
     current = time.time() if now is None else now

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-import io
 import json
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import App
-from slack_bolt.adapter.wsgi import SlackRequestHandler
+from fastapi import APIRouter, Request
+from fastapi.responses import PlainTextResponse, Response
+from slack_bolt import App, BoltRequest
+from slack_bolt.adapter.starlette.handler import to_starlette_response
 from slack_bolt.request import internals
+from starlette.concurrency import run_in_threadpool
 
 from firefighter.db import TimedOut, within
 from firefighter.http_body import MAX_BODY, BodyRefused, read_body
@@ -21,8 +23,6 @@ from firefighter.slack.outage import REQUEST_SECONDS, outage_answer
 
 log = logging.getLogger(__name__)
 
-StartResponse = Callable[..., Any]
-WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 Observe = Callable[[str, int, float], None]
 """Told (request kind, HTTP status, perf_counter at arrival) once a request is answered."""
 
@@ -59,84 +59,73 @@ def rough_kind(body: str, content_type: str | None) -> str:
     return "command" if "command" in keys else "unknown"
 
 
-def _plain(start_response: StartResponse, status: int, text: str) -> list[bytes]:
-    reasons = {400: "Bad Request", 401: "Unauthorized", 413: "Content Too Large"}
-    payload = text.encode()
-    start_response(
-        f"{status} {reasons.get(status, 'Error')}",
-        [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(payload)))],
-    )
-    return [payload]
-
-
-def slack_endpoint(bolt: App, signing_secret: str, observe: Observe | None = None) -> WSGIApp:
-    """The WSGI application for Slack's requests (mounted at `PATH`).
+def slack_router(bolt: App, signing_secret: str, observe: Observe | None = None) -> APIRouter:
+    """The route for Slack's requests (at `PATH`).
 
     In order, before Bolt sees anything: the body is read with a 1 MB cap, the signature
     checked (a timestamp that is not a number or older than five minutes is a 401, as a bad
-    signature is), then the body's shape; only a signed, readable request reaches Bolt.
+    signature is), then the body's shape; only a signed, readable request reaches Bolt, on a
+    worker thread (Bolt's app is synchronous; its Starlette adapter would call it on the
+    event loop and hold every other request up).
     """
-    slack = SlackRequestHandler(bolt, path=PATH)
+    router = APIRouter()
 
-    def from_slack(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+    @router.post(PATH, include_in_schema=False)
+    async def from_slack(request: Request) -> Response:
         started = time.perf_counter()
-        request_id_var.set(None)
-        incident_id_var.set(None)
-        kind = "unknown"
+        kind, answer = await _answer(request, bolt, signing_secret)
+        if observe is not None:
+            observe(kind, answer.status_code, started)
+        return answer
 
-        def answered(status: str, headers: list[Any], *args: Any) -> Any:
-            if observe is not None:
-                observe(kind, int(status.split()[0]), started)
-            return start_response(status, headers, *args)
+    return router
 
-        try:
-            raw = read_body(environ, MAX_BODY)
-        except BodyRefused as refused:
-            log.warning("refused a Slack request: %s", refused.message)
-            return _plain(answered, refused.status, refused.message)
-        body = raw.decode("utf-8", "replace")
-        unsigned = unsigned_reason(signing_secret, body, environ)
-        if unsigned is not None:
-            kind = rough_kind(body, environ.get("CONTENT_TYPE"))
-            log.warning("refused an unsigned Slack request: %s", unsigned)
-            return _plain(answered, 401, unsigned)
-        try:
-            raw.decode("utf-8")
-        except UnicodeDecodeError:
-            return _plain(answered, 400, unreadable_answer("body (not UTF-8)"))
-        environ["wsgi.input"] = io.BytesIO(raw)
-        environ["CONTENT_LENGTH"] = str(len(raw))
-        kind, request_id = request_kind(body, environ.get("CONTENT_TYPE"))
-        request_id_var.set(request_id)
-        field = unreadable_field(body, environ.get("CONTENT_TYPE"))
-        if field is not None:
-            log.warning("refused a signed Slack request Bolt cannot read (%s: %s)", kind, field)
-            return _plain(answered, 400, unreadable_answer(field))
-        return _within_deadline(slack, environ, answered, body, environ.get("CONTENT_TYPE"), bolt)
 
-    return from_slack
+async def _answer(request: Request, bolt: App, signing_secret: str) -> tuple[str, Response]:
+    """(request kind for the metrics, the answer)."""
+    request_id_var.set(None)
+    incident_id_var.set(None)
+    content_type = request.headers.get("content-type")
+    try:
+        raw = await read_body(request, MAX_BODY)
+    except BodyRefused as refused:
+        log.warning("refused a Slack request: %s", refused.message)
+        # 413's reason phrase first, as Slack's tooling and proxies word it.
+        text_ = (
+            f"Content Too Large: {refused.message}" if refused.status == 413 else refused.message
+        )
+        return "unknown", PlainTextResponse(text_, status_code=refused.status)
+    body = raw.decode("utf-8", "replace")
+    unsigned = unsigned_reason(signing_secret, body, request.headers)
+    if unsigned is not None:
+        log.warning("refused an unsigned Slack request: %s", unsigned)
+        return rough_kind(body, content_type), PlainTextResponse(unsigned, status_code=401)
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return "unknown", PlainTextResponse(unreadable_answer("body (not UTF-8)"), 400)
+    kind, request_id = request_kind(body, content_type)
+    field = unreadable_field(body, content_type)
+    if field is not None:
+        log.warning("refused a signed Slack request Bolt cannot read (%s: %s)", kind, field)
+        return kind, PlainTextResponse(unreadable_answer(field), status_code=400)
+    bolt_request = BoltRequest(
+        body=body, query=request.url.query, headers=dict(request.headers.items())
+    )
+    answer = await run_in_threadpool(
+        _within_deadline, bolt, bolt_request, body, content_type, request_id
+    )
+    return kind, answer
 
 
 def _within_deadline(
-    slack: Any,
-    environ: dict[str, Any],
-    answered: StartResponse,
-    body: str,
-    content_type: str | None,
-    bolt: App,
-) -> Iterable[bytes]:
+    bolt: App, bolt_request: BoltRequest, body: str, content_type: str | None, request_id: Any
+) -> Response:
     """Bolt's answer, or the outage sentence when it takes longer than Slack waits."""
-    started: list[tuple[str, list[Any]]] = []
-
-    def capture(status: str, headers: list[Any], *_args: Any) -> Callable[[bytes], None]:
-        started.append((status, headers))
-        return lambda _data: None
-
-    def handle() -> bytes:
-        return b"".join(slack(environ, capture))
-
+    request_id_var.set(request_id)
+    incident_id_var.set(None)
     try:
-        payload = within(REQUEST_SECONDS, handle)
+        answer = within(REQUEST_SECONDS, lambda: bolt.dispatch(bolt_request))
     except TimedOut:
         log.warning(
             "a Slack request took longer than %g s: answered with the outage", REQUEST_SECONDS
@@ -146,12 +135,5 @@ def _within_deadline(
         except Exception:  # it was readable a moment ago; answer an empty 200 anyway
             parsed = {}
         status_code, text_, kind = outage_answer(parsed, bolt.client)
-        data = text_.encode()
-        answered(
-            f"{status_code} OK",
-            [("Content-Type", kind), ("Content-Length", str(len(data)))],
-        )
-        return [data]
-    status, headers = started[0]
-    answered(status, headers)
-    return [payload]
+        return Response(text_, status_code=status_code, media_type=kind)
+    return to_starlette_response(answer)

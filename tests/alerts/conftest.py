@@ -14,7 +14,7 @@ import requests
 from sqlalchemy import func, select
 
 from firefighter.alerts.auth import pagerduty_signature
-from firefighter.bootstrap import Core, build_app, build_dispatcher, wsgi_app
+from firefighter.bootstrap import Core, build_app, build_dispatcher, http_app
 from firefighter.emulators.slack import Message, SlackDriver, SlackEmulator
 from firefighter.incidents.alert_models import Alert, AlertGroup
 from firefighter.observability import Metrics
@@ -116,7 +116,7 @@ def make_bot(core: Core, tmp_path: Path) -> Iterator[Callable[..., AlertBot]]:
         client = make_client(settings)
         app = build_app(core, client, executor=ImmediateExecutor())
         metrics = Metrics()
-        server = BackgroundServer(wsgi_app(core, app, metrics)).start()
+        server = BackgroundServer(http_app(core, app, metrics)).start()
         started.append((server, emulator))
         driver = SlackDriver(emulator, f"{server.url}/slack/events", SECRET)
         return AlertBot(

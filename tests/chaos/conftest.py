@@ -14,11 +14,12 @@ import requests
 from sqlalchemy import func, select
 
 from firefighter.bootstrap import Core, build_core
-from firefighter.chaos.endpoint import chaos_endpoints
+from firefighter.chaos.endpoint import chaos_router
 from firefighter.incidents.chaos_models import ChaosResult
 from firefighter.observability import Metrics
 from firefighter.settings import Settings
-from firefighter.web import BackgroundServer, web_app
+from firefighter.web import BackgroundServer
+from firefighter.web.app import build_app
 from tests.conftest import FakeClock
 
 PAYLOADS = Path(__file__).parent / "payloads"
@@ -76,8 +77,8 @@ def chaos_settings(settings: Settings) -> Settings:
 @pytest.fixture
 def chaos_bot(chaos_settings: Settings, clock: FakeClock) -> Iterator[ChaosBot]:
     core = build_core(chaos_settings, clock=clock)
-    posts, gets = chaos_endpoints(core.settings, core.chaos, core.record_chaos)
-    app = web_app(posts, gets=gets, check_health=lambda: (200, {}), metrics=Metrics())
+    router = chaos_router(core.settings, core.chaos, core.record_chaos)
+    app = build_app([router], check_health=lambda: (200, {}), metrics=Metrics())
     server = BackgroundServer(app).start()
     try:
         yield ChaosBot(core, server.url, clock)

@@ -87,3 +87,17 @@ def test_the_conversation_reads_as_slack_shows_it(demo: tuple[str, str, Path]) -
     # The commands to look around are printed as they work in the project's folder.
     assert ".venv/bin/firefighter incident show 1" in screen
     assert "make shell" in screen
+
+
+@pytest.mark.slow
+def test_the_demo_saves_the_console_pages_signed_in_as_alice(
+    demo: tuple[str, str, Path],
+) -> None:
+    _, screen, folder = demo
+    incident = (folder / "console" / "incident.html").read_text(encoding="utf-8")
+    figures = (folder / "console" / "figures.html").read_text(encoding="utf-8")
+    assert "Signed in as <strong>Alice Martin</strong>" in incident
+    assert "INC-1" in incident and "Bob Okafor" in incident  # people by name
+    assert "Figures, last 30 days" in figures
+    assert (folder / "console" / "console.css").stat().st_size > 1000
+    assert "Console page" in screen

@@ -1,4 +1,4 @@
-"""A running bot (Bolt behind waitress) talking to the Slack emulator over loopback HTTP."""
+"""A running bot (Bolt on FastAPI and uvicorn) talking to the Slack emulator over loopback HTTP."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from firefighter.bootstrap import Core, build_app, build_dispatcher, wsgi_app
+from firefighter.bootstrap import Core, build_app, build_dispatcher, http_app
 from firefighter.emulators.slack import BotResponse, Message, SlackDriver, SlackEmulator
 from firefighter.incidents.models import Incident
 from firefighter.outbox import Dispatcher
@@ -128,7 +128,7 @@ def bot(core: Core) -> Iterator[Bot]:
     settings.incidents_channel = incidents
     client = make_client(settings)
     app = build_app(core, client, executor=ImmediateExecutor())
-    server = BackgroundServer(wsgi_app(core, app)).start()
+    server = BackgroundServer(http_app(core, app)).start()
     driver = SlackDriver(emulator, f"{server.url}/slack/events", SECRET)
     try:
         yield Bot(core, emulator, driver, build_dispatcher(core, client), incidents, server.url)

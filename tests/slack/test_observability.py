@@ -6,7 +6,7 @@ import json
 import logging
 import urllib.request
 
-from firefighter.bootstrap import build_app, wsgi_app
+from firefighter.bootstrap import build_app, http_app
 from firefighter.logs import JsonFormatter, incident_id_var, request_id_var
 from firefighter.observability import Metrics
 from firefighter.slack.client import make_client
@@ -25,7 +25,7 @@ def test_metrics_count_requests_latency_outbox_and_deliveries(bot: Bot) -> None:
     metrics.watch_outbox(bot.core.factory, bot.core.service.clock)
     metrics.count_deliveries(bot.dispatcher)
     app = build_app(bot.core, make_client(bot.core.settings), executor=ImmediateExecutor())
-    server = BackgroundServer(wsgi_app(bot.core, app, metrics)).start()
+    server = BackgroundServer(http_app(bot.core, app, metrics)).start()
     try:
         bot.driver.bot_url = f"{server.url}/slack/events"
         incident = bot.declare(title="Metrics", severity="SEV3")

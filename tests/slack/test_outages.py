@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import make_url
 
-from firefighter.bootstrap import build_app, wsgi_app
+from firefighter.bootstrap import build_app, http_app
 from firefighter.emulators.tcp_proxy import TcpProxy
 from firefighter.incidents import queries
 from firefighter.observability import Metrics
@@ -84,7 +84,7 @@ def test_a_stalled_database_gets_clear_answers_then_converges(
     metrics = Metrics()
     metrics.watch_outbox(bot.core.factory, bot.core.service.clock)
     app = build_app(bot.core, make_client(bot.core.settings), executor=ImmediateExecutor())
-    server = BackgroundServer(wsgi_app(bot.core, app, metrics), threads=8).start()
+    server = BackgroundServer(http_app(bot.core, app, metrics), threads=8).start()
     bot.driver.bot_url = f"{server.url}/slack/events"
     try:
         incident = bot.declare(title="Before the partition", severity="SEV3")

@@ -110,7 +110,7 @@ def test_healthz(bot: Bot) -> None:
 
 
 def test_healthz_is_503_without_a_database(bot: Bot) -> None:
-    from firefighter.bootstrap import build_app, build_core, wsgi_app
+    from firefighter.bootstrap import build_app, build_core, http_app
     from firefighter.settings import Settings
     from firefighter.slack.client import make_client
     from firefighter.web import BackgroundServer
@@ -125,7 +125,7 @@ def test_healthz_is_503_without_a_database(bot: Bot) -> None:
         check=False,
     )
     client = make_client(broken.settings)
-    server = BackgroundServer(wsgi_app(broken, build_app(broken, client))).start()
+    server = BackgroundServer(http_app(broken, build_app(broken, client))).start()
     try:
         try:
             urllib.request.urlopen(f"{server.url}/healthz", timeout=10)

@@ -24,6 +24,7 @@ from firefighter.emulators.slack.model import (
     User,
     Usergroup,
 )
+from firefighter.emulators.slack.oidc import OidcProvider
 from firefighter.emulators.slack.pins_bookmarks import PinsBookmarksApi
 from firefighter.emulators.slack.rate_limits import RateLimiter
 from firefighter.emulators.slack.reactions import ReactionsApi
@@ -49,6 +50,7 @@ class SlackEmulator(
     UsersApi,
     FilesApi,
     ResponseUrlApi,
+    OidcProvider,
 ):
     """A loopback Slack Web API with Slack's rules, recorded calls and fault injection.
 
@@ -89,6 +91,7 @@ class SlackEmulator(
         )
         self._calls: list[Call] = []
         self._init_faults()
+        self._init_oidc()
         if scopes == "manifest":
             manifest = find_manifest()
             if manifest is None:
@@ -372,6 +375,9 @@ class SlackEmulator(
         """Route one HTTP request (headers lower-cased); returns status, headers, body."""
         parts = urllib.parse.urlsplit(path)
         route = parts.path
+        oidc = self._handle_oidc(verb, route, parts.query, headers, raw)
+        if oidc is not None:
+            return oidc
         if route.startswith("/api/"):
             return self._handle_api(route[len("/api/") :], parts.query, headers, raw)
         if route.startswith("/upload/") and verb == "POST":

@@ -24,7 +24,7 @@ from slack_sdk.models.views import View
 from firefighter.incidents.followup_models import FollowUp
 from firefighter.incidents.models import Incident
 from firefighter.slack.blocks.common import MAX_BLOCKS, OPTION_MAX, md, modal, plain
-from firefighter.slack.blocks.incident import status_label, title_line
+from firefighter.slack.blocks.incident import status_label, title_line, web_page_url
 from firefighter.slack.mrkdwn import escape, link
 from firefighter.text import truncate
 
@@ -82,14 +82,18 @@ class HomeState:
     today: date | None = None
     oncall: str | None = None
     """`You are on call for Payments until Tuesday 09:00.`, when paging says so."""
+    base_url: str | None = None
+    """FIREFIGHTER_BASE_URL: when set, each incident links to its web page."""
 
 
-def _line(incident: Incident) -> str:
+def _line(incident: Incident, base_url: str | None = None) -> str:
     channel = f"<#{incident.channel_id}>" if incident.channel_id else "(no channel yet)"
     lock = ":lock: " if incident.private else ""
+    page = web_page_url(base_url, incident.id)
+    web = " · " + link(page, "web page") if page else ""
     return truncate(
         f"{lock}*{incident.severity}* {status_label(incident.status)} "
-        f"{escape(title_line(incident))} — {channel}",
+        f"{escape(title_line(incident))} — {channel}{web}",
         500,
     )
 
@@ -116,7 +120,7 @@ def home_view(state: HomeState) -> View:
     if not state.open_incidents:
         blocks.append(SectionBlock(text=md(":sunny: No open incidents.")))
     for incident in state.open_incidents[:20]:
-        blocks.append(SectionBlock(text=md(_line(incident))))
+        blocks.append(SectionBlock(text=md(_line(incident, state.base_url))))
     if len(state.open_incidents) > 20:
         more = len(state.open_incidents) - 20
         blocks.append(ContextBlock(elements=[md(f"…and {more} more: `/incident list`.")]))
@@ -127,7 +131,8 @@ def home_view(state: HomeState) -> View:
         )
     for incident, roles in state.mine[:15]:
         held = ", ".join(roles) if roles else "member"
-        blocks.append(SectionBlock(text=md(f"{_line(incident)}\nYou: {escape(held)}")))
+        line = _line(incident, state.base_url)
+        blocks.append(SectionBlock(text=md(f"{line}\nYou: {escape(held)}")))
     blocks += [DividerBlock(), HeaderBlock(text=plain("Your open follow-ups", 150))]
     if not state.followups:
         blocks.append(SectionBlock(text=md("No open follow-up is yours.")))

@@ -72,6 +72,15 @@ class CardContext:
     """The incident's pages (PagerDuty, Opsgenie)."""
     page_offer: str | None = None
     """The service a Page on-call button pages, or None (no button)."""
+    base_url: str | None = None
+    """FIREFIGHTER_BASE_URL: when set, the card and the announcement link to the web page."""
+
+
+def web_page_url(base_url: str | None, incident_id: int) -> str | None:
+    """The incident's page in the web console, or None without FIREFIGHTER_BASE_URL."""
+    if not base_url:
+        return None
+    return f"{base_url.rstrip('/')}/incidents/{incident_id}"
 
 
 def title_line(incident: Incident) -> str:
@@ -205,6 +214,9 @@ def incident_card(incident: Incident, context: CardContext) -> list[Block]:
         notes.append(":lock: Private incident.")
     if incident.closure_reason:
         notes.append(f"Closed as {incident.closure_reason.replace('_', ' ')}.")
+    page = web_page_url(context.base_url, incident.id)
+    if page:
+        notes.append(link(page, "Open in the web console"))
     if notes:
         blocks.append(ContextBlock(elements=[md(" ".join(notes))]))
     return blocks
@@ -220,6 +232,9 @@ def announcement(incident: Incident, context: CardContext) -> list[Block]:
     )
     if incident.postmortem_url:
         summary += " · " + link(incident.postmortem_url, "post-mortem")
+    page = web_page_url(context.base_url, incident.id)
+    if page:
+        summary += " · " + link(page, "web page")
     blocks: list[Block] = [SectionBlock(text=md(summary))]
     actions = _actions(incident, context)
     if actions is not None:

@@ -55,6 +55,7 @@ def home_state(ctx: SlackContext, user_id: str) -> HomeState:
         mine=mine,
         followups=followups,
         today=ctx.service.clock().astimezone(ctx.settings.zone).date(),
+        base_url=ctx.settings.base_url,
     )
 
 

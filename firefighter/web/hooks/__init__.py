@@ -1,0 +1,1 @@
+"""Outbound webhooks: incident and follow-up events POSTed, signed, through the outbox."""
