@@ -59,7 +59,7 @@ from firefighter.db import upgrade
 from firefighter.emulators.confluence import ConfluenceEmulator
 from firefighter.emulators.jira import JiraEmulator
 from firefighter.emulators.slack import SlackDriver, SlackEmulator, blocks_text
-from firefighter.incidents.models import Incident
+from firefighter.incidents.models import Incident, TimelineEvent
 from firefighter.outbox.models import OutboxItem
 from firefighter.serving import start_threads
 from firefighter.settings import Settings
@@ -337,6 +337,41 @@ class Scenario:
             )
 
 
+def repeats_beyond_the_timeline(scenario: Scenario, found: list[str]) -> list[str]:
+    """The audit's duplicates, with repeated texts judged against the timeline.
+
+    `bench/storm.py` counts any text said twice in a place as a duplicate, true of its
+    scenario. This one repeats changes on purpose (the same person made communications lead
+    again, the same move after a reopen), so a text said n times is a duplicate only when
+    fewer than n of its incident's timeline events read that way.
+    """
+    kept = [line for line in found if not line.startswith("#")]
+    with scenario.core.factory() as session:
+        incidents = list(session.scalars(select(Incident)))
+        events = {
+            incident.channel_id: [
+                e.text
+                for e in session.scalars(
+                    select(TimelineEvent).where(TimelineEvent.incident_id == incident.id)
+                )
+                if e.text
+            ]
+            for incident in incidents
+            if incident.channel_id
+        }
+    for channel_id, texts in events.items():
+        said: dict[str, int] = {}
+        for message in scenario.slack.messages(channel_id, include_replies=True):
+            if message.user != scenario.slack.bot_user_id:
+                continue
+            said[message.text] = said.get(message.text, 0) + 1
+        for text, n in said.items():
+            allowed = sum(1 for event in texts if event in text)
+            if n > max(allowed, 1):
+                kept.append(f"{channel_id}: {text[:90]!r} ×{n} for {allowed} event(s)")
+    return kept
+
+
 def outbox_counts(scenario: Scenario) -> tuple[int, int]:
     """(pending, dead) outbox items."""
     with scenario.core.factory() as session:
@@ -413,6 +448,7 @@ def main() -> int:
         watch = scenario.watch
         alert_messages = len(scenario.slack.messages(scenario.alerts_channel))
         lost = len(result.lost) + len(watch.never)
+        result.duplicates = repeats_beyond_the_timeline(scenario, result.duplicates)
         duplicates = len(result.duplicates)
         print(
             f"changes of INC-{a_id}: {len(watch.seconds)} shown, {len(watch.never)} never; "

@@ -1,6 +1,6 @@
 """The console in a real browser: Debian's Chromium driven by Playwright (nothing downloaded).
 
-Screenshots land in docs/screenshots/ (a few are committed for the README).
+Screenshots land in demo-output/screenshots/ (ignored); the README shows copies kept in docs/screenshots/.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from tests.web.console.conftest import World
 from tests.web.console.test_pages import seed
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-SHOTS = Path(__file__).resolve().parents[3] / "docs" / "screenshots"
+SHOTS = Path(__file__).resolve().parents[3] / "demo-output" / "screenshots"
 
 pytestmark = [
     pytest.mark.skipif(
