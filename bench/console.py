@@ -91,7 +91,9 @@ def bench(url: str, count: int, requests: int, figures_requests: int) -> None:
     )
     core = build_core(settings, clock=lambda: NOW)
     # Built as `serve` builds it: the REST API, then the console on the same app.
-    api = api_router(ApiServices(core.factory, core.service, settings, session_caller(settings)))
+    api = api_router(
+        ApiServices(core.factory, core.service, settings, core.followups, session_caller(settings))
+    )
     app = build_app([api], check_health=lambda: (200, {}), metrics=Metrics())
     mount_console(
         app, settings=settings, factory=core.factory, names=lambda _ids: {}, clock=lambda: NOW

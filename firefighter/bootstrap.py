@@ -293,7 +293,9 @@ def http_app(
     # A console session is a caller too (with its CSRF rule), unless a test brings its own.
     current_person = current_person or session_caller(core.settings)
     routers.append(
-        api_router(ApiServices(core.factory, core.service, core.settings, current_person))
+        api_router(
+            ApiServices(core.factory, core.service, core.settings, core.followups, current_person)
+        )
     )
     app = build_web_app(
         routers,

@@ -94,9 +94,15 @@ def test_update_move_followups_alerts_and_stats(bot: Bot, api: Api) -> None:
     assert refused.status_code == 409, refused.text
     unknown = api.post(f"/incidents/{number}/status", {"state": "closed"})
     assert unknown.status_code == 422 and "status" in unknown.json()["error"]
-    bot.core.followups.add(number, "Add an index", actor="U_ALICE")
+    added = api.post(
+        f"/incidents/{number}/followups", {"title": "Add an index", "due": "2099-01-31"}
+    )
+    assert added.status_code == 201, added.text
+    assert added.json()["title"] == "Add an index" and added.json()["due"] == "2099-01-31"
     followups = api.get("/followups").json()
     assert [f["title"] for f in followups] == ["Add an index"]
+    nameless = api.post(f"/incidents/{number}/followups", {"due": "2099-01-31"})
+    assert nameless.status_code == 422 and "title" in nameless.json()["error"]
     assert api.get("/alerts").json() == []
     stats = api.get("/stats", days=30)
     assert stats.status_code == 200 and isinstance(stats.json(), dict)

@@ -13,7 +13,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import JSONResponse
@@ -33,16 +33,19 @@ from firefighter.incidents.errors import (
     TransitionRefused,
 )
 from firefighter.incidents.followup_queries import followup_json, list_followups
+from firefighter.incidents.followups import FollowUpService
 from firefighter.incidents.models import Incident, IncidentMember
 from firefighter.incidents.service import IncidentService
 from firefighter.settings import Settings
 from firefighter.stats import measure
 from firefighter.stats.report import metrics_json
 from firefighter.web.api.models import ApiIdempotencyKey
-from firefighter.web.api.schemas import Declare, Error, Move, Page, Update
+from firefighter.web.api.schemas import AddFollowUp, Declare, Error, Move, Page, Update
 from firefighter.web.api.tokens import Caller, authenticate
 
 PREFIX = "/api/v1"
+Done = TypeVar("Done")
+"""What a core command returns (an incident, a follow-up)."""
 CurrentPerson = Callable[[Request], Caller | None]
 """The console's hook: the signed-in person of a request (a session cookie), or None."""
 
@@ -62,6 +65,7 @@ class ApiServices:
     factory: sessionmaker[Session]
     service: IncidentService
     settings: Settings
+    followups: FollowUpService
     current_person: CurrentPerson | None = None
 
 
@@ -138,7 +142,7 @@ def api_router(services: ApiServices) -> APIRouter:
             raise ApiRefusal(404, f"there is no incident {incident_id} you may see")
         return incident
 
-    def acting(command: Callable[[], Incident]) -> Incident:
+    def acting(command: Callable[[], Done]) -> Done:
         try:
             return command()
         except Forbidden as error:
@@ -285,6 +289,25 @@ def api_router(services: ApiServices) -> APIRouter:
             )
         )
         return detail(incident_id)
+
+    @router.post(
+        "/incidents/{incident_id}/followups",
+        status_code=201,
+        summary="Add a follow-up (a Jira issue too when Jira is configured)",
+    )
+    def add_followup(incident_id: int, body: AddFollowUp, who: Writer) -> dict[str, Any]:
+        with factory() as session:
+            seen(session, incident_id, who)
+        added = acting(
+            lambda: services.followups.add(
+                incident_id,
+                body.title,
+                actor=who.person or who.actor,
+                owner=body.owner,
+                due=body.due,
+            )
+        )
+        return followup_json(added)
 
     @router.get("/followups", summary="Follow-ups, oldest first, as `followup list --format json`")
     def followups(

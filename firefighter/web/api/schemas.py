@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -34,6 +35,16 @@ class Move(BaseModel):
 
     status: str = Field(min_length=1, max_length=32, examples=["mitigated"])
     reason: str | None = Field(default=None, max_length=64)
+
+
+class AddFollowUp(BaseModel):
+    """`POST /api/v1/incidents/{id}/followups`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: str = Field(min_length=1, max_length=300)
+    owner: str | None = Field(default=None, max_length=32, examples=["U01ALICE"])
+    due: date | None = Field(default=None, examples=["2026-12-31"])
 
 
 class Page(BaseModel):

@@ -109,7 +109,9 @@ def world(settings: Settings, clock: FakeClock) -> Iterator[World]:
     # As `serve` builds it: the one FastAPI app with the REST API (a console session is a
     # caller too), then the console mounted on it.
     api = api_router(
-        ApiServices(core.factory, core.service, configured, session_caller(configured))
+        ApiServices(
+            core.factory, core.service, configured, core.followups, session_caller(configured)
+        )
     )
     app = build_app([api], check_health=lambda: (200, {}), metrics=Metrics())
     mount_console(

@@ -1,6 +1,7 @@
 """The console in a real browser: Debian's Chromium driven by Playwright (nothing downloaded).
 
-Screenshots land in demo-output/screenshots/ (ignored); the README shows copies kept in docs/screenshots/.
+Screenshots land in demo-output/screenshots/ (ignored); the README shows copies kept in
+docs/screenshots/.
 """
 
 from __future__ import annotations
