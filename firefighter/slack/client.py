@@ -8,8 +8,33 @@ from slack_sdk.http_retry.builtin_handlers import (
     RateLimitErrorRetryHandler,
     ServerErrorRetryHandler,
 )
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
 
 from firefighter.settings import Settings
+
+
+class AuthTestRetryHandler(ServerErrorRetryHandler):
+    """Retries `auth.test` once on a 500/503, and nothing else.
+
+    Bolt asks `auth.test` lazily on a fresh process's first request (to know the bot's own
+    ids); one 500 there would answer that person with Bolt's "installation no longer
+    available". It changes nothing at Slack, so a second try is safe; other calls made inside
+    a request are not retried (a post retried after a 500 may be a second post).
+    """
+
+    def _can_retry(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        return request.url.endswith("auth.test") and super()._can_retry(
+            state=state, request=request, response=response, error=error
+        )
 
 
 def make_client(settings: Settings, *, timeout: int = 10) -> WebClient:
@@ -39,5 +64,5 @@ def request_client(client: WebClient) -> WebClient:
         token=client.token,
         base_url=client.base_url,
         timeout=REQUEST_CALL_SECONDS,
-        retry_handlers=[],
+        retry_handlers=[AuthTestRetryHandler(max_retry_count=1)],
     )
