@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 from typing import Any
@@ -10,7 +11,7 @@ from slack_sdk import WebClient
 
 from firefighter.incidents import lifecycle, queries
 from firefighter.incidents.authorization import Action
-from firefighter.incidents.errors import InvalidInput
+from firefighter.incidents.errors import AlreadyProcessed, InvalidInput
 from firefighter.incidents.models import Incident
 from firefighter.incidents.service import ROLES, normalise_role
 from firefighter.slack.blocks.common import as_dicts
@@ -105,7 +106,16 @@ def in_channel(
         card = as_dicts(ctx.card(incident))
         return Reply(fallback_text(incident), card)
     if sub == "update":
-        service.add_update(incident.id, rest, actor=user_id)
+        # Socket Mode sends an envelope again when its acknowledgement was lost (a dropped
+        # socket): the same trigger_id, so the same update is posted once.
+        trigger = str(command.get("trigger_id") or "")
+        with contextlib.suppress(AlreadyProcessed):
+            service.add_update(
+                incident.id,
+                rest,
+                actor=user_id,
+                request_key=f"command:update:{trigger}" if trigger else None,
+            )
         return Reply(f"Update posted to {ref}.")
     if sub in ("severity", "sev"):
         if not rest:
