@@ -56,6 +56,7 @@ from firefighter.slack.handlers.gameday import GameDayEffects
 from firefighter.slack.handlers.incident import SlackEffects
 from firefighter.slack.handlers.paging import PagingInvites
 from firefighter.slack.handlers.reminders import ReminderEffects
+from firefighter.slack.outage import REQUEST_SECONDS
 from firefighter.slack.pacing import Pacer, paced
 from firefighter.slack.server import slack_router
 from firefighter.web.api.routes import ApiServices, CurrentPerson, api_router
@@ -269,6 +270,7 @@ def http_app(
     *,
     extra_routers: Sequence[APIRouter] = (),
     current_person: CurrentPerson | None = None,
+    slack_deadline_s: float = REQUEST_SECONDS,
 ) -> FastAPI:
     """`serve`'s HTTP surface: Slack's, the alerts', Jira's and the vendors' endpoints, the
     REST API, `/healthz` and `/metrics`; `extra_routers` (the console, sign-in) beside them.
@@ -276,7 +278,14 @@ def http_app(
     A broken rules file stops here, at start-up, with ConfigError.
     """
     metrics = metrics or Metrics()
-    routers = [slack_router(bolt, core.settings.slack_signing_secret or "", metrics.observe)]
+    routers = [
+        slack_router(
+            bolt,
+            core.settings.slack_signing_secret or "",
+            metrics.observe,
+            deadline_s=slack_deadline_s,
+        )
+    ]
     rules = alert_rules(core.settings)
     pages = None
     if core.paging is not None and core.pagerduty is not None and core.opsgenie is not None:

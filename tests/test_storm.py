@@ -39,6 +39,7 @@ from firefighter.slack import posting
 from firefighter.slack.client import make_client
 from firefighter.slack.handlers.incident import SlackEffects
 from firefighter.web import BackgroundServer
+from tests.conftest import SLACK_DEADLINE_S
 
 SECRET = "storm-test-secret"
 
@@ -108,7 +109,10 @@ def cluster(settings: Settings) -> Iterator[Cluster]:
     replicas = []
     for _ in range(2):
         core = build_core(settings)  # the real clock: leases and Retry-After are real time
-        server = BackgroundServer(http_app(core, build_app(core, make_client(settings))))
+        app = http_app(
+            core, build_app(core, make_client(settings)), slack_deadline_s=SLACK_DEADLINE_S
+        )
+        server = BackgroundServer(app)
         server.start()
         replicas.append(
             Replica(

@@ -22,6 +22,7 @@ from firefighter.outbox.models import OutboxItem
 from firefighter.settings import Settings
 from firefighter.slack.client import make_client
 from firefighter.web import BackgroundServer
+from tests.conftest import SLACK_DEADLINE_S
 from tests.slack.conftest import PEOPLE, SECRET, Bot, ImmediateExecutor
 
 PAYLOADS = Path(__file__).parent / "payloads"
@@ -116,7 +117,9 @@ def make_bot(core: Core, tmp_path: Path) -> Iterator[Callable[..., AlertBot]]:
         client = make_client(settings)
         app = build_app(core, client, executor=ImmediateExecutor())
         metrics = Metrics()
-        server = BackgroundServer(http_app(core, app, metrics)).start()
+        server = BackgroundServer(
+            http_app(core, app, metrics, slack_deadline_s=SLACK_DEADLINE_S)
+        ).start()
         started.append((server, emulator))
         driver = SlackDriver(emulator, f"{server.url}/slack/events", SECRET)
         return AlertBot(

@@ -15,6 +15,7 @@ from firefighter.incidents.models import Incident
 from firefighter.outbox import Dispatcher
 from firefighter.slack.client import make_client
 from firefighter.web import BackgroundServer
+from tests.conftest import SLACK_DEADLINE_S
 
 SECRET = "test-signing-secret"
 PEOPLE = {"U_ALICE": "alice", "U_BOB": "bob", "U_CAROL": "carol", "U_DAVE": "dave"}
@@ -128,7 +129,7 @@ def bot(core: Core) -> Iterator[Bot]:
     settings.incidents_channel = incidents
     client = make_client(settings)
     app = build_app(core, client, executor=ImmediateExecutor())
-    server = BackgroundServer(http_app(core, app)).start()
+    server = BackgroundServer(http_app(core, app, slack_deadline_s=SLACK_DEADLINE_S)).start()
     driver = SlackDriver(emulator, f"{server.url}/slack/events", SECRET)
     try:
         yield Bot(core, emulator, driver, build_dispatcher(core, client), incidents, server.url)

@@ -11,6 +11,7 @@ from firefighter.logs import JsonFormatter, incident_id_var, request_id_var
 from firefighter.observability import Metrics
 from firefighter.slack.client import make_client
 from firefighter.web import BackgroundServer
+from tests.conftest import SLACK_DEADLINE_S
 from tests.slack.conftest import Bot, ImmediateExecutor
 
 
@@ -25,7 +26,9 @@ def test_metrics_count_requests_latency_outbox_and_deliveries(bot: Bot) -> None:
     metrics.watch_outbox(bot.core.factory, bot.core.service.clock)
     metrics.count_deliveries(bot.dispatcher)
     app = build_app(bot.core, make_client(bot.core.settings), executor=ImmediateExecutor())
-    server = BackgroundServer(http_app(bot.core, app, metrics)).start()
+    server = BackgroundServer(
+        http_app(bot.core, app, metrics, slack_deadline_s=SLACK_DEADLINE_S)
+    ).start()
     try:
         bot.driver.bot_url = f"{server.url}/slack/events"
         incident = bot.declare(title="Metrics", severity="SEV3")
