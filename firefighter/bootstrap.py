@@ -21,7 +21,6 @@ from firefighter.alerts.rules import AlertRules, load_rules
 from firefighter.chaos.endpoint import chaos_router
 from firefighter.db import check_ready, make_engine, make_session_factory, utcnow
 from firefighter.gameday.engine import GameDays
-from firefighter.gameday.spec import SpecError
 from firefighter.incidents import effects
 from firefighter.incidents.access import AccessPolicy
 from firefighter.incidents.alerts import AlertService
@@ -66,6 +65,7 @@ from firefighter.web.health import health_check
 from firefighter.web.hooks.outbound import DeliverWebhook, Webhooks
 from firefighter.web.signin.api_session import session_caller
 from firefighter.web.signin.slack_people import slack_user_by_email
+from firefighter.yaml_files import SpecError
 
 
 @dataclass
@@ -182,10 +182,7 @@ def paging_config(settings: Settings) -> PagingConfig:
             settings.paging, severities=settings.severity_names, components=settings.components
         )
     except SpecError as error:
-        first = error.problems[0].render(error.source)
-        more = len(error.problems) - 1
-        and_more = f" (and {more} more mistake{'s' if more > 1 else ''})" if more else ""
-        raise ConfigError(f"FIREFIGHTER_PAGING: {first}{and_more}") from None
+        raise ConfigError(error.first_line("FIREFIGHTER_PAGING")) from None
 
 
 def configure_paging(core: Core, config: PagingConfig) -> None:
@@ -257,10 +254,7 @@ def alert_rules(settings: Settings) -> AlertRules:
             components=settings.components,
         )
     except SpecError as error:
-        first = error.problems[0].render(error.source)
-        more = len(error.problems) - 1
-        and_more = f" (and {more} more mistake{'s' if more > 1 else ''})" if more else ""
-        raise ConfigError(f"FIREFIGHTER_ALERT_RULES: {first}{and_more}") from None
+        raise ConfigError(error.first_line("FIREFIGHTER_ALERT_RULES")) from None
 
 
 def http_app(

@@ -15,12 +15,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, RootModel, ValidationError, model_validator
 
-from firefighter.gameday.spec import Problem, SpecError
 from firefighter.incidents.alert_models import SOURCES
 from firefighter.incidents.alerts import Route
+from firefighter.yaml_files import (
+    Loc,
+    Problem,
+    SpecError,
+    parse_yaml,
+    read_text,
+    validation_problems,
+    where,
+)
 
 Source = Literal["alertmanager", "grafana", "datadog", "pagerduty", "generic"]
 assert set(SOURCES) == set(Source.__args__)  # type: ignore[attr-defined]
@@ -79,27 +86,6 @@ class AlertRules:
         return Route()
 
 
-def _lines(root: yaml.Node) -> dict[tuple[str | int, ...], int]:
-    lines: dict[tuple[str | int, ...], int] = {}
-
-    def walk(node: yaml.Node, path: tuple[str | int, ...]) -> None:
-        lines.setdefault(path, node.start_mark.line + 1)
-        if isinstance(node, yaml.MappingNode):
-            for key, value in node.value:
-                lines[(*path, str(key.value))] = key.start_mark.line + 1
-                walk(value, (*path, str(key.value)))
-        elif isinstance(node, yaml.SequenceNode):
-            for index, item in enumerate(node.value):
-                walk(item, (*path, index))
-
-    walk(root, ())
-    return lines
-
-
-def _where(loc: Sequence[str | int]) -> str:
-    return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")
-
-
 def parse_rules(
     text: str,
     *,
@@ -108,46 +94,28 @@ def parse_rules(
     components: Sequence[str] = (),
 ) -> AlertRules:
     """Validate a rules file's text; SpecError lists every mistake with its line."""
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line = mark.line + 1 if mark is not None else None
-        raise SpecError(source, [Problem(line, "", f"not valid YAML: {error.problem}")]) from None
-    except yaml.YAMLError as error:
-        detail = str(error).splitlines()[0]
-        raise SpecError(source, [Problem(None, "", f"not valid YAML: {detail}")]) from None
-    if root is None:
+    data, lines = parse_yaml(text, source)
+    if lines is None:
         return AlertRules()
     if not isinstance(data, list):
         raise SpecError(source, [Problem(1, "", "expected a list of rules (each `- match: …`)")])
-    lines = _lines(root)
-
-    def line_of(loc: tuple[str | int, ...]) -> int:
-        while loc not in lines:
-            loc = loc[:-1]
-        return lines[loc]
-
-    problems: list[Problem] = []
     try:
         rules = _File.model_validate(data).root
     except ValidationError as error:
-        for item in error.errors():
-            loc = tuple(p for p in item["loc"] if not (isinstance(p, str) and "[" in p))
-            message = str(item["msg"]).removeprefix("Value error, ")
-            if item["type"] == "extra_forbidden":
-                message = f"unknown key {loc[-1]!r}; a rule has match, action, severity, component"
-            problems.append(Problem(line_of(loc), _where(loc), message))
-        raise SpecError(source, problems) from None
+        raise SpecError(source, validation_problems(error, lines, _message)) from None
+    # A repeated key silently replaces the first in YAML: say so rather than route by half.
+    problems: list[Problem] = list(lines.duplicates)
     known = [s.upper() for s in severities]
     for index, rule in enumerate(rules):
         if rule.severity and known and rule.severity.upper() not in known:
             message = f"unknown severity {rule.severity!r}; choose one of {', '.join(known)}"
-            problems.append(Problem(line_of((index, "severity")), f"[{index}].severity", message))
+            loc: Loc = (index, "severity")
+            problems.append(Problem(lines.of(loc), where(loc), message))
         if rule.component and components and rule.component not in components:
             message = f"unknown component {rule.component!r}; FIREFIGHTER_COMPONENTS lists them"
-            problems.append(Problem(line_of((index, "component")), f"[{index}].component", message))
+            problems.append(
+                Problem(lines.of((index, "component")), f"[{index}].component", message)
+            )
     if problems:
         raise SpecError(source, problems)
     return AlertRules(tuple(rules))
@@ -159,8 +127,12 @@ def load_rules(
     """The rules in `path` (none: every alert goes to triage); SpecError with lines."""
     if path is None:
         return AlertRules()
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise SpecError(str(path), [Problem(None, "", f"cannot read the file: {error}")]) from None
-    return parse_rules(text, source=str(path), severities=severities, components=components)
+    return parse_rules(
+        read_text(path), source=str(path), severities=severities, components=components
+    )
+
+
+def _message(item: dict[str, Any], loc: Loc) -> str:
+    if item["type"] == "extra_forbidden":
+        return f"unknown key {loc[-1]!r}; a rule has match, action, severity, component"
+    return str(item["msg"]).removeprefix("Value error, ")

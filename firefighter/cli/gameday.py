@@ -13,10 +13,11 @@ from rich.table import Table
 
 from firefighter.cli.common import core, err, fail, handled, out
 from firefighter.gameday.replay import read_incident, replay_spec, replay_yaml
-from firefighter.gameday.spec import GameDaySpec, SpecError, format_duration, load_spec_file
+from firefighter.gameday.spec import GameDaySpec, format_duration, load_spec_file
 from firefighter.postmortem.root_cause import read_root_cause
 from firefighter.settings import load_settings
 from firefighter.text import plural
+from firefighter.yaml_files import SpecError
 
 app = typer.Typer(
     help="Game Days: drills from a scenario file, scored on a live board.", no_args_is_help=True

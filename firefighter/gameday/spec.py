@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
 from croniter import croniter
 from pydantic import (
     BaseModel,
@@ -27,7 +25,15 @@ from pydantic import (
     model_validator,
 )
 
-Loc = tuple[str | int, ...]
+from firefighter.yaml_files import (
+    Loc,
+    Problem,
+    SpecError,
+    parse_yaml,
+    read_text,
+    validation_problems,
+    where,
+)
 
 _DURATION = re.compile(r"(?:(?P<h>\d+)h)?(?:(?P<m>\d+)m(?:in)?)?(?:(?P<s>\d+)s)?")
 
@@ -182,74 +188,6 @@ _KNOWN_KEYS = sorted(
 )
 
 
-@dataclass(frozen=True)
-class Problem:
-    """One mistake in the file: where (line and path) and what to do about it."""
-
-    line: int | None
-    where: str
-    message: str
-
-    def render(self, source: str) -> str:
-        """`game.yaml:12: scenarios[1].severity: unknown severity 'SEV9'; …`."""
-        at = f"{source}:{self.line}" if self.line else source
-        return f"{at}: {self.where}: {self.message}" if self.where else f"{at}: {self.message}"
-
-
-class SpecError(Exception):
-    """The file has mistakes; `problems` lists each with its line."""
-
-    def __init__(self, source: str, problems: Sequence[Problem]) -> None:
-        self.source = source
-        self.problems = list(problems)
-        super().__init__("\n".join(p.render(source) for p in self.problems))
-
-
-def _where(loc: Loc) -> str:
-    text = ""
-    for part in loc:
-        if isinstance(part, int):
-            text += f"[{part}]"
-        else:
-            text += f".{part}" if text else str(part)
-    return text
-
-
-class _Lines:
-    """Line numbers (1-based) of every mapping key and sequence item, by path."""
-
-    def __init__(self, root: yaml.Node) -> None:
-        self.lines: dict[Loc, int] = {(): root.start_mark.line + 1}
-        self.duplicates: list[Problem] = []
-        self._walk(root, ())
-
-    def _walk(self, node: yaml.Node, path: Loc) -> None:
-        if isinstance(node, yaml.MappingNode):
-            seen: set[str] = set()
-            for key_node, value_node in node.value:
-                key = str(key_node.value)
-                here = (*path, key)
-                if key in seen:
-                    self.duplicates.append(
-                        Problem(key_node.start_mark.line + 1, _where(here), "this key is repeated")
-                    )
-                seen.add(key)
-                self.lines.setdefault(here, key_node.start_mark.line + 1)
-                self._walk(value_node, here)
-        elif isinstance(node, yaml.SequenceNode):
-            for index, item in enumerate(node.value):
-                here = (*path, index)
-                self.lines[here] = item.start_mark.line + 1
-                self._walk(item, here)
-
-    def of(self, loc: Iterable[str | int]) -> int:
-        """The line of `loc`, or of its nearest ancestor present in the file."""
-        path = tuple(part for part in loc if part != "[key]")
-        while path not in self.lines:
-            path = path[:-1]
-        return self.lines[path]
-
-
 def _message(error: dict[str, Any]) -> str:
     kind = error["type"]
     if kind == "missing":
@@ -321,38 +259,20 @@ def parse_spec(
     text: str, *, source: str = "<game day>", severities: Sequence[str] = ()
 ) -> GameDaySpec:
     """Validate a Game Day file's text; SpecError lists every mistake with its line."""
-    loader: yaml.SafeLoader | None = None
-    try:
-        loader = yaml.SafeLoader(text)
-        root = loader.get_single_node()
-        data = loader.construct_document(root) if root is not None else None
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line = mark.line + 1 if mark is not None else None
-        raise SpecError(source, [Problem(line, "", f"not valid YAML: {error.problem}")]) from None
-    except yaml.YAMLError as error:
-        # A control character, say: the reader fails before any line is known.
-        detail = str(error).splitlines()[0]
-        raise SpecError(source, [Problem(None, "", f"not valid YAML: {detail}")]) from None
-    finally:
-        if loader is not None:
-            loader.dispose()
-    if root is None or not isinstance(data, dict):
+    data, lines = parse_yaml(text, source)
+    if lines is None or not isinstance(data, dict):
         raise SpecError(
             source, [Problem(1, "", "expected a mapping with name, mode, teams and scenarios")]
         )
-    lines = _Lines(root)
     problems: dict[str, Problem] = {p.where: p for p in lines.duplicates}
     try:
         spec = GameDaySpec.model_validate(data)
     except ValidationError as error:
         spec = None
-        for item in error.errors():
-            loc = tuple(item["loc"])
-            where = _where(tuple(p for p in loc if p != "[key]"))
-            problems.setdefault(where, Problem(lines.of(loc), where, _message(dict(item))))
+        for problem in validation_problems(error, lines, lambda item, _: _message(item)):
+            problems.setdefault(problem.where, problem)
     for loc, message in _cross_checks(data, [s.upper() for s in severities]):
-        problems.setdefault(_where(loc), Problem(lines.of(loc), _where(loc), message))
+        problems.setdefault(where(loc), Problem(lines.of(loc), where(loc), message))
     if problems or spec is None:
         ordered = sorted(problems.values(), key=lambda p: (p.line or 0, p.where))
         raise SpecError(source, ordered)
@@ -361,11 +281,7 @@ def parse_spec(
 
 def load_spec_file(path: Path, *, severities: Sequence[str] = ()) -> GameDaySpec:
     """Read and validate a Game Day file; SpecError (with lines) if it has mistakes."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise SpecError(str(path), [Problem(None, "", f"cannot read the file: {error}")]) from None
-    return parse_spec(text, source=str(path), severities=severities)
+    return parse_spec(read_text(path), source=str(path), severities=severities)
 
 
 def from_stored(data: dict[str, Any]) -> GameDaySpec:

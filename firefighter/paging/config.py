@@ -25,15 +25,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from firefighter.gameday.spec import Problem, SpecError
 from firefighter.incidents.paging_plan import DEFAULT_RULES, PagingPlan, PagingRule
-
-Loc = tuple[str | int, ...]
+from firefighter.yaml_files import (
+    Lines,
+    Loc,
+    Problem,
+    SpecError,
+    parse_yaml,
+    read_text,
+    validation_problems,
+    where,
+)
 
 
 class _Strict(BaseModel):
@@ -114,27 +120,6 @@ class PagingConfig:
 NO_PAGING = PagingConfig({}, PagingPlan())
 
 
-def _lines(root: yaml.Node) -> dict[Loc, int]:
-    lines: dict[Loc, int] = {}
-
-    def walk(node: yaml.Node, path: Loc) -> None:
-        lines.setdefault(path, node.start_mark.line + 1)
-        if isinstance(node, yaml.MappingNode):
-            for key, value in node.value:
-                lines[(*path, str(key.value))] = key.start_mark.line + 1
-                walk(value, (*path, str(key.value)))
-        elif isinstance(node, yaml.SequenceNode):
-            for index, item in enumerate(node.value):
-                walk(item, (*path, index))
-
-    walk(root, ())
-    return lines
-
-
-def _where(loc: Sequence[str | int]) -> str:
-    return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")
-
-
 def parse_paging(
     text: str,
     *,
@@ -143,37 +128,16 @@ def parse_paging(
     components: Sequence[str] = (),
 ) -> PagingConfig:
     """Validate the file's text; SpecError lists every mistake with its line."""
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
-        raise SpecError(source, [Problem(line, "", f"not valid YAML: {problem}")]) from None
-    if root is None:
+    data, lines = parse_yaml(text, source)
+    if lines is None:
         return NO_PAGING
     if not isinstance(data, dict):
         raise SpecError(source, [Problem(1, "", "expected a mapping with `services:`")])
-    lines = _lines(root)
-
-    def line_of(loc: Loc) -> int:
-        while loc not in lines and loc:
-            loc = loc[:-1]
-        return lines.get(loc, 1)
-
     try:
         spec = PagingFile.model_validate(data)
     except ValidationError as error:
-        problems = []
-        for item in error.errors():
-            loc = tuple(p for p in item["loc"] if not (isinstance(p, str) and "[" in p))
-            message = str(item["msg"]).removeprefix("Value error, ")
-            if item["type"] == "extra_forbidden":
-                message = f"unknown key {loc[-1]!r}"
-            problems.append(Problem(line_of(loc), _where(loc), message))
-        raise SpecError(source, problems) from None
-    problems = _cross_checks(spec, line_of, severities, components)
+        raise SpecError(source, validation_problems(error, lines, _message)) from None
+    problems = lines.duplicates + _cross_checks(spec, lines, severities, components)
     if problems:
         raise SpecError(source, problems)
     return PagingConfig(dict(spec.services), _plan(spec))
@@ -181,11 +145,11 @@ def parse_paging(
 
 def _cross_checks(
     spec: PagingFile,
-    line_of: object,
+    lines: Lines,
     severities: Sequence[str],
     components: Sequence[str],
 ) -> list[Problem]:
-    assert callable(line_of)
+    line_of = lines.of
     problems: list[Problem] = []
     names = ", ".join(spec.services)
     for component, service in spec.components.items():
@@ -194,7 +158,7 @@ def _cross_checks(
             problems.append(
                 Problem(
                     line_of(loc),
-                    _where(loc),
+                    where(loc),
                     f"unknown service {service!r}; the services are {names}",
                 )
             )
@@ -203,7 +167,7 @@ def _cross_checks(
             problems.append(
                 Problem(
                     line_of(loc),
-                    _where(loc),
+                    where(loc),
                     f"unknown component {component!r}; FIREFIGHTER_COMPONENTS lists them",
                 )
             )
@@ -223,7 +187,7 @@ def _cross_checks(
                 problems.append(
                     Problem(
                         line_of(loc),
-                        _where(loc),
+                        where(loc),
                         f"unknown severity {severity!r}; choose one of {', '.join(known)}",
                     )
                 )
@@ -233,7 +197,7 @@ def _cross_checks(
                 problems.append(
                     Problem(
                         line_of(loc),
-                        _where(loc),
+                        where(loc),
                         f"unknown component {component!r}; FIREFIGHTER_COMPONENTS lists them",
                     )
                 )
@@ -241,7 +205,7 @@ def _cross_checks(
         if len(name) > 64:
             loc = ("services", name)
             problems.append(
-                Problem(line_of(loc), _where(loc), "a service name has at most 64 characters")
+                Problem(line_of(loc), where(loc), "a service name has at most 64 characters")
             )
     return problems
 
@@ -273,8 +237,12 @@ def load_paging(
     """The paging file at `path` (none: no paging); SpecError with lines."""
     if path is None:
         return NO_PAGING
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise SpecError(str(path), [Problem(None, "", f"cannot read the file: {error}")]) from None
-    return parse_paging(text, source=str(path), severities=severities, components=components)
+    return parse_paging(
+        read_text(path), source=str(path), severities=severities, components=components
+    )
+
+
+def _message(item: dict[str, Any], loc: Loc) -> str:
+    if item["type"] == "extra_forbidden":
+        return f"unknown key {loc[-1]!r}"
+    return str(item["msg"]).removeprefix("Value error, ")

@@ -12,10 +12,10 @@ from typer.testing import CliRunner
 from firefighter.alerts.rules import parse_rules
 from firefighter.bootstrap import alert_rules
 from firefighter.cli import app as cli
-from firefighter.gameday.spec import SpecError
 from firefighter.incidents import queries
 from firefighter.incidents.models import Incident
 from firefighter.settings import ConfigError, Settings
+from firefighter.yaml_files import SpecError
 from tests.alerts.conftest import AlertBot, payload
 
 RULES = """\
@@ -123,3 +123,10 @@ def test_a_broken_rules_file_stops_serve_at_start_up(
     assert result.exit_code == 2
     output = " ".join(result.output.split())
     assert "FIREFIGHTER_ALERT_RULES:" in output and "rules.yaml:3:" in output
+
+
+def test_a_repeated_key_is_a_mistake_with_its_line() -> None:
+    text = "- match: {source: grafana}\n  action: declare\n  action: ignore\n"
+    with pytest.raises(SpecError) as raised:
+        parse_rules(text, source="rules.yaml")
+    assert str(raised.value) == "rules.yaml:3: [0].action: this key is repeated"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from firefighter.gameday.spec import SpecError
 from firefighter.incidents.paging_plan import AUTOMATIC, OFFER
 from firefighter.paging.config import parse_paging
+from firefighter.yaml_files import SpecError
 
 SEVERITIES = ["SEV1", "SEV2", "SEV3", "SEV4", "SEV5"]
 COMPONENTS = ["payments", "web"]
