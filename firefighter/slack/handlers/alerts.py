@@ -9,6 +9,8 @@ the last one, each drawing the state as it is then.
 
 from __future__ import annotations
 
+from typing import Any
+
 from slack_sdk import WebClient
 
 from firefighter.incidents import effects
@@ -51,27 +53,14 @@ class AlertEffects:
             state = self.alerts.card_state(group_id)
         except NotFound:
             return
-        channel = state.card_channel or self.settings.triage_channel
-        if not channel:
-            raise PermanentFailure(
-                "no channel for alert cards: set FIREFIGHTER_ALERTS_CHANNEL "
-                "(or FIREFIGHTER_INCIDENTS_CHANNEL)"
-            )
-        blocks = as_dicts(triage_card(state))
-        text = card_text(state)
-        ts = state.card_ts
-        if ts is None:
-            with slack_errors("chat.postMessage (alert card)"):
-                ts = OncePoster(self.service.factory, self.client).post(
-                    f"alert-card:{group_id}:{state.round}",
-                    channel=channel,
-                    text=text,
-                    blocks=blocks,
-                    unfurl_links=False,
-                )
-        else:
-            with slack_errors("chat.update (alert card)"):
-                self.client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
+        channel, ts = self._draw(
+            "alert card",
+            f"alert-card:{group_id}:{state.round}",
+            channel=state.card_channel,
+            ts=state.card_ts,
+            text=card_text(state),
+            blocks=as_dicts(triage_card(state)),
+        )
         self.alerts.card_drawn(
             group_id, round=state.round, changes=state.changes, channel=channel, ts=ts
         )
@@ -82,30 +71,44 @@ class AlertEffects:
             state = self.alerts.storm_state(storm_id)
         except NotFound:
             return
-        channel = state.card_channel or self.settings.triage_channel
+        channel, ts = self._draw(
+            "alert storm card",
+            f"alert-storm:{storm_id}:{state.round}",
+            channel=state.card_channel,
+            ts=state.card_ts,
+            text=storm_text(state),
+            blocks=as_dicts(storm_card(state)),
+        )
+        self.alerts.storm_drawn(
+            storm_id, round=state.round, changes=state.changes, channel=channel, ts=ts
+        )
+
+    def _draw(
+        self,
+        what: str,
+        once_key: str,
+        *,
+        channel: str | None,
+        ts: str | None,
+        text: str,
+        blocks: list[dict[str, Any]],
+    ) -> tuple[str, str]:
+        """Post a card once (under `once_key`) or redraw it in place; its channel and ts."""
+        channel = channel or self.settings.triage_channel
         if not channel:
             raise PermanentFailure(
                 "no channel for alert cards: set FIREFIGHTER_ALERTS_CHANNEL "
                 "(or FIREFIGHTER_INCIDENTS_CHANNEL)"
             )
-        blocks = as_dicts(storm_card(state))
-        text = storm_text(state)
-        ts = state.card_ts
         if ts is None:
-            with slack_errors("chat.postMessage (alert storm card)"):
+            with slack_errors(f"chat.postMessage ({what})"):
                 ts = OncePoster(self.service.factory, self.client).post(
-                    f"alert-storm:{storm_id}:{state.round}",
-                    channel=channel,
-                    text=text,
-                    blocks=blocks,
-                    unfurl_links=False,
+                    once_key, channel=channel, text=text, blocks=blocks, unfurl_links=False
                 )
         else:
-            with slack_errors("chat.update (alert storm card)"):
+            with slack_errors(f"chat.update ({what})"):
                 self.client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
-        self.alerts.storm_drawn(
-            storm_id, round=state.round, changes=state.changes, channel=channel, ts=ts
-        )
+        return channel, ts
 
     def resolved(self, message: Message) -> None:
         """Tell the incident channel that its alerts all resolved, with a mitigated button."""
