@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 import threading
+from abc import ABC, abstractmethod
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Self
 
 
-class LoopbackServer:
+class LoopbackServer(ABC):
     """Serves `handler()` on `host` in a background thread; usable as a context manager."""
 
     host: str
     _server: ThreadingHTTPServer | None = None
 
+    @abstractmethod
     def handler(self) -> type[BaseHTTPRequestHandler]:
         """The request handler class bound to this emulator."""
-        raise NotImplementedError
 
     def start(self) -> Self:
         """Listen on a free port and serve in a background thread."""
