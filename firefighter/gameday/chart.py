@@ -7,7 +7,7 @@ import io
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from firefighter.gameday.engine import Board
+from firefighter.gameday.board import Board
 from firefighter.gameday.scoring import CATEGORIES, CATEGORY_LABELS
 
 PALETTE = ("#0052cc", "#36b37e", "#ffab00", "#6554c0", "#ff5630")

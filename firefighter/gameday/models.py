@@ -10,6 +10,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from firefighter.db import Base, UTCDateTime
 
+# A Game Day's statuses, and the kinds of step a running one takes.
+LOADED, RUNNING, ENDED = "loaded", "running", "ended"
+THEME, INJECT, HINT, END = "theme", "inject", "hint", "end"
+
 
 class GameDay(Base):
     """A Game Day: a validated scenario file, loaded once and then run (at most once)."""

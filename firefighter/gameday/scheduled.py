@@ -17,8 +17,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from firefighter.gameday.engine import LOADED, RUNNING, GameDays
-from firefighter.gameday.models import GameDay
+from firefighter.gameday.engine import GameDays
+from firefighter.gameday.models import LOADED, RUNNING, GameDay
 from firefighter.gameday.spec import from_stored
 from firefighter.incidents.chaos import ANY, GateAnswer
 from firefighter.incidents.effects import GameDayAnnounce

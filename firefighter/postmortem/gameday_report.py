@@ -14,8 +14,9 @@ from typing import Any
 
 from sqlalchemy import select
 
-from firefighter.gameday.engine import HINT, Board, DrillResult, GameDays
-from firefighter.gameday.models import GameDay, GameDayStep
+from firefighter.gameday.board import Board, DrillResult
+from firefighter.gameday.engine import GameDays
+from firefighter.gameday.models import HINT, GameDay, GameDayStep
 from firefighter.gameday.scoring import CATEGORIES, CATEGORY_LABELS
 from firefighter.gameday.spec import Scenario, format_duration, from_stored
 from firefighter.incidents.models import TimelineEvent

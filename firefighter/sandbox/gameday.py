@@ -25,8 +25,8 @@ from sqlalchemy import select
 from firefighter.bootstrap import Core, build_core
 from firefighter.db import upgrade, utcnow
 from firefighter.emulators.slack import SlackDriver, SlackEmulator
-from firefighter.gameday.engine import ENDED, INJECT, GameDays
-from firefighter.gameday.models import GameDayStep
+from firefighter.gameday.engine import GameDays
+from firefighter.gameday.models import ENDED, INJECT, GameDayStep
 from firefighter.gameday.scoring import CATEGORIES, CATEGORY_LABELS
 from firefighter.gameday.spec import GameDaySpec, from_stored
 from firefighter.incidents import lifecycle

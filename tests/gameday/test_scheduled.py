@@ -10,8 +10,7 @@ from typing import Any
 from sqlalchemy import select
 
 from firefighter.bootstrap import Core, build_core
-from firefighter.gameday.engine import LOADED, RUNNING
-from firefighter.gameday.models import GameDay
+from firefighter.gameday.models import LOADED, RUNNING, GameDay
 from firefighter.gameday.spec import parse_spec
 from firefighter.incidents.effects import GAMEDAY_ANNOUNCE
 from firefighter.outbox.models import OutboxItem

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from firefighter.gameday.engine import Board
+from firefighter.gameday.board import Board
 from firefighter.incidents.alerts import CardState
 from firefighter.incidents.followup_models import FollowUp
 from firefighter.incidents.models import Incident

@@ -13,7 +13,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from firefighter.gameday.engine import Board, DrillResult
+from firefighter.gameday.board import Board, DrillResult
 from firefighter.gameday.scoring import CATEGORIES, CATEGORY_LABELS
 from firefighter.slack.blocks.common import SECTION_MAX, md
 from firefighter.slack.mrkdwn import escape, link, slack_date

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from firefighter.gameday.engine import ENDED, LOADED, RUNNING
+from firefighter.gameday.models import ENDED, LOADED, RUNNING
 from firefighter.gameday.spec import from_stored
 from firefighter.slack.context import SlackContext
 from firefighter.slack.mrkdwn import escape
