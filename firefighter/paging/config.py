@@ -149,65 +149,35 @@ def _cross_checks(
     severities: Sequence[str],
     components: Sequence[str],
 ) -> list[Problem]:
-    line_of = lines.of
-    problems: list[Problem] = []
+    """Mistakes the model cannot see alone: names that point nowhere."""
+    found: list[tuple[Loc, str]] = []
     names = ", ".join(spec.services)
+    unknown_component = "unknown component {!r}; FIREFIGHTER_COMPONENTS lists them"
     for component, service in spec.components.items():
         if service not in spec.services:
-            loc: Loc = ("components", component)
-            problems.append(
-                Problem(
-                    line_of(loc),
-                    where(loc),
+            found.append(
+                (
+                    ("components", component),
                     f"unknown service {service!r}; the services are {names}",
                 )
             )
         if components and component not in components:
-            loc = ("components", component)
-            problems.append(
-                Problem(
-                    line_of(loc),
-                    where(loc),
-                    f"unknown component {component!r}; FIREFIGHTER_COMPONENTS lists them",
-                )
-            )
+            found.append((("components", component), unknown_component.format(component)))
     if spec.default is not None and spec.default not in spec.services:
-        problems.append(
-            Problem(
-                line_of(("default",)),
-                "default",
-                f"unknown service {spec.default!r}; the services are {names}",
-            )
-        )
+        found.append((("default",), f"unknown service {spec.default!r}; the services are {names}"))
     known = [s.upper() for s in severities]
     for index, rule in enumerate(spec.rules or []):
         for severity in rule.severity:
             if known and severity.upper() not in known:
-                loc = ("rules", index, "severity")
-                problems.append(
-                    Problem(
-                        line_of(loc),
-                        where(loc),
-                        f"unknown severity {severity!r}; choose one of {', '.join(known)}",
-                    )
-                )
+                message = f"unknown severity {severity!r}; choose one of {', '.join(known)}"
+                found.append((("rules", index, "severity"), message))
         for component in rule.component:
             if components and component not in components:
-                loc = ("rules", index, "component")
-                problems.append(
-                    Problem(
-                        line_of(loc),
-                        where(loc),
-                        f"unknown component {component!r}; FIREFIGHTER_COMPONENTS lists them",
-                    )
-                )
+                found.append((("rules", index, "component"), unknown_component.format(component)))
     for name in spec.services:
         if len(name) > 64:
-            loc = ("services", name)
-            problems.append(
-                Problem(line_of(loc), where(loc), "a service name has at most 64 characters")
-            )
-    return problems
+            found.append((("services", name), "a service name has at most 64 characters"))
+    return [Problem(lines.of(loc), where(loc), message) for loc, message in found]
 
 
 def _plan(spec: PagingFile) -> PagingPlan:
