@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 
 from firefighter.emulators.slack.blockkit import fill_ids
 from firefighter.emulators.slack.model import (
+    Call,
     Channel,
     Message,
     MessageVersion,
@@ -76,6 +77,7 @@ class EmulatorState:
         self._ephemerals: list[Message] = []
         self._pin_info: dict[tuple[str, str], tuple[str, float]] = {}
         self._log: list[TranscriptEntry] = []
+        self._calls: list[Call] = []
 
     @property
     def base_url(self) -> str:
