@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, get_origin
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AliasChoices, BaseModel, Field, ValidationError, field_validator
+from pydantic import AliasGenerator, BaseModel, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, SettingsError
 
 
@@ -89,216 +89,148 @@ class Settings(BaseSettings):
         extra="ignore",
         populate_by_name=True,
         case_sensitive=False,
+        # A setting's variable is FIREFIGHTER_ and its name, unless the field names another
+        # (the vendors' own: DATABASE_URL, SLACK_*, CONFLUENCE_*, JIRA_*, PAGERDUTY_*...).
+        alias_generator=AliasGenerator(validation_alias=lambda name: f"FIREFIGHTER_{name.upper()}"),
     )
 
-    database_url: str = Field(
-        "sqlite:///firefighter.db", validation_alias=AliasChoices("DATABASE_URL", "database_url")
-    )
-    slack_bot_token: str | None = Field(
-        None, validation_alias=AliasChoices("SLACK_BOT_TOKEN", "slack_bot_token")
-    )
-    slack_signing_secret: str | None = Field(
-        None, validation_alias=AliasChoices("SLACK_SIGNING_SECRET", "slack_signing_secret")
-    )
-    slack_app_token: str | None = Field(
-        None, validation_alias=AliasChoices("SLACK_APP_TOKEN", "slack_app_token")
-    )
-    slack_api_url: str = Field(
-        "https://slack.com/api/", validation_alias=AliasChoices("SLACK_API_URL", "slack_api_url")
-    )
+    database_url: str = Field("sqlite:///firefighter.db", validation_alias="DATABASE_URL")
+    slack_bot_token: str | None = Field(None, validation_alias="SLACK_BOT_TOKEN")
+    slack_signing_secret: str | None = Field(None, validation_alias="SLACK_SIGNING_SECRET")
+    slack_app_token: str | None = Field(None, validation_alias="SLACK_APP_TOKEN")
+    slack_api_url: str = Field("https://slack.com/api/", validation_alias="SLACK_API_URL")
     incidents_channel: str | None = Field(
         None,
-        validation_alias=AliasChoices("FIREFIGHTER_INCIDENTS_CHANNEL", "incidents_channel"),
     )
-    digest_channel: str | None = Field(
-        None, validation_alias=AliasChoices("FIREFIGHTER_DIGEST_CHANNEL", "digest_channel")
-    )
-    command: str = Field(
-        "/incident", validation_alias=AliasChoices("FIREFIGHTER_COMMAND", "command")
-    )
-    confluence_url: str | None = Field(
-        None, validation_alias=AliasChoices("CONFLUENCE_URL", "confluence_url")
-    )
-    confluence_username: str | None = Field(
-        None, validation_alias=AliasChoices("CONFLUENCE_USERNAME", "confluence_username")
-    )
-    confluence_api_token: str | None = Field(
-        None, validation_alias=AliasChoices("CONFLUENCE_API_TOKEN", "confluence_api_token")
-    )
-    confluence_space: str | None = Field(
-        None, validation_alias=AliasChoices("CONFLUENCE_SPACE", "confluence_space")
-    )
+    digest_channel: str | None = Field(None)
+    command: str = Field("/incident")
+    confluence_url: str | None = Field(None, validation_alias="CONFLUENCE_URL")
+    confluence_username: str | None = Field(None, validation_alias="CONFLUENCE_USERNAME")
+    confluence_api_token: str | None = Field(None, validation_alias="CONFLUENCE_API_TOKEN")
+    confluence_space: str | None = Field(None, validation_alias="CONFLUENCE_SPACE")
     confluence_parent_page_id: str | None = Field(
         None,
-        validation_alias=AliasChoices("CONFLUENCE_PARENT_PAGE_ID", "confluence_parent_page_id"),
+        validation_alias="CONFLUENCE_PARENT_PAGE_ID",
     )
     postmortem_dir: Path = Field(
         Path("postmortems"),
-        validation_alias=AliasChoices("FIREFIGHTER_POSTMORTEM_DIR", "postmortem_dir"),
     )
     postmortem_template: Path | None = Field(
         None,
-        validation_alias=AliasChoices("FIREFIGHTER_POSTMORTEM_TEMPLATE", "postmortem_template"),
     )
-    timezone: str = Field("UTC", validation_alias=AliasChoices("FIREFIGHTER_TIMEZONE", "timezone"))
+    timezone: str = Field("UTC")
     severities: list[Severity] = Field(
         default_factory=lambda: list(DEFAULT_SEVERITIES),
-        validation_alias=AliasChoices("FIREFIGHTER_SEVERITIES", "severities"),
     )
     components: Annotated[list[str], NoDecode] = Field(
         default_factory=lambda: list(DEFAULT_COMPONENTS),
-        validation_alias=AliasChoices("FIREFIGHTER_COMPONENTS", "components"),
     )
     responders: dict[str, list[str]] = Field(
         default_factory=dict,
-        validation_alias=AliasChoices("FIREFIGHTER_RESPONDERS", "responders"),
     )
     declarers: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
-        validation_alias=AliasChoices("FIREFIGHTER_DECLARERS", "declarers"),
     )
     admins: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
-        validation_alias=AliasChoices("FIREFIGHTER_ADMINS", "admins"),
     )
-    closers: Literal["responders", "anyone"] = Field(
-        "responders", validation_alias=AliasChoices("FIREFIGHTER_CLOSERS", "closers")
-    )
-    gameday_channel: str | None = Field(
-        None, validation_alias=AliasChoices("FIREFIGHTER_GAMEDAY_CHANNEL", "gameday_channel")
-    )
+    closers: Literal["responders", "anyone"] = Field("responders")
+    gameday_channel: str | None = Field(None)
     # Slack allows about one update per second per message; a Game Day board redraws at most
     # this often, coalescing the changes made meanwhile.
     gameday_board_seconds: float = Field(
         10.0,
         ge=0,
         le=3600,
-        validation_alias=AliasChoices("FIREFIGHTER_GAMEDAY_BOARD_SECONDS", "gameday_board_seconds"),
     )
     process_before_response: bool = Field(
         True,
-        validation_alias=AliasChoices(
-            "FIREFIGHTER_PROCESS_BEFORE_RESPONSE", "process_before_response"
-        ),
     )
     outbox_max_attempts: int = Field(
         12,
         ge=1,
         le=100,
-        validation_alias=AliasChoices("FIREFIGHTER_OUTBOX_MAX_ATTEMPTS", "outbox_max_attempts"),
     )
     outbox_lease_seconds: float = Field(
         60.0,
         ge=5,
         le=3600,
-        validation_alias=AliasChoices("FIREFIGHTER_OUTBOX_LEASE_SECONDS", "outbox_lease_seconds"),
     )
     slack_pacing: bool = Field(
         default=True,
         description="Pace Web API calls to Slack's rate-limit tiers instead of learning them "
         "from 429s (off only in tests that play many incidents in seconds).",
-        validation_alias=AliasChoices("FIREFIGHTER_SLACK_PACING", "slack_pacing"),
     )
     outbox_threads: int = Field(
         4,
         ge=1,
         le=64,
-        validation_alias=AliasChoices("FIREFIGHTER_OUTBOX_THREADS", "outbox_threads"),
     )
     failure_classes: Annotated[list[str], NoDecode] = Field(
         default_factory=lambda: list(DEFAULT_FAILURE_CLASSES),
-        validation_alias=AliasChoices("FIREFIGHTER_FAILURE_CLASSES", "failure_classes"),
     )
-    digest_cron: str = Field(
-        "0 9 * * 1", validation_alias=AliasChoices("FIREFIGHTER_DIGEST_CRON", "digest_cron")
-    )
+    digest_cron: str = Field("0 9 * * 1")
     digest_catch_up_hours: float = Field(
         6.0,
         ge=0,
         le=168,
-        validation_alias=AliasChoices("FIREFIGHTER_DIGEST_CATCH_UP_HOURS", "digest_catch_up_hours"),
     )
     role_reminder_minutes: int = Field(
         10,
         ge=1,
         le=1440,
-        validation_alias=AliasChoices("FIREFIGHTER_ROLE_REMINDER_MINUTES", "role_reminder_minutes"),
     )
     snooze_minutes: int = Field(
         30,
         ge=1,
         le=1440,
-        validation_alias=AliasChoices("FIREFIGHTER_SNOOZE_MINUTES", "snooze_minutes"),
     )
     postmortem_due_days: int = Field(
         5,
         ge=1,
         le=60,
-        validation_alias=AliasChoices("FIREFIGHTER_POSTMORTEM_DUE_DAYS", "postmortem_due_days"),
     )
 
-    alerts_token: str | None = Field(
-        None, validation_alias=AliasChoices("FIREFIGHTER_ALERTS_TOKEN", "alerts_token")
-    )
-    webhooks: list[WebhookSubscriber] = Field(
-        default_factory=list, validation_alias=AliasChoices("FIREFIGHTER_WEBHOOKS", "webhooks")
-    )
+    alerts_token: str | None = Field(None)
+    webhooks: list[WebhookSubscriber] = Field(default_factory=list)
     pagerduty_webhook_secret: str | None = Field(
         None,
-        validation_alias=AliasChoices("PAGERDUTY_WEBHOOK_SECRET", "pagerduty_webhook_secret"),
+        validation_alias="PAGERDUTY_WEBHOOK_SECRET",
     )
-    alerts_channel: str | None = Field(
-        None, validation_alias=AliasChoices("FIREFIGHTER_ALERTS_CHANNEL", "alerts_channel")
-    )
+    alerts_channel: str | None = Field(None)
     # Paging: the file of services and rules, and the vendors' APIs (URLs are settings so
     # that the emulators can stand in).
-    paging: Path | None = Field(None, validation_alias=AliasChoices("FIREFIGHTER_PAGING", "paging"))
+    paging: Path | None = Field(None)
     pagerduty_events_url: str = Field(
         "https://events.pagerduty.com",
-        validation_alias=AliasChoices("PAGERDUTY_EVENTS_URL", "pagerduty_events_url"),
+        validation_alias="PAGERDUTY_EVENTS_URL",
     )
     pagerduty_api_url: str = Field(
         "https://api.pagerduty.com",
-        validation_alias=AliasChoices("PAGERDUTY_API_URL", "pagerduty_api_url"),
+        validation_alias="PAGERDUTY_API_URL",
     )
-    pagerduty_api_token: str | None = Field(
-        None, validation_alias=AliasChoices("PAGERDUTY_API_TOKEN", "pagerduty_api_token")
-    )
+    pagerduty_api_token: str | None = Field(None, validation_alias="PAGERDUTY_API_TOKEN")
     opsgenie_api_url: str = Field(
         "https://api.opsgenie.com",
-        validation_alias=AliasChoices("OPSGENIE_API_URL", "opsgenie_api_url"),
+        validation_alias="OPSGENIE_API_URL",
     )
-    opsgenie_api_key: str | None = Field(
-        None, validation_alias=AliasChoices("OPSGENIE_API_KEY", "opsgenie_api_key")
-    )
-    base_url: str | None = Field(
-        None, validation_alias=AliasChoices("FIREFIGHTER_BASE_URL", "base_url")
-    )
+    opsgenie_api_key: str | None = Field(None, validation_alias="OPSGENIE_API_KEY")
+    base_url: str | None = Field(None)
     # The web console's sign-in (OpenID Connect): without issuer, client id and secret the
     # console is off and `/` says how to turn it on.
-    oidc_issuer: str | None = Field(
-        None, validation_alias=AliasChoices("FIREFIGHTER_OIDC_ISSUER", "oidc_issuer")
-    )
-    oidc_client_id: str | None = Field(
-        None, validation_alias=AliasChoices("FIREFIGHTER_OIDC_CLIENT_ID", "oidc_client_id")
-    )
+    oidc_issuer: str | None = Field(None)
+    oidc_client_id: str | None = Field(None)
     oidc_client_secret: str | None = Field(
         None,
-        validation_alias=AliasChoices("FIREFIGHTER_OIDC_CLIENT_SECRET", "oidc_client_secret"),
     )
-    session_secret: str | None = Field(
-        None, validation_alias=AliasChoices("FIREFIGHTER_SESSION_SECRET", "session_secret")
-    )
-    alert_rules: Path | None = Field(
-        None, validation_alias=AliasChoices("FIREFIGHTER_ALERT_RULES", "alert_rules")
-    )
+    session_secret: str | None = Field(None)
+    alert_rules: Path | None = Field(None)
     # Slack allows about one update per second per message; in an alert storm a triage card
     # is redrawn at most this often, showing every firing received meanwhile.
     alert_card_seconds: float = Field(
         5.0,
         ge=0,
         le=3600,
-        validation_alias=AliasChoices("FIREFIGHTER_ALERT_CARD_SECONDS", "alert_card_seconds"),
     )
 
     # Past this many new triage cards in a minute from one source, further new groups fold
@@ -307,65 +239,45 @@ class Settings(BaseSettings):
         10,
         ge=1,
         le=10000,
-        validation_alias=AliasChoices("FIREFIGHTER_ALERT_STORM_CARDS", "alert_storm_cards"),
     )
     # A stalled database turns into a clear answer within Slack's 3 s instead of hanging.
     db_connect_timeout: float = Field(
         2.0,
         gt=0,
         le=600,
-        validation_alias=AliasChoices("FIREFIGHTER_DB_CONNECT_TIMEOUT", "db_connect_timeout"),
     )
     db_statement_timeout: float = Field(
         5.0,
         gt=0,
         le=3600,
-        validation_alias=AliasChoices("FIREFIGHTER_DB_STATEMENT_TIMEOUT", "db_statement_timeout"),
     )
-    chaos_token: str | None = Field(
-        None, validation_alias=AliasChoices("FIREFIGHTER_CHAOS_TOKEN", "chaos_token")
-    )
+    chaos_token: str | None = Field(None)
     # A failed chaos experiment declares a drill of this severity (unset: it is only recorded).
     chaos_drill_severity: str | None = Field(
         None,
-        validation_alias=AliasChoices("FIREFIGHTER_CHAOS_DRILL_SEVERITY", "chaos_drill_severity"),
     )
     # The resilience score looks at the experiments run in the last N days.
     resilience_days: int = Field(
         90,
         ge=1,
         le=3650,
-        validation_alias=AliasChoices("FIREFIGHTER_RESILIENCE_DAYS", "resilience_days"),
     )
 
-    jira_url: str | None = Field(None, validation_alias=AliasChoices("JIRA_URL", "jira_url"))
+    jira_url: str | None = Field(None, validation_alias="JIRA_URL")
     # Cloud: the account's e-mail and an API token. Data Center: a user and password, or a
     # personal access token alone (no user set).
-    jira_username: str | None = Field(
-        None, validation_alias=AliasChoices("JIRA_USERNAME", "jira_username")
-    )
-    jira_api_token: str | None = Field(
-        None, validation_alias=AliasChoices("JIRA_API_TOKEN", "jira_api_token")
-    )
-    jira_project: str | None = Field(
-        None, validation_alias=AliasChoices("JIRA_PROJECT", "jira_project")
-    )
-    jira_issue_type: str = Field(
-        "Task", validation_alias=AliasChoices("JIRA_ISSUE_TYPE", "jira_issue_type")
-    )
-    jira_webhook_secret: str | None = Field(
-        None, validation_alias=AliasChoices("JIRA_WEBHOOK_SECRET", "jira_webhook_secret")
-    )
+    jira_username: str | None = Field(None, validation_alias="JIRA_USERNAME")
+    jira_api_token: str | None = Field(None, validation_alias="JIRA_API_TOKEN")
+    jira_project: str | None = Field(None, validation_alias="JIRA_PROJECT")
+    jira_issue_type: str = Field("Task", validation_alias="JIRA_ISSUE_TYPE")
+    jira_webhook_secret: str | None = Field(None, validation_alias="JIRA_WEBHOOK_SECRET")
     # Cloud or Data Center: found from the URL (*.atlassian.net is Cloud) unless set.
-    jira_cloud: bool | None = Field(
-        None, validation_alias=AliasChoices("FIREFIGHTER_JIRA_CLOUD", "jira_cloud")
-    )
+    jira_cloud: bool | None = Field(None)
     # Without a webhook the open follow-ups' issues are read back in one JQL search this often.
     jira_poll_minutes: int = Field(
         5,
         ge=1,
         le=1440,
-        validation_alias=AliasChoices("FIREFIGHTER_JIRA_POLL_MINUTES", "jira_poll_minutes"),
     )
 
     @field_validator("timezone")
@@ -524,14 +436,7 @@ class ConfigError(Exception):
     """A setting has a bad value; the message is one line naming the variable."""
 
 
-_FIELD_TO_ENV = {
-    name: (
-        field.validation_alias.choices[0]
-        if isinstance(field.validation_alias, AliasChoices)
-        else name
-    )
-    for name, field in Settings.model_fields.items()
-}
+_FIELD_TO_ENV = {name: str(field.validation_alias) for name, field in Settings.model_fields.items()}
 
 
 def _explain(error: ValidationError) -> str:
