@@ -5,12 +5,12 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import MetaData, create_engine, make_url, text
 
 from firefighter.bootstrap import Core, build_core
 from firefighter.db import upgrade
@@ -24,12 +24,6 @@ IN_CI = os.environ.get("CI", "").lower() == "true"
 # that are not about that deadline (tests/slack/test_outages.py keeps Slack's 2.5 s): a busy
 # two-core CI machine running PostgreSQL is slow, not down.
 SLACK_DEADLINE_S = 30.0
-TABLES = (
-    "incidents, incident_roles, incident_members, timeline_events, outbox, processed_requests, "
-    "reminders, schedule_runs, gamedays, gameday_steps, alert_groups, alerts, alert_storms, "
-    "followups, users, pinned_messages, pages, chaos_results, chaos_freezes, api_tokens, "
-    "api_idempotency_keys"
-)
 
 
 class FakeClock:
@@ -98,11 +92,36 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         shutil.copy(template, path)
         return f"sqlite:///{path}"
     url: str = request.getfixturevalue("pg_url")
-    engine = create_engine(url)
-    with engine.begin() as connection:
-        connection.execute(text(f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE"))
-    engine.dispose()
+    empty: Callable[[], None] = request.getfixturevalue("pg_empty")
+    empty()
     return url
+
+
+@pytest.fixture(scope="session")
+def pg_empty(pg_url: str) -> Iterator[Callable[[], None]]:
+    """Empties the run's PostgreSQL database and restarts its ids (INC-1 again).
+
+    DELETE, children first, rather than TRUNCATE: on tables of a few rows it takes 10 ms where
+    TRUNCATE takes 300 (it makes new files for every table), and this runs before every test.
+    The tables are read from the migrated database, so a new one needs no list kept here.
+    """
+    engine = create_engine(pg_url)
+    tables = MetaData()
+    tables.reflect(engine)
+    with engine.connect() as connection:
+        sequences = list(connection.scalars(text("SELECT sequencename FROM pg_sequences")))
+    statements = [
+        *(f'DELETE FROM "{t.name}"' for t in reversed(tables.sorted_tables)),
+        *(f'ALTER SEQUENCE "{name}" RESTART' for name in sequences),
+    ]
+    statements = [s for s in statements if "alembic_version" not in s]
+
+    def empty() -> None:
+        with engine.begin() as connection:
+            connection.execute(text(";".join(statements)))
+
+    yield empty
+    engine.dispose()
 
 
 @pytest.fixture
