@@ -10,7 +10,7 @@ import json
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from fastapi import APIRouter, Request
@@ -106,60 +106,74 @@ def alerts_endpoint(
     `consume(body)`, given an authenticated JSON body, returns True when the body was not
     an alert but something another adapter handled (PagerDuty's events about our own pages).
     """
-    parse = PARSERS[source]
+    return _Endpoint(source, authenticate, ingest, rules, counters, consume).answer
 
-    def refuse(refused: _Refused) -> Response:
-        if counters is not None:
-            counters.alerts_rejected(source, refused.reason)
-        return _answer(refused.status, {"error": refused.message})
 
-    def handle(headers: Mapping[str, str], raw: bytes, started: float) -> Response:
-        try:
-            refusal = authenticate(headers, raw)
-            if refusal is not None:
-                raise _Refused(401, "unauthenticated", refusal)
-            try:
-                data = scrub(json.loads(raw))
-            except (ValueError, UnicodeDecodeError):
-                raise _Refused(400, "invalid", "body: not JSON") from None
-            except RecursionError:
-                raise _Refused(400, "invalid", "body: nested too deeply") from None
-            if consume is not None and consume(data):
-                return _answer(202, Intake().as_json())
-            try:
-                groups = parse(data)
-            except ValidationError as error:
-                raise _Refused(400, "invalid", field_error(error)) from None
-            except (TypeError, AttributeError, OverflowError, RecursionError):
-                # A shape no model foresaw is still the sender's to fix, never a retry.
-                raise _Refused(400, "invalid", "body: not the shape this source sends") from None
-        except _Refused as refused:
-            return refuse(refused)
-        routed = [replace(g, route=rules.route(source, dict(g.labels))) for g in groups]
-        try:
-            intake = ingest(routed)
-        except DataError:
-            # The database refused a value for good (a retry would fail the same way).
-            log.warning("refused %s alerts the database cannot store", source)
-            return refuse(_Refused(400, "invalid", "body: a value the database cannot store"))
-        except Exception:
-            log.exception("could not store %s alerts", source)
-            down = _Refused(503, "unavailable", "FireFighter could not store the alerts; retry")
-            return refuse(down)
-        if counters is not None:
-            counters.alerts_received(source, intake, time.perf_counter() - started)
-        return _answer(202, intake.as_json())
+@dataclass(frozen=True)
+class _Endpoint:
+    source: str
+    authenticate: Authenticate
+    ingest: Ingest
+    rules: AlertRules
+    counters: Counters | None
+    consume: Callable[[Any], bool] | None
 
-    async def endpoint(request: Request) -> Response:
+    async def answer(self, request: Request) -> Response:
         started = time.perf_counter()
         try:
             raw = await _read(request)
         except _Refused as refused:
-            return refuse(refused)
+            return self.refuse(refused)
         # Parsing and storing block (the database): off the event loop.
-        return await run_in_threadpool(handle, request.headers, raw, started)
+        return await run_in_threadpool(self.handle, request.headers, raw, started)
 
-    return endpoint
+    def refuse(self, refused: _Refused) -> Response:
+        if self.counters is not None:
+            self.counters.alerts_rejected(self.source, refused.reason)
+        return _answer(refused.status, {"error": refused.message})
+
+    def handle(self, headers: Mapping[str, str], raw: bytes, started: float) -> Response:
+        try:
+            groups = self.read(headers, raw)
+        except _Refused as refused:
+            return self.refuse(refused)
+        if groups is None:
+            return _answer(202, Intake().as_json())
+        routed = [replace(g, route=self.rules.route(self.source, dict(g.labels))) for g in groups]
+        try:
+            intake = self.ingest(routed)
+        except DataError:
+            # The database refused a value for good (a retry would fail the same way).
+            log.warning("refused %s alerts the database cannot store", self.source)
+            return self.refuse(_Refused(400, "invalid", "body: a value the database cannot store"))
+        except Exception:
+            log.exception("could not store %s alerts", self.source)
+            down = _Refused(503, "unavailable", "FireFighter could not store the alerts; retry")
+            return self.refuse(down)
+        if self.counters is not None:
+            self.counters.alerts_received(self.source, intake, time.perf_counter() - started)
+        return _answer(202, intake.as_json())
+
+    def read(self, headers: Mapping[str, str], raw: bytes) -> list[IncomingGroup] | None:
+        """The alerts in an authenticated body (None: another adapter consumed it); _Refused."""
+        refusal = self.authenticate(headers, raw)
+        if refusal is not None:
+            raise _Refused(401, "unauthenticated", refusal)
+        try:
+            data = scrub(json.loads(raw))
+        except (ValueError, UnicodeDecodeError):
+            raise _Refused(400, "invalid", "body: not JSON") from None
+        except RecursionError:
+            raise _Refused(400, "invalid", "body: nested too deeply") from None
+        if self.consume is not None and self.consume(data):
+            return None
+        try:
+            return PARSERS[self.source](data)
+        except ValidationError as error:
+            raise _Refused(400, "invalid", field_error(error)) from None
+        except (TypeError, AttributeError, OverflowError, RecursionError):
+            # A shape no model foresaw is still the sender's to fix, never a retry.
+            raise _Refused(400, "invalid", "body: not the shape this source sends") from None
 
 
 def _bearer(token: str | None) -> Authenticate:
