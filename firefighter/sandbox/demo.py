@@ -15,6 +15,7 @@ import time
 import urllib.request
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import IO
 from zoneinfo import ZoneInfo
 
 from rich.console import Console
@@ -295,17 +296,8 @@ def run_demo(
     and every request of the script travels as an envelope on that socket.
     """
     folder = Path(out_dir).resolve()
-    folder.mkdir(parents=True, exist_ok=True)
-    database = folder / "firefighter-demo.db"
-    for leftover in (database, Path(f"{database}-wal"), Path(f"{database}-shm")):
-        leftover.unlink(missing_ok=True)
+    database, url, shown_url = _fresh_database(folder)
     postmortems = folder / "postmortems"
-    url = f"sqlite:///{database}"
-    # Shown relative when it can be: the commands to look around are typed in this folder.
-    shown_url = url
-    if folder.is_relative_to(Path.cwd()):
-        shown_url = f"sqlite:///{database.relative_to(Path.cwd())}"
-    upgrade(url)
     clock_file = folder / "clock-offset"
     clock_file.write_text("0")
 
@@ -319,19 +311,9 @@ def run_demo(
         incidents = emulator.add_channel("incidents", members=list(PEOPLE))
         paging.pagerduty.webhook_url = f"{bot_url}/alerts/pagerduty"
         env = {
-            **os.environ,
-            "DATABASE_URL": url,
-            "SLACK_BOT_TOKEN": emulator.bot_token,
-            "SLACK_SIGNING_SECRET": secret,
-            "SLACK_API_URL": emulator.api_url,
-            "FIREFIGHTER_INCIDENTS_CHANNEL": incidents,
-            "FIREFIGHTER_POSTMORTEM_DIR": str(postmortems),
-            "FIREFIGHTER_TIMEZONE": ZONE,
-            "FIREFIGHTER_BASE_URL": f"http://127.0.0.1:{console_port}",
+            **_serve_env(url, emulator, secret, incidents, postmortems, console_port),
             **paging.env,
         }
-        env.pop("SLACK_APP_TOKEN", None)
-        env.pop("CONFLUENCE_URL", None)
         if socket_mode:
             env["SLACK_APP_TOKEN"] = emulator.app_token
         how = "over Socket Mode" if socket_mode else "over HTTP"
@@ -340,19 +322,7 @@ def run_demo(
             highlight=False,
         )
         log = (folder / "serve.log").open("wb")
-        server = subprocess.Popen(
-            # `serve` on a scripted clock the play moves forward (see Scene.at_minute).
-            [
-                sys.executable,
-                "-m",
-                "firefighter.sandbox.scripted_serve",
-                str(clock_file),
-                str(port),
-            ],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+        server = _start_serve(clock_file, port, env, log)
         try:
             _wait_healthy(bot_url, server)
             driver = SlackDriver(emulator, f"{bot_url}/slack/events", secret)
@@ -382,6 +352,54 @@ def run_demo(
     (folder / "transcript.txt").write_text(transcript, encoding="utf-8")
     print_files(console, folder, database, postmortems)
     print_next_steps(console, shown_url, channel_id)
+
+
+def _fresh_database(folder: Path) -> tuple[Path, str, str]:
+    """A new, migrated SQLite file in `folder`: its path, its URL, and the URL as shown."""
+    folder.mkdir(parents=True, exist_ok=True)
+    database = folder / "firefighter-demo.db"
+    for leftover in (database, Path(f"{database}-wal"), Path(f"{database}-shm")):
+        leftover.unlink(missing_ok=True)
+    url = f"sqlite:///{database}"
+    # Shown relative when it can be: the commands to look around are typed in this folder.
+    shown_url = url
+    if folder.is_relative_to(Path.cwd()):
+        shown_url = f"sqlite:///{database.relative_to(Path.cwd())}"
+    upgrade(url)
+    return database, url, shown_url
+
+
+def _serve_env(
+    url: str,
+    emulator: SlackEmulator,
+    secret: str,
+    incidents: str,
+    postmortems: Path,
+    console_port: int,
+) -> dict[str, str]:
+    """`serve`'s environment: this shell's, pointed at the emulator and the demo's files."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "SLACK_BOT_TOKEN": emulator.bot_token,
+        "SLACK_SIGNING_SECRET": secret,
+        "SLACK_API_URL": emulator.api_url,
+        "FIREFIGHTER_INCIDENTS_CHANNEL": incidents,
+        "FIREFIGHTER_POSTMORTEM_DIR": str(postmortems),
+        "FIREFIGHTER_TIMEZONE": ZONE,
+        "FIREFIGHTER_BASE_URL": f"http://127.0.0.1:{console_port}",
+    }
+    env.pop("SLACK_APP_TOKEN", None)
+    env.pop("CONFLUENCE_URL", None)
+    return env
+
+
+def _start_serve(
+    clock_file: Path, port: int, env: dict[str, str], log: IO[bytes]
+) -> subprocess.Popen[bytes]:
+    # `serve` on a scripted clock the play moves forward (see Scene.at_minute).
+    command = [sys.executable, "-m", "firefighter.sandbox.scripted_serve", str(clock_file)]
+    return subprocess.Popen([*command, str(port)], env=env, stdout=log, stderr=subprocess.STDOUT)
 
 
 def print_files(console: Console, folder: Path, database: Path, postmortems: Path) -> None:
