@@ -170,14 +170,13 @@ def page_acknowledged(scene: Scene, timeout: float = 30) -> None:
     scene.settle()
 
 
-def play(scene: Scene) -> str:
-    """The script of the demo; returns the incident channel id."""
+def _declare_from_report(scene: Scene) -> tuple[str, str]:
+    """Act one: a report in #incidents, declared from the message; the channel and the
+    announcement's ts."""
     driver, emulator = scene.driver, scene.emulator
     scene.at_minute(0)
     # Support reports it in #incidents; Alice declares from that message (the shortcut
     # prefills the form with its first line, its text and its permalink).
-    # The deploy that broke it went out 9 minutes before the report (impact start below).
-    release = scene.local(-9, "%Y.%m.%d") + "-3"
     report = emulator.post_user_message(
         scene.incidents,
         "U03CAROL",
@@ -195,11 +194,20 @@ def play(scene: Scene) -> str:
     if announcement is None:
         raise RuntimeError("the bot did not announce the incident")
     channel_id = next(c.id for c in emulator.channels if c.name.startswith("inc-"))
+    return str(channel_id), announcement.ts
+
+
+def play(scene: Scene) -> str:
+    """The script of the demo; returns the incident channel id."""
+    channel_id, announcement_ts = _declare_from_report(scene)
+    # The deploy that broke it went out 9 minutes before the report.
+    release = scene.local(-9, "%Y.%m.%d") + "-3"
     scene.at_minute(2)
     page_acknowledged(scene)
 
     scene.at_minute(3)
-    driver.click(scene.incidents, announcement.ts, "status:investigating", "U02BOB")
+    driver, emulator = scene.driver, scene.emulator
+    driver.click(scene.incidents, announcement_ts, "status:investigating", "U02BOB")
     scene.wait_status(channel_id, "investigating")
     scene.settle()
     driver.slash_command("role comms <@U02BOB|bob>", "U01ALICE", channel_id)
