@@ -23,10 +23,11 @@ from rich.markup import escape
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from firefighter.db import make_engine, make_session_factory, upgrade
+from firefighter.db import make_engine, make_session_factory
 from firefighter.emulators.slack import Message, SlackDriver, SlackEmulator
 from firefighter.incidents.models import Incident
 from firefighter.outbox import pending_count
+from firefighter.sandbox.database import fresh_sqlite
 from firefighter.sandbox.demo_paging import DemoPaging, demo_paging
 from firefighter.sandbox.transcript import render_transcript
 
@@ -364,16 +365,11 @@ def run_demo(
 
 def _fresh_database(folder: Path) -> tuple[Path, str, str]:
     """A new, migrated SQLite file in `folder`: its path, its URL, and the URL as shown."""
-    folder.mkdir(parents=True, exist_ok=True)
-    database = folder / "firefighter-demo.db"
-    for leftover in (database, Path(f"{database}-wal"), Path(f"{database}-shm")):
-        leftover.unlink(missing_ok=True)
-    url = f"sqlite:///{database}"
+    database, url = fresh_sqlite(folder, "firefighter-demo.db")
     # Shown relative when it can be: the commands to look around are typed in this folder.
     shown_url = url
     if folder.is_relative_to(Path.cwd()):
         shown_url = f"sqlite:///{database.relative_to(Path.cwd())}"
-    upgrade(url)
     return database, url, shown_url
 
 

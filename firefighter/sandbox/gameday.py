@@ -23,7 +23,7 @@ from rich.table import Table
 from sqlalchemy import select
 
 from firefighter.bootstrap import Core, build_core
-from firefighter.db import upgrade, utcnow
+from firefighter.db import utcnow
 from firefighter.emulators.slack import SlackDriver, SlackEmulator
 from firefighter.gameday.engine import GameDays
 from firefighter.gameday.models import ENDED, INJECT, GameDayStep
@@ -34,6 +34,7 @@ from firefighter.incidents.models import Incident
 from firefighter.outbox import Dispatcher, pending_count
 from firefighter.postmortem.gameday_report import comparison
 from firefighter.sandbox.chaos_demo import post_demo_results
+from firefighter.sandbox.database import fresh_sqlite
 from firefighter.settings import Settings
 from firefighter.stats import measure
 
@@ -251,12 +252,7 @@ def play_fast(
 
     began = time.monotonic()
     folder = Path(out_dir).resolve()
-    folder.mkdir(parents=True, exist_ok=True)
-    database = folder / "gameday.db"
-    for leftover in (database, Path(f"{database}-wal"), Path(f"{database}-shm")):
-        leftover.unlink(missing_ok=True)
-    url = f"sqlite:///{database}"
-    upgrade(url)
+    database, url = fresh_sqlite(folder, "gameday.db")
     secret = secrets.token_hex(16)
     with SlackEmulator() as emulator:
         members = _cast(emulator, spec)
@@ -317,6 +313,11 @@ def play_fast(
             zone=settings.zone,
         )
     (folder / "transcript.txt").write_text(transcript, encoding="utf-8")
+    _print_files(console, folder, database, report)
+    console.print(f"Played in {time.monotonic() - began:.1f} s of wall time.", highlight=False)
+
+
+def _print_files(console: Console, folder: Path, database: Path, report: str | None) -> None:
     console.rule("Files")
     if report:
         # A link a terminal opens (OSC 8), the URL itself as its text.
@@ -328,7 +329,6 @@ def play_fast(
             console.print(f"              {path}", highlight=False)
     console.print(f"Transcript    {folder / 'transcript.txt'}", highlight=False)
     console.print(f"Database      {database}", highlight=False)
-    console.print(f"Played in {time.monotonic() - began:.1f} s of wall time.", highlight=False)
 
 
 def _loop(
