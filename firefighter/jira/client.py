@@ -11,17 +11,12 @@ from urllib.parse import urlparse
 from atlassian import Jira
 from atlassian.rest_client import AtlassianRestAPI
 
+from firefighter.atlassian_site import is_cloud_url
 from firefighter.outbox import PermanentFailure
 from firefighter.settings import ConfigError, Settings
 
 DONE = "done"
 """The status category key of finished issues."""
-
-
-def is_cloud_url(url: str) -> bool:
-    """Whether `url` is a Jira Cloud site (`*.atlassian.net`)."""
-    host = (urlparse(url).hostname or "").lower()
-    return host.endswith((".atlassian.net", ".jira.com"))
 
 
 def make_client(settings: Settings, *, timeout: int = 20) -> Any:

@@ -25,6 +25,7 @@ from urllib.parse import urlparse
 import requests
 from atlassian.rest_client import AtlassianRestAPI
 
+from firefighter.atlassian_site import is_cloud_url
 from firefighter.outbox import PermanentFailure, RetryLater
 from firefighter.postmortem.document import PostmortemView, page_title
 from firefighter.postmortem.publishing import Published, RenderedPage
@@ -59,12 +60,6 @@ class _Conflict(Exception):
 
 class _BadRequest(Exception):
     pass
-
-
-def is_cloud_url(url: str) -> bool:
-    """Whether `url` is a Confluence Cloud site (`*.atlassian.net`, `*.jira.com`)."""
-    host = (urlparse(url).hostname or "").lower()
-    return host.endswith((".atlassian.net", ".jira.com")) or host in ("atlassian.net", "jira.com")
 
 
 def _client_class() -> Any:

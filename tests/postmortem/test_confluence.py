@@ -12,13 +12,13 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from firefighter.atlassian_site import is_cloud_url
 from firefighter.bootstrap import Core
 from firefighter.incidents import effects
 from firefighter.incidents.models import TimelineEvent
 from firefighter.postmortem.confluence import (
     ConfluencePublisher,
     ConfluenceUnavailable,
-    is_cloud_url,
     make_client,
 )
 from firefighter.postmortem.document import build_view
