@@ -23,7 +23,7 @@ from firefighter.incidents.errors import AlreadyProcessed, Conflict, NotFound
 from firefighter.incidents.models import Incident, TimelineEvent
 from firefighter.outbox import enqueue
 from firefighter.outbox.effect_types import Effect
-from firefighter.outbox.models import OutboxItem, ProcessedRequest
+from firefighter.outbox.models import OutboxItem, ProcessedRequest, ledger_key
 
 Clock = Callable[[], datetime]
 Listener = Callable[[Session, Incident, TimelineEvent], None]
@@ -60,7 +60,9 @@ class UnitOfWork:
         try:
             with self.factory() as session, writing(session), session.begin():
                 if request_key is not None:
-                    session.add(ProcessedRequest(key=request_key[:200], created_at=self.clock()))
+                    session.add(
+                        ProcessedRequest(key=ledger_key(request_key), created_at=self.clock())
+                    )
                     try:
                         session.flush()
                     except IntegrityError:

@@ -6,20 +6,20 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from firefighter.db import transaction, utcnow
-from firefighter.outbox.models import ProcessedRequest
+from firefighter.outbox.models import ProcessedRequest, ledger_key
 
 
 def seen(factory: sessionmaker[Session], key: str) -> bool:
     """Whether `key` was remembered before."""
     with factory() as session:
-        return session.get(ProcessedRequest, key[:200]) is not None
+        return session.get(ProcessedRequest, ledger_key(key)) is not None
 
 
 def remember(factory: sessionmaker[Session], key: str) -> bool:
     """Record `key`; False if it was already there."""
     try:
         with transaction(factory) as session:
-            session.add(ProcessedRequest(key=key[:200], created_at=utcnow()))
+            session.add(ProcessedRequest(key=ledger_key(key), created_at=utcnow()))
     except IntegrityError:
         return False
     return True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 from typing import Any
 
@@ -75,10 +76,23 @@ class OutboxItem(Base):
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+KEY_MAX = 200
+
+
+def ledger_key(key: str) -> str:
+    """`key` as the ledger stores it: whole when it fits, else its start and its SHA-256, so
+    two long keys that share their first 200 characters are never taken for one another."""
+    if len(key) <= KEY_MAX:
+        return key
+    digest = hashlib.sha256(key.encode("utf-8")).hexdigest()
+    return f"{key[: KEY_MAX - len(digest) - 1]}#{digest}"
+
+
 class ProcessedRequest(Base):
-    """Identity of a Slack request already handled, so a redelivery changes nothing."""
+    """A one-off thing already done, by its key (see `ledger_key`): a Slack request handled
+    (a redelivery changes nothing), a message posted, a notice sent."""
 
     __tablename__ = "processed_requests"
 
-    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    key: Mapped[str] = mapped_column(String(KEY_MAX), primary_key=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

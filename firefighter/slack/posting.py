@@ -45,7 +45,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from firefighter.db import transaction, utcnow
-from firefighter.outbox.models import ProcessedRequest
+from firefighter.outbox.models import ProcessedRequest, ledger_key
 from firefighter.settings import Settings
 from firefighter.slack.pacing import Paced, PacedWebClient
 
@@ -209,21 +209,21 @@ class OncePoster:
 
     def _created_at(self, key: str) -> datetime | None:
         with self.factory() as session:
-            row = session.get(ProcessedRequest, key[:200])
+            row = session.get(ProcessedRequest, ledger_key(key))
             return row.created_at if row is not None else None
 
     def _insert(self, key: str) -> None:
         try:
             with transaction(self.factory) as session:
                 # Wall-clock time, not the service clock: it is compared with Slack's ts.
-                session.add(ProcessedRequest(key=key[:200], created_at=utcnow()))
+                session.add(ProcessedRequest(key=ledger_key(key), created_at=utcnow()))
         except IntegrityError:
             # Already there: it means the same.
             return
 
     def _delete(self, key: str) -> None:
         with transaction(self.factory) as session:
-            session.execute(delete(ProcessedRequest).where(ProcessedRequest.key == key[:200]))
+            session.execute(delete(ProcessedRequest).where(ProcessedRequest.key == ledger_key(key)))
 
     def posted(self, key: str) -> bool:
         """Whether the post `key` was made and recorded by `post_and_mark`."""
@@ -234,9 +234,11 @@ class OncePoster:
         try:
             with transaction(self.factory) as session:
                 session.execute(
-                    delete(ProcessedRequest).where(ProcessedRequest.key == (_INTENT + key)[:200])
+                    delete(ProcessedRequest).where(
+                        ProcessedRequest.key == ledger_key(_INTENT + key)
+                    )
                 )
-                session.add(ProcessedRequest(key=(_POSTED + key)[:200], created_at=utcnow()))
+                session.add(ProcessedRequest(key=ledger_key(_POSTED + key), created_at=utcnow()))
         except IntegrityError:
             # Marked by an earlier delivery that died before finishing the item.
             return
