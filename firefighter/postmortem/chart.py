@@ -7,6 +7,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from matplotlib import dates as mdates
+from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
@@ -35,7 +36,6 @@ def _num(at: datetime) -> float:
 
 def timeline_chart(view: PostmortemView, *, dpi: int = 110) -> bytes:
     """A PNG of the incident's phases, impact window and updates over time."""
-    zone = ZoneInfo(view.zone)
     start, end = chart_window(view)
     # A Figure on the Agg canvas, without pyplot: no display needed and no global state,
     # so workers can draw from several threads.
@@ -44,8 +44,29 @@ def timeline_chart(view: PostmortemView, *, dpi: int = 110) -> bytes:
     figure.subplots_adjust(left=0.09, right=0.985, top=0.8, bottom=0.2)
     FigureCanvasAgg(figure)
     axes = figure.add_subplot()
-    rows = ("Updates", "Impact", "Status")
+    _draw_bars(axes, view, end)
+    _draw_milestones(axes, view, end)
+    _draw_axes(axes, view, start, end)
+    seen = {span.status for span in view.spans}
+    handles = [Patch(facecolor=PHASE_COLOURS[p], label=p) for p in PHASES if p in seen]
+    if handles:
+        figure.legend(
+            handles=handles,
+            loc="upper center",
+            bbox_to_anchor=(0.5, 1.0),
+            ncols=len(handles),
+            fontsize=8,
+            frameon=False,
+        )
+    buffer = io.BytesIO()
+    # No timestamp in the metadata: the same incident gives the same bytes, so a re-export
+    # can tell that the attachment has not changed.
+    figure.savefig(buffer, format="png", metadata={"Software": None})
+    return buffer.getvalue()
 
+
+def _draw_bars(axes: Axes, view: PostmortemView, end: datetime) -> None:
+    """The status phases, the impact window and the updates, a row each."""
     for span in view.spans:
         if span.status not in PHASE_COLOURS or span.start >= end:
             continue
@@ -78,6 +99,10 @@ def timeline_chart(view: PostmortemView, *, dpi: int = 110) -> bytes:
             color=UPDATE_COLOUR,
         )
 
+
+def _draw_milestones(axes: Axes, view: PostmortemView, end: datetime) -> None:
+    """Declared and mitigated as lines; what the clipped right-hand side hides, in words."""
+    zone = ZoneInfo(view.zone)
     for row, (name, style) in enumerate((("declared", ":"), ("mitigated", "--"))):
         at = view.milestone(name).at
         if at is not None and at <= end:
@@ -106,6 +131,10 @@ def timeline_chart(view: PostmortemView, *, dpi: int = 110) -> bytes:
             color="#42526e",
         )
 
+
+def _draw_axes(axes: Axes, view: PostmortemView, start: datetime, end: datetime) -> None:
+    zone = ZoneInfo(view.zone)
+    rows = ("Updates", "Impact", "Status")
     margin = (_num(end) - _num(start)) * 0.02
     axes.set_xlim(_num(start) - margin, _num(end) + margin)
     axes.set_ylim(-0.6, 3.0)
@@ -120,21 +149,3 @@ def timeline_chart(view: PostmortemView, *, dpi: int = 110) -> bytes:
     axes.set_axisbelow(True)
     for side in ("top", "right", "left"):
         axes.spines[side].set_visible(False)
-
-    seen = {span.status for span in view.spans}
-    handles = [Patch(facecolor=PHASE_COLOURS[p], label=p) for p in PHASES if p in seen]
-    if handles:
-        figure.legend(
-            handles=handles,
-            loc="upper center",
-            bbox_to_anchor=(0.5, 1.0),
-            ncols=len(handles),
-            fontsize=8,
-            frameon=False,
-        )
-
-    buffer = io.BytesIO()
-    # No timestamp in the metadata: the same incident gives the same bytes, so a re-export
-    # can tell that the attachment has not changed.
-    figure.savefig(buffer, format="png", metadata={"Software": None})
-    return buffer.getvalue()
