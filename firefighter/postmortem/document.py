@@ -138,9 +138,11 @@ class PostmortemView:
     alerts: str = ""
     """Linked alerts, e.g. `3 linked, 2 resolved`; empty when none."""
     names: Mapping[str, str] = field(default_factory=dict)
+    """Names of the people in the page (user id to name)."""
     web_url: str = ""
     """The incident's page in the web console (with FIREFIGHTER_BASE_URL); empty otherwise."""
-    """Names of the people mentioned, for rendering `<@U…>` in texts."""
+    command: str = "/incident"
+    """The slash command (FIREFIGHTER_COMMAND) the page tells readers to use."""
     customer_facing: bool | None = None
     """Whether the severity means customers saw it; None when the severity does not say."""
     followups: tuple[FollowUpLine, ...] = ()
