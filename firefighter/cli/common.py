@@ -13,6 +13,7 @@ from firefighter.bootstrap import Core, build_core, safe_url
 from firefighter.db import DatabaseUnavailable, NotMigrated
 from firefighter.incidents.errors import IncidentError, InvalidInput
 from firefighter.incidents.queries import parse_reference
+from firefighter.incidents.wording import fill
 from firefighter.settings import ConfigError, Settings, load_settings
 
 out = Console(soft_wrap=True)
@@ -46,9 +47,15 @@ def handled() -> Iterator[None]:
         raise fail(f"{error}; run `firefighter db upgrade` first.") from None
     except InvalidInput as error:
         # A value typed on the command line: a usage error, as click's own (exit code 2).
-        raise fail(str(error), 2) from None
+        raise fail(said(error), 2) from None
     except IncidentError as error:
-        raise fail(str(error)) from None
+        raise fail(said(error)) from None
+
+
+def said(error: IncidentError) -> str:
+    """A refusal of the core for a terminal: people by id, Slack commands as configured."""
+    command = _settings_or_default().command
+    return fill(error.words, lambda ident: "@" + ident, lambda typed: f"`{command} {typed}`")
 
 
 def reference(text: str) -> int:

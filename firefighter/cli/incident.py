@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Sequence
 from datetime import UTC, datetime, tzinfo
 from typing import Annotated, Any
 
@@ -14,6 +15,8 @@ from rich.table import Table
 from firefighter.cli.common import core, fail, out, person_namer, reference
 from firefighter.incidents import queries
 from firefighter.incidents.lifecycle import Status
+from firefighter.incidents.wording import Words, event_words, plain
+from firefighter.incidents.wording import people as named
 from firefighter.text import mentioned_ids, slack_plain
 
 app = typer.Typer(help="Read incidents.", no_args_is_help=True)
@@ -77,11 +80,14 @@ def incident_show(
         if format == "json":
             sys.stdout.write(json.dumps(data, indent=2) + "\n")
             return
+        # The JSON reads each event plainly; the table names the people in it.
+        said = [event_words(e.text, e.data) for e in queries.timeline(session, found.id)]
         people = [data["commander"]] + [e["actor"] for e in data["timeline"]]
         people += [u for e in data["timeline"] for u in mentioned_ids(e["text"])]
+        people += [u for words in said for u in named(words)]
         names = opened.people.names(p for p in people if p)
         zone = opened.settings.zone
-    print_incident(data, names, zone)
+    print_incident(data, names, zone, said)
 
 
 def local_time(iso: str | None, zone: tzinfo, pattern: str = "%Y-%m-%d %H:%M:%S") -> str:
@@ -92,11 +98,16 @@ def local_time(iso: str | None, zone: tzinfo, pattern: str = "%Y-%m-%d %H:%M:%S"
 
 
 def print_incident(
-    data: dict[str, Any], names: dict[str, str] | None = None, zone: tzinfo = UTC
+    data: dict[str, Any],
+    names: dict[str, str] | None = None,
+    zone: tzinfo = UTC,
+    said: Sequence[Words] | None = None,
 ) -> None:
     """Human-readable incident with its timeline; `names` names people by Slack id (an id
-    without a name is shown as it is); times in `zone`, milestones as the table."""
+    without a name is shown as it is); times in `zone`, milestones as the table; `said`,
+    each event's words (its text when absent)."""
     names = names or {}
+    known = names
 
     def who(user_id: str | None) -> str:
         return escape(names.get(user_id) or user_id) if user_id else "-"
@@ -120,12 +131,13 @@ def print_incident(
         # A link the terminal can open (OSC 8), the URL itself as its text.
         out.print(f"  post-mortem   [link={url}]{escape(url)}[/link]", highlight=False)
     table = Table(f"When ({zone})", "Kind", "Actor", "What")
-    for event in data["timeline"]:
+    for number, event in enumerate(data["timeline"]):
+        words = said[number] if said is not None else (event["text"],)
         table.add_row(
             local_time(event["at"], zone),
             event["kind"],
             who(event["actor"]),
-            # Mentions read as names, links as their labels: a terminal shows no markup.
-            escape(slack_plain(event["text"], names)),
+            # People read as names, links as their labels: a terminal shows no markup.
+            escape(plain(words, known, lambda text: slack_plain(text, known))),
         )
     out.print(table)

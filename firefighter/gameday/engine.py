@@ -32,10 +32,10 @@ from firefighter.gameday.models import (
 from firefighter.gameday.plan import plan_steps
 from firefighter.gameday.spec import GameDaySpec, Scenario, from_stored
 from firefighter.incidents import effects, lifecycle
-from firefighter.incidents.access import mention
 from firefighter.incidents.errors import IncidentError, InvalidInput, NotFound
 from firefighter.incidents.models import Incident
 from firefighter.incidents.service import IncidentService
+from firefighter.incidents.wording import Command, listed
 from firefighter.outbox import enqueue
 from firefighter.settings import Settings
 
@@ -178,8 +178,9 @@ class GameDays:
         allowed = [*spec.facilitators, *self.settings.admins]
         if actor is None or not spec.facilitators or actor in allowed:
             return
-        who = ", ".join(mention(ident) for ident in allowed)
-        raise GameDayRefused(f"Only the facilitators of this Game Day ({who}) may {what} it.")
+        raise GameDayRefused(
+            "Only the facilitators of this Game Day (", *listed(allowed), f") may {what} it."
+        )
 
     def start(self, name: str | None, *, actor: str | None) -> GameDay:
         """Start a loaded Game Day: schedule its steps and post its scoreboard."""
@@ -189,8 +190,9 @@ class GameDays:
             running = session.scalar(select(GameDay).where(GameDay.status == RUNNING))
             if running is not None:
                 raise GameDayRefused(
-                    f"Game Day {running.name!r} is running; stop it first "
-                    "(`/incident gameday stop`)."
+                    f"Game Day {running.name!r} is running; stop it first (",
+                    Command("gameday stop"),
+                    ").",
                 )
             # Which Game Day first: a name nobody loaded is the mistake to hear about.
             gameday = self._find(session, name, LOADED)

@@ -10,17 +10,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from firefighter.incidents.errors import IncidentError
+from firefighter.incidents.wording import listed
 
 GroupMembers = Callable[[str], set[str]]
 
 
 class Forbidden(IncidentError):
     """The user may not do this; the message says who may."""
-
-
-def mention(ident: str) -> str:
-    """How Slack shows a user (`<@U…>`) or a user group (`<!subteam^S…>`)."""
-    return f"<!subteam^{ident}>" if ident.startswith("S") else f"<@{ident}>"
 
 
 @dataclass
@@ -44,10 +40,11 @@ class AccessPolicy:
         """Raise Forbidden unless `user` may declare incidents."""
         if user is None or not self.declarers or self._among(user, self.declarers):
             return
-        allowed = ", ".join(mention(i) for i in self.declarers)
         raise Forbidden(
-            f"Only {allowed} may declare incidents here. Ask one of them to declare it, "
-            "or ask a FireFighter admin to add you."
+            "Only ",
+            *listed(self.declarers),
+            " may declare incidents here. Ask one of them to declare it, "
+            "or ask a FireFighter admin to add you.",
         )
 
     def is_admin(self, user: str | None) -> bool:

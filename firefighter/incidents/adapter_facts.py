@@ -18,7 +18,7 @@ from firefighter.outbox import enqueue
 SLACK_REFS = frozenset(
     {"channel_id", "channel_name", "announcement_channel", "announcement_ts", "card_ts"}
 )
-"""The columns `record_slack` may set; anything else an adapter passes is ignored."""
+"""The columns `record_slack` may set; anything else is a mistake of the adapter's."""
 
 
 class AdapterFacts:
@@ -34,9 +34,13 @@ class AdapterFacts:
         These are not user changes, so they do not bump the version: a button drawn
         before the channel existed stays valid.
         """
-        values = {k: v for k, v in refs.items() if k in SLACK_REFS}
-        if not values:
+        unknown = sorted(set(refs) - SLACK_REFS)
+        if unknown:
+            # Said loudly: a misspelt key would otherwise lose a channel or a card for good.
+            raise TypeError(f"record_slack records {sorted(SLACK_REFS)}, not {unknown}")
+        if not refs:
             return
+        values = dict(refs)
         with transaction(self.factory) as session:
             write_unversioned(session, incident_id, **values)
 

@@ -50,6 +50,7 @@ from firefighter.incidents.errors import Conflict, InvalidInput, NotFound
 from firefighter.incidents.models import Incident
 from firefighter.incidents.service import IncidentService
 from firefighter.incidents.unit_of_work import Clock
+from firefighter.incidents.wording import Person, Words
 from firefighter.outbox import enqueue
 from firefighter.outbox.models import OutboxItem
 from firefighter.text import truncate
@@ -301,12 +302,11 @@ class AlertService:
             )
         if announce and not one_by_one:
             firing = sum(1 for _, s in changes if s == FIRING)
-            text = f":rotating_light: {firing} alerts firing, {len(changes) - firing} resolved."
+            text = f"{firing} alerts firing, {len(changes) - firing} resolved."
             session.flush()
             enqueue(
                 session,
-                effects.NOTIFY,
-                {"incident_id": incident.id, "text": text, "key": f"alerts:{incident.id}"},
+                effects.Notify(incident.id, text, f"alerts:{incident.id}", tone="alerts"),
                 incident_id=None,  # as every notice: see effects.NOTIFY
                 now=self.clock(),
             )
@@ -463,9 +463,9 @@ class AlertService:
         if group is None:
             raise NotFound("That alert group no longer exists.")
         if group.state != TRIAGE or group.round != round:
-            who = f" by <@{group.decided_by}>" if group.decided_by else ""
+            who: Words = (" by ", Person(group.decided_by)) if group.decided_by else ()
             raise Conflict(
-                f"These alerts were already handled ({group.state}{who}); nothing was changed."
+                f"These alerts were already handled ({group.state}", *who, "); nothing was changed."
             )
         return group
 

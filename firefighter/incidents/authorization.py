@@ -16,8 +16,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from firefighter.incidents.access import Forbidden, mention
+from firefighter.incidents.access import Forbidden
 from firefighter.incidents.errors import NotFound
+from firefighter.incidents.wording import Command, Person, Words, listed
 
 
 class Action(StrEnum):
@@ -142,20 +143,23 @@ def authorize(
         raise not_found(facts.incident_id)
     if allowed(action, user, facts, admin=admin, closers=closers):
         return
-    raise Forbidden(refusal(action, facts, list(admins)))
+    raise Forbidden(*refusal(action, facts, list(admins)))
 
 
-def refusal(action: Action, facts: Facts, admins: list[str]) -> str:
+def refusal(action: Action, facts: Facts, admins: list[str]) -> Words:
     """One sentence: who may do it, and how to ask them."""
-    admin_text = f" or an admin ({', '.join(mention(a) for a in admins)})" if admins else ""
+    admin_text = _or_an_admin(admins)
     ref = facts.reference
     if action is Action.TAKE_OVER_COMMAND:
-        commander = mention(facts.commander) if facts.commander else "the commander"
+        commander: Words = (Person(facts.commander),) if facts.commander else ("the commander",)
         return (
-            f"{commander} is the commander of {ref}; only they{admin_text} can hand command "
-            f"over. Ask them to run `/incident role commander @you` in the incident channel."
+            *commander,
+            f" is the commander of {ref}; only they",
+            *admin_text,
+            " can hand command over. Ask them to run ",
+            Command("role commander @you"),
+            " in the incident channel.",
         )
-    holders = ", ".join(mention(h) for h in facts.holders) or "nobody yet"
     what = {
         Action.LOWER_SEVERITY: "downgrade",
         Action.ASSIGN_ROLE: "give roles in",
@@ -164,18 +168,26 @@ def refusal(action: Action, facts: Facts, admins: list[str]) -> str:
         Action.FREEZE: "freeze changes for",
         Action.PAGE: "page people for",
     }.get(action, str(action) + " on")
-    who = f"the people holding its roles ({holders})" + admin_text
+    who: Words = (
+        "the people holding its roles (",
+        *listed(facts.holders, "nobody yet"),
+        ")",
+    )
     if action is Action.PAGE:
-        who = "the people in its channel" + admin_text
-    return f"Only {who} may {what} {ref}."
+        who = ("the people in its channel",)
+    return ("Only ", *who, *admin_text, f" may {what} {ref}.")
 
 
-def freeze_refusal(admins: list[str]) -> str:
-    """Why someone without a role in a real incident may not freeze changes."""
-    admin_text = f" or an admin ({', '.join(mention(a) for a in admins)})" if admins else ""
+def _or_an_admin(admins: list[str]) -> Words:
+    return (" or an admin (", *listed(admins), ")") if admins else ()
+
+
+def freeze_refusal(admins: list[str], what: str = "freeze changes") -> Words:
+    """Why someone without a role in a real incident may not freeze changes (or `what`)."""
     return (
-        "Only the people holding a role in an active incident (not a drill)"
-        f"{admin_text} may freeze changes; ask one of them."
+        "Only the people holding a role in an active incident (not a drill)",
+        *_or_an_admin(admins),
+        f" may {what}; ask one of them.",
     )
 
 

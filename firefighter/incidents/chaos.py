@@ -238,9 +238,7 @@ class ChaosService:
         admin = self.service.policy.is_admin(actor)
         if may_freeze(actor, admin=admin, holds_a_role_in_a_real_incident=holds):
             return
-        raise Forbidden(
-            freeze_refusal(self.admins).replace("freeze changes", f"{what} chaos experiments")
-        )
+        raise Forbidden(*freeze_refusal(self.admins, f"{what} chaos experiments"))
 
     def freeze(self, component: str | None, until: datetime | None, *, actor: str | None) -> str:
         """Freeze experiments on `component` (every one when None); the confirmation."""

@@ -74,6 +74,8 @@ class Notify(Effect, kind="incident.notify", target=SLACK, priority=PEOPLE, orde
     incident_id: int
     text: str
     key: str
+    # What the notice is about, for a surface to mark it ("alerts": Slack shows a siren).
+    tone: str = ""
 
 
 @dataclass(frozen=True)

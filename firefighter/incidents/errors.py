@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+from firefighter.incidents.wording import Part, Words, plain
+
 
 class IncidentError(Exception):
-    """Base of every refusal the service gives; `str(error)` is shown to the user."""
+    """Base of every refusal the service gives.
+
+    Its sentence is `words`, people and commands kept as values: a surface fills them in
+    (Slack mentions, names); `str(error)` reads it plainly.
+    """
+
+    def __init__(self, *words: Part) -> None:
+        super().__init__(plain(words))
+        self.words: Words = words
 
 
 class NotFound(IncidentError):
@@ -18,8 +28,8 @@ class InvalidInput(IncidentError):
 class TransitionRefused(IncidentError):
     """The lifecycle does not allow that move now."""
 
-    def __init__(self, message: str, *, status: str, allowed: list[str]) -> None:
-        super().__init__(message)
+    def __init__(self, *words: Part, status: str, allowed: list[str]) -> None:
+        super().__init__(*words)
         self.status = status
         self.allowed = allowed
 

@@ -23,6 +23,7 @@ from firefighter.incidents.lifecycle import CLOSED
 from firefighter.incidents.models import Incident
 from firefighter.incidents.rules import clean
 from firefighter.incidents.service import IncidentService
+from firefighter.incidents.wording import Person, Words, event_record
 
 __all__ = [
     "DONE",
@@ -223,20 +224,26 @@ class FollowUpService:
         verb: str,
         actor: str | None,
     ) -> None:
-        details = []
+        details: list[Words] = []
         if verb == "added":
             if followup.owner:
-                details.append(f"owner <@{followup.owner}>")
+                details.append(("owner ", Person(followup.owner)))
             if followup.due:
-                details.append(f"due {followup.due.isoformat()}")
-        suffix = f" ({', '.join(details)})" if details else ""
+                details.append((f"due {followup.due.isoformat()}",))
+        suffix: Words = ()
+        for detail in details:
+            suffix += (", " if suffix else " (", *detail)
+        text, data = event_record(
+            (f"Follow-up #{followup.id} {verb}: {followup.title}", *suffix, ")" if suffix else ""),
+            {"followup_id": followup.id, "status": followup.status},
+        )
         self.work.record(
             session,
             incident,
             KIND,
             actor,
-            f"Follow-up #{followup.id} {verb}: {followup.title}{suffix}",
-            {"followup_id": followup.id, "status": followup.status},
+            text,
+            data,
             redraw="followups",
             # A closed incident's follow-ups are still done later: no post in an archived
             # channel, and no version bump that would fail a closed incident's card.

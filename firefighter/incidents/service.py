@@ -33,6 +33,7 @@ from firefighter.incidents.rules import (
     normalise_role,
 )
 from firefighter.incidents.unit_of_work import Clock, UnitOfWork, write_unversioned
+from firefighter.incidents.wording import Person, event_record
 from firefighter.outbox import enqueue
 from firefighter.settings import Severity
 
@@ -477,7 +478,7 @@ class IncidentService:
             previous = current.user_id if current else None
             self.check(session, incident, role_action(role, previous, user_id, actor), actor, admin)
             if previous == user_id:
-                raise InvalidInput(f"<@{user_id}> is already the {ROLES[role].lower()}.")
+                raise InvalidInput(Person(user_id), f" is already the {ROLES[role].lower()}.")
             if current is None:
                 incident.roles.append(
                     IncidentRole(role=role, user_id=user_id, assigned_at=now, assigned_by=actor)
@@ -492,15 +493,11 @@ class IncidentService:
                 incident.acknowledged_at = now
             if session.get(IncidentMember, (incident.id, user_id)) is None:
                 session.add(IncidentMember(incident_id=incident.id, user_id=user_id, added_at=now))
-            self.work.record(
-                session,
-                incident,
-                "role_assigned",
-                actor,
-                f"{ROLES[role]}: <@{user_id}>",
+            text, data = event_record(
+                (f"{ROLES[role]}: ", Person(user_id)),
                 {"role": role, "user": user_id, "previous": previous},
-                redraw=None,
             )
+            self.work.record(session, incident, "role_assigned", actor, text, data, redraw=None)
             # Invited before the redraw, so the card is drawn with the new holder in the channel.
             self.work.enqueue(session, effects.Invite(incident.id, [user_id]), incident, now=now)
             self.work.redraw(session, incident, "role")

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from firefighter.incidents import queries
 from firefighter.incidents.followup_queries import list_followups
 from firefighter.incidents.models import Incident, TimelineEvent
+from firefighter.incidents.wording import event_words, people, plain
 from firefighter.postmortem.followups import FollowUpLine, followup_lines
 from firefighter.settings import Severity
 from firefighter.text import format_duration, mentioned_ids, slack_plain
@@ -137,9 +138,11 @@ class PostmortemView:
     alerts: str = ""
     """Linked alerts, e.g. `3 linked, 2 resolved`; empty when none."""
     names: Mapping[str, str] = field(default_factory=dict)
+    """Names of the people in the page (user id to name)."""
     web_url: str = ""
     """The incident's page in the web console (with FIREFIGHTER_BASE_URL); empty otherwise."""
-    """Names of the people mentioned, for rendering `<@U…>` in texts."""
+    command: str = "/incident"
+    """The slash command (FIREFIGHTER_COMMAND) the page tells readers to use."""
     customer_facing: bool | None = None
     """Whether the severity means customers saw it; None when the severity does not say."""
     followups: tuple[FollowUpLine, ...] = ()
@@ -283,8 +286,9 @@ def build_view(
             kind=e.kind,
             kind_label=KIND_LABELS.get(e.kind, e.kind.replace("_", " ").capitalize()),
             actor=e.actor,
-            text=slack_plain(e.text, names),
-            raw=e.text or "",
+            # People by name; the text people typed keeps its Slack links for the page.
+            text=plain(event_words(e.text, e.data), names, lambda t: slack_plain(t, names)),
+            raw=plain(event_words(e.text, e.data), names),
             link=str((e.data or {}).get("permalink") or "") if e.kind == "message" else "",
             files=tuple(str(f) for f in (e.data or {}).get("files") or ()),
         )
@@ -390,6 +394,7 @@ def people_in(incident: Incident, events: Sequence[TimelineEvent]) -> list[str]:
     ids += mentioned_ids(incident.description or "")
     for event in events:
         ids += [event.actor or "", *mentioned_ids(event.text or "")]
+        ids += people(event_words(event.text, event.data))
     return [i for i in dict.fromkeys(ids) if i]
 
 

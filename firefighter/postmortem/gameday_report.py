@@ -20,6 +20,8 @@ from firefighter.gameday.models import HINT, GameDay, GameDayStep
 from firefighter.gameday.scoring import CATEGORIES, CATEGORY_LABELS
 from firefighter.gameday.spec import Scenario, format_duration, from_stored
 from firefighter.incidents.models import TimelineEvent
+from firefighter.incidents.wording import event_words, plain
+from firefighter.incidents.wording import people as named
 from firefighter.postmortem.document import KIND_LABELS, Names
 from firefighter.postmortem.render import check_storage, environment
 from firefighter.text import format_duration as human_duration
@@ -190,6 +192,7 @@ def build_report(
     started = gameday.started_at or gameday.loaded_at
     people = {e.actor for e in events if e.actor}
     people.update(user for e in events for user in mentioned_ids(e.text))
+    people.update(user for e in events for user in named(event_words(e.text, e.data)))
     known = dict(names(people)) if names is not None and people else {}
     hints = {(s.scenario, s.key): s for s in steps if s.kind == HINT}
     scenarios: list[ScenarioReport] = []
@@ -206,7 +209,7 @@ def build_report(
                 _since(declared, e.at),
                 (known.get(e.actor) or e.actor) if e.actor else "FireFighter",
                 KIND_LABELS.get(e.kind, e.kind.replace("_", " ").capitalize()),
-                slack_plain(e.text, known),
+                plain(event_words(e.text, e.data), known, lambda t: slack_plain(t, known)),
             )
             for e in events
             if e.incident_id == drill.incident_id

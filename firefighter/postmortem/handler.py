@@ -101,6 +101,7 @@ class Exporter:
                 )
         except NotFound as error:
             raise PermanentFailure(str(error)) from None
+        view = replace(view, command=settings.command)
         if settings.base_url:
             view = replace(view, web_url=f"{settings.base_url.rstrip('/')}/incidents/{view.id}")
         try:
@@ -154,7 +155,7 @@ class Exporter:
         self.service.notify(
             view.id,
             f"The post-mortem of {view.reference} could not be published: {reason}. "
-            f"Please {remedy}, then run `/incident postmortem` again.",
+            f"Please {remedy}, then run `{self.settings.command} postmortem` again.",
             key=f"postmortem-failed:{view.id}:{message.id}",
         )
 

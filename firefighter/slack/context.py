@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from firefighter.gameday.engine import GameDays
 from firefighter.incidents import lifecycle, queries
 from firefighter.incidents.alerts import AlertService, linked_counts
+from firefighter.incidents.errors import IncidentError
 from firefighter.incidents.followup_queries import counts
 from firefighter.incidents.followups import FollowUpService
 from firefighter.incidents.messages import MessageService
@@ -21,6 +22,7 @@ from firefighter.incidents.paging_plan import OnCallReader
 from firefighter.incidents.service import IncidentService
 from firefighter.settings import Settings
 from firefighter.slack.blocks.incident import CardContext, incident_card
+from firefighter.slack.mrkdwn import sentence
 
 
 def card_context(service: IncidentService, settings: Settings, incident: Incident) -> CardContext:
@@ -64,6 +66,12 @@ class SlackContext:
     followups: FollowUpService | None = None
     messages: MessageService | None = None
     oncall: OnCallReader | None = None
+
+    def said(self, error: Exception) -> str:
+        """A refusal as Slack shows it: the core's with mentions and the configured command."""
+        if isinstance(error, IncidentError):
+            return sentence(error.words, self.settings.command)
+        return str(error)
 
     @property
     def paging(self) -> PagingService | None:

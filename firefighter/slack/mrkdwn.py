@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import datetime
 from urllib.parse import urlsplit
 
+from firefighter.incidents.wording import Part, fill
 from firefighter.text import ELLIPSIS, slack_segments
 
 
@@ -114,6 +116,17 @@ def mentioned_users(text: str) -> list[str]:
 def user(user_id: str | None) -> str:
     """A mention of `user_id`, or a dash."""
     return f"<@{user_id}>" if user_id else "—"
+
+
+def mention(ident: str) -> str:
+    """How Slack shows a user (`<@U…>`) or a user group (`<!subteam^S…>`)."""
+    return f"<!subteam^{ident}>" if ident.startswith("S") else f"<@{ident}>"
+
+
+def sentence(words: Iterable[Part], command: str) -> str:
+    """A sentence of the core in Slack's words: people as mentions, commands as the
+    configured slash command (`command`) in code quotes."""
+    return fill(words, mention, lambda typed: f"`{command} {typed}`")
 
 
 def slack_date(at: datetime, fallback_format: str = "%Y-%m-%d %H:%M UTC") -> str:

@@ -110,7 +110,7 @@ class PeriodFigures:
 
 @dataclass(frozen=True)
 class Metrics:
-    """Everything the digest, `/incident stats` and `firefighter stats` show."""
+    """Everything the digest, the slash command's `stats` and `firefighter stats` show."""
 
     current: PeriodFigures
     previous: PeriodFigures

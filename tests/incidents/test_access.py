@@ -6,7 +6,14 @@ import pytest
 
 from firefighter.bootstrap import Core
 from firefighter.incidents.access import AccessPolicy, Forbidden
+from firefighter.incidents.errors import IncidentError
 from firefighter.incidents.models import Incident
+from firefighter.slack.mrkdwn import sentence
+
+
+def slack(error: IncidentError) -> str:
+    """The refusal as Slack shows it."""
+    return sentence(error.words, "/incident")
 
 
 def restricted(core: Core, **kwargs: object) -> None:
@@ -22,7 +29,9 @@ def test_only_configured_declarers_may_declare(core: Core) -> None:
     restricted(core, declarers=["S_ONCALL", "U_LEAD"])
     with pytest.raises(Forbidden) as refused:
         core.service.declare(title="DNS", severity="SEV3", actor="U_RANDOM")
-    assert str(refused.value).startswith("Only <!subteam^S_ONCALL>, <@U_LEAD> may declare")
+    # The core names people by id; Slack shows a user group and a user as mentions.
+    assert str(refused.value).startswith("Only @S_ONCALL, @U_LEAD may declare")
+    assert slack(refused.value).startswith("Only <!subteam^S_ONCALL>, <@U_LEAD> may declare")
     assert core.service.declare(title="DNS", severity="SEV3", actor="U_ONCALL").id == 1
     assert core.service.declare(title="CDN", severity="SEV3", actor="U_LEAD").id == 2
 
@@ -34,7 +43,7 @@ def test_close_downgrade_reopen_are_for_role_holders_and_admins(core: Core) -> N
 
     with pytest.raises(Forbidden) as refused:
         core.service.set_severity(incident.id, "SEV4", actor="U_BYSTANDER")
-    assert str(refused.value) == (
+    assert slack(refused.value) == (
         "Only the people holding its roles (<@U_IC>, <@U_SCRIBE>) or an admin "
         "(<!subteam^S_ADMINS>) may downgrade INC-1."
     )

@@ -83,6 +83,8 @@ class HomeState:
     oncall: str | None = None
     """`You are on call for Payments until Tuesday 09:00.`, when paging says so."""
     base_url: str | None = None
+    command: str = "/incident"
+    """The slash command (FIREFIGHTER_COMMAND), for the hint under a long list."""
     """FIREFIGHTER_BASE_URL: when set, each incident links to its web page."""
 
 
@@ -123,7 +125,7 @@ def home_view(state: HomeState) -> View:
         blocks.append(SectionBlock(text=md(_line(incident, state.base_url))))
     if len(state.open_incidents) > 20:
         more = len(state.open_incidents) - 20
-        blocks.append(ContextBlock(elements=[md(f"…and {more} more: `/incident list`.")]))
+        blocks.append(ContextBlock(elements=[md(f"…and {more} more: `{state.command} list`.")]))
     blocks += [DividerBlock(), HeaderBlock(text=plain("Yours", 150))]
     if not state.mine:
         blocks.append(

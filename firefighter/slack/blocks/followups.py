@@ -148,14 +148,15 @@ def followup_pick_modal(incidents: Sequence[Incident], title: str = "") -> View:
     )
 
 
-def reminder_text(followup: FollowUp, incident: Incident, reason: str) -> str:
-    """The reminder's first sentence, in mrkdwn: due today, overdue, or nobody owns it."""
+def reminder_text(followup: FollowUp, incident: Incident, reason: str, command: str) -> str:
+    """The reminder's first sentence, in mrkdwn: due today, overdue, or nobody owns it
+    (`command`: the slash command)."""
     about = escape(title_line(incident))
     if reason == UNOWNED:
         where = f" in <#{incident.channel_id}>" if incident.channel_id else ""
         return (
             f"A follow-up of *{about}* has no owner, and the post-mortem is out. Give it to "
-            f"someone, or mark it done (`/incident followups`{where})."
+            f"someone, or mark it done (`{command} followups`{where})."
         )
     if reason == OVERDUE and followup.due is not None:
         return f"Your follow-up of *{about}* was due on {followup.due.isoformat()}."

@@ -90,12 +90,12 @@ def theme_text(name: str, team: str, theme: str) -> str:
     )
 
 
-def symptom_text(team: str, symptom: str) -> str:
-    """What the team sees when its drill is injected."""
+def symptom_text(team: str, symptom: str, command: str) -> str:
+    """What the team sees when its drill is injected (`command`: the slash command)."""
     return truncate(
         f":rotating_light: {DRILL} *What you see:* {escape(symptom)}\n"
         f"Team *{escape(team)}*, this drill is yours: take the commander role "
-        "(`/incident role commander @you`), post updates, mitigate it, then write its "
+        f"(`{command} role commander @you`), post updates, mitigate it, then write its "
         "post-mortem. It is scored on the Game Day board.",
         SECTION_MAX,
     )

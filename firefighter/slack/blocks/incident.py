@@ -25,6 +25,7 @@ from slack_sdk.models.blocks import (
 from firefighter.incidents.models import Incident, TimelineEvent
 from firefighter.incidents.paging_plan import PageView
 from firefighter.incidents.service import ROLES
+from firefighter.incidents.wording import event_words, fill
 from firefighter.settings import Severity
 from firefighter.slack.blocks.common import (
     FIELD_MAX,
@@ -36,7 +37,7 @@ from firefighter.slack.blocks.common import (
     plain,
 )
 from firefighter.slack.blocks.paging import PAGE_ACTION, page_line
-from firefighter.slack.mrkdwn import escape, link, linked, slack_date, user
+from firefighter.slack.mrkdwn import escape, link, linked, mention, slack_date, user
 from firefighter.text import truncate
 
 STATUS_EMOJI = {
@@ -287,8 +288,9 @@ def event_text(event: TimelineEvent, incident: Incident) -> str:
         # A pinned message's own links stay links; room is left for the actor and the label.
         line = f":round_pushpin: {linked(event.text, SECTION_MAX - 100)} — {actor}"
     else:
-        # A follow-up's owner is stored as a mention: Slack shows it as the person's name.
-        line = f":round_pushpin: {linked(event.text, SECTION_MAX - 100)} — {actor}"
+        # People in the event (a follow-up's owner) as mentions: Slack shows their names.
+        said = fill(event_words(event.text, event.data), mention, lambda typed: f"`{typed}`")
+        line = f":round_pushpin: {linked(said, SECTION_MAX - 100)} — {actor}"
     return truncate(drill + line, SECTION_MAX)
 
 

@@ -73,13 +73,16 @@ def roles_nudge_text(incident: Incident, missing: Sequence[str], command: str) -
     )
 
 
-def postmortem_dm_text(incident: Incident, mitigated_at: datetime, due_days: int) -> str:
-    """In a direct message to the commander: the post-mortem is overdue."""
+def postmortem_dm_text(
+    incident: Incident, mitigated_at: datetime, due_days: int, command: str
+) -> str:
+    """In a direct message to the commander: the post-mortem is overdue (`command`: the
+    slash command)."""
     where = f" in <#{incident.channel_id}>" if incident.channel_id else ""
     return (
         f":memo: The post-mortem of {_name(incident)} is overdue: the incident was mitigated on "
         f"{mitigated_at:%Y-%m-%d} and its post-mortem is due within {due_days} working days. "
-        f"Run `/incident postmortem`{where} to start it."
+        f"Run `{command} postmortem`{where} to start it."
     )
 
 

@@ -149,7 +149,9 @@ class GameDayEffects:
     def symptom(self, message: Message) -> None:
         """Post what the team sees in the new drill's channel."""
         incident, found = self._drill(message)
-        text = symptom_text(found.scenario.team, found.scenario.symptom)
+        text = symptom_text(
+            found.scenario.team, found.scenario.symptom, self.gamedays.settings.command
+        )
         self._post(f"slack-posted:{message.id}", incident.channel_id or "", text)
 
     def hint(self, message: Message) -> None:

@@ -338,7 +338,9 @@ class SlackEffects:
     def notify(self, message: Message) -> None:
         """Post a one-off notice in the incident channel."""
         incident = self._with_channel(message)
-        text = drill_label(incident) + str(message.payload.get("text", ""))
+        # The core says what a notice is about; the siren is Slack's way of showing it.
+        alarm = ":rotating_light: " if message.payload.get("tone") == "alerts" else ""
+        text = drill_label(incident) + alarm + str(message.payload.get("text", ""))
         with slack_errors("chat.postMessage (notice)"):
             posting.OncePoster(self.service.factory, self.client).post_and_mark(
                 f"notice:{message.id}", channel=incident.channel_id or "", text=text

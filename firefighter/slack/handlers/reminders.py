@@ -156,7 +156,8 @@ class ReminderEffects:
         if not followup_reminders.still_due(found, user_id, today):
             log.info("reminder about follow-up #%s no longer due", found.id)
             return
-        text = reminder_text(found, incident, str(message.payload.get("reason") or ""))
+        reason = str(message.payload.get("reason") or "")
+        text = reminder_text(found, incident, reason, self.settings.command)
         self._dm(message, user_id, text, reminder_blocks(found, text))
 
     def postmortem(self, message: Message) -> None:
@@ -180,7 +181,10 @@ class ReminderEffects:
                 key,
                 channel=channel,
                 text=postmortem_dm_text(
-                    incident, mitigated_at, int(message.payload.get("due_days") or 5)
+                    incident,
+                    mitigated_at,
+                    int(message.payload.get("due_days") or 5),
+                    self.settings.command,
                 ),
             )
 

@@ -49,7 +49,7 @@ def register(app: App, ctx: SlackContext) -> None:
         except AlreadyProcessed:
             return
         except IncidentError as error:
-            say_privately(respond, f":warning: {error}")
+            say_privately(respond, f":warning: {ctx.said(error)}")
             return
         say_privately(respond, f":white_check_mark: Follow-up #{closed.id} is done.")
 
@@ -59,7 +59,7 @@ def register(app: App, ctx: SlackContext) -> None:
         try:
             snoozed = ctx.followups.snooze(_followup_id(action), actor=user_of(body))
         except IncidentError as error:
-            say_privately(respond, f":warning: {error}")
+            say_privately(respond, f":warning: {ctx.said(error)}")
             return
         until = snoozed.snoozed_until.isoformat() if snoozed.snoozed_until else "next week"
         say_privately(respond, f":zzz: No reminder about #{snoozed.id} before {until}.")
@@ -73,7 +73,7 @@ def register(app: App, ctx: SlackContext) -> None:
                 trigger_id=str(body.get("trigger_id") or ""), view=followup_modal(incident)
             )
         except IncidentError as error:
-            say_privately(respond, f":warning: {error}")
+            say_privately(respond, f":warning: {ctx.said(error)}")
         except SLACK_FAILED as error:
             log.warning("views.open failed: %s", slack_error(error))
             say_privately(respond, form_not_opened(error, "click again"))

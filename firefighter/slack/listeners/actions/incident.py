@@ -39,6 +39,7 @@ def register(app: App, ctx: SlackContext) -> None:
     def status_button(body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
         target = str(action["action_id"]).split(":", 1)[1]
         run(
+            ctx,
             respond,
             lambda incident_id, drawn, key: ctx.service.transition(
                 incident_id,
@@ -56,6 +57,7 @@ def register(app: App, ctx: SlackContext) -> None:
         severity = str((action.get("selected_option") or {}).get("value") or "")
         block_id = str(action.get("block_id") or "")
         run(
+            ctx,
             respond,
             lambda incident_id, drawn, key: ctx.service.set_severity(
                 incident_id, severity, actor=user_of(body), expected_status=drawn, request_key=key
@@ -89,7 +91,12 @@ def register(app: App, ctx: SlackContext) -> None:
 
 
 def run(
-    respond: Respond, command: Any, value: Any, body: dict[str, Any], action: dict[str, Any]
+    ctx: SlackContext,
+    respond: Respond,
+    command: Any,
+    value: Any,
+    body: dict[str, Any],
+    action: dict[str, Any],
 ) -> None:
     """Parse `<id>:<status>`, run the service command, and explain any refusal."""
     try:
@@ -106,7 +113,7 @@ def run(
     except AlreadyProcessed:
         return
     except IncidentError as error:
-        say_privately(respond, f":warning: {error}")
+        say_privately(respond, f":warning: {ctx.said(error)}")
 
 
 def open_dialog(
@@ -123,7 +130,7 @@ def open_dialog(
         with ctx.factory() as session:
             incident = queries.get_incident(session, incident_id)
     except (ValueError, IncidentError) as error:
-        say_privately(respond, f":warning: {error}")
+        say_privately(respond, f":warning: {ctx.said(error)}")
         return
     if drawn is not None and incident.status != drawn:
         say_privately(

@@ -28,7 +28,7 @@ def register(app: App, ctx: SlackContext) -> None:
         try:
             page = paging.page(int(head), service or None, actor=user_of(body))
         except IncidentError as error:
-            say_privately(respond, f":warning: {error}")
+            say_privately(respond, f":warning: {ctx.said(error)}")
             return
         say_privately(
             respond, f":pager: Paging the {page.service} on-call; the card shows who answers."

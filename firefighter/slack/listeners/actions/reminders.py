@@ -40,7 +40,7 @@ def register(app: App, ctx: SlackContext) -> None:
         try:
             incident = incident_of(ctx, action.get("value"))
         except IncidentError as error:
-            say_privately(respond, f":warning: {error}")
+            say_privately(respond, f":warning: {ctx.said(error)}")
             return
         try:
             client.views_open(
@@ -61,7 +61,7 @@ def register(app: App, ctx: SlackContext) -> None:
         except AlreadyProcessed:
             return
         except IncidentError as error:
-            say_privately(respond, f":warning: {error}")
+            say_privately(respond, f":warning: {ctx.said(error)}")
             return
         # Replacing the nudge removes its buttons: the snooze is visible to everyone.
         replace_message(
@@ -82,7 +82,7 @@ def register(app: App, ctx: SlackContext) -> None:
         except AlreadyProcessed:
             return
         except IncidentError as error:
-            say_privately(respond, f":warning: {error}")
+            say_privately(respond, f":warning: {ctx.said(error)}")
             return
         replace_message(
             respond,

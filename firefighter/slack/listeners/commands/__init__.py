@@ -82,4 +82,4 @@ def handle(ctx: SlackContext, command: dict[str, Any], client: WebClient) -> Rep
             return paging.page(ctx, incident, rest, user_id)
         return in_channel(ctx, client, command, incident, sub, rest, user_id)
     except IncidentError as error:
-        return Reply(f":warning: {error}")
+        return Reply(f":warning: {ctx.said(error)}")

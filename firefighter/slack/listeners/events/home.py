@@ -56,6 +56,7 @@ def home_state(ctx: SlackContext, user_id: str) -> HomeState:
         followups=followups,
         today=ctx.service.clock().astimezone(ctx.settings.zone).date(),
         base_url=ctx.settings.base_url,
+        command=ctx.settings.command,
     )
 
 

@@ -38,7 +38,7 @@ def register(app: App, ctx: SlackContext) -> None:
             message = read_message(client, channel, str(item.get("ts") or ""))
             ctx.messages.pin(incident.id, message, actor=user_id or None)
         except (Unreadable, IncidentError) as error:
-            tell(client, channel, user_id, str(error))
+            tell(client, channel, user_id, ctx.said(error))
 
 
 def tell(client: WebClient, channel: str, user_id: str, text: str) -> None:

@@ -71,7 +71,7 @@ def register(app: App, ctx: SlackContext) -> None:
             try:
                 say_privately(respond, pin(ctx, incident.id, message, user_id))
             except IncidentError as error:
-                say_privately(respond, str(error))
+                say_privately(respond, ctx.said(error))
             return
         with ctx.factory() as session:
             found = queries.list_incidents(

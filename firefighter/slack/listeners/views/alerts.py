@@ -99,5 +99,5 @@ def _run(
     except ValueError:
         return form_errors(block_id, FOREIGN_FORM)
     except IncidentError as error:
-        return form_errors(block_id, str(error))
+        return form_errors(block_id, ctx.said(error))
     return {}

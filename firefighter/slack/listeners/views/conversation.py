@@ -43,7 +43,7 @@ def register(app: App, ctx: SlackContext) -> None:
             message = read_message(client, channel, ts)
             pin(ctx, incident_id, message, user_id)
         except (Unreadable, IncidentError) as error:
-            ack(**form_errors("incident", str(error)))
+            ack(**form_errors("incident", ctx.said(error)))
             return
         ack()
 

@@ -60,7 +60,7 @@ def submission(ctx: SlackContext, body: dict[str, Any], view: dict[str, Any]) ->
         incident_id = _incident_id(ctx, view, user_of(body))
         due = date.fromisoformat(str(raw_due)) if raw_due else None
     except NotFound as error:
-        return form_errors(PICK_BLOCK, str(error))
+        return form_errors(PICK_BLOCK, ctx.said(error))
     except ValueError:
         if picking:
             return form_errors(PICK_BLOCK, "Pick the incident this follow-up belongs to.")
@@ -78,5 +78,5 @@ def submission(ctx: SlackContext, body: dict[str, Any], view: dict[str, Any]) ->
         return {}
     except IncidentError as error:
         field = "due" if "due" in str(error) and "past" in str(error) else "title"
-        return form_errors(field, str(error))
+        return form_errors(field, ctx.said(error))
     return {}

@@ -44,6 +44,7 @@ def register(app: App, ctx: SlackContext) -> None:
         values = values_of(view)
         ack(
             **_dialog(
+                ctx,
                 lambda incident_id, drawn: ctx.service.close(
                     incident_id,
                     actor=user_of(body),
@@ -62,6 +63,7 @@ def register(app: App, ctx: SlackContext) -> None:
         values = values_of(view)
         ack(
             **_dialog(
+                ctx,
                 lambda incident_id, drawn: ctx.service.reopen(
                     incident_id,
                     reason=str(values.get("reason") or ""),
@@ -76,7 +78,7 @@ def register(app: App, ctx: SlackContext) -> None:
         )
 
 
-def _dialog(command: Any, view: dict[str, Any], block_id: str) -> dict[str, Any]:
+def _dialog(ctx: SlackContext, command: Any, view: dict[str, Any], block_id: str) -> dict[str, Any]:
     try:
         incident_id, drawn = parse_action_value(str(view.get("private_metadata") or ""))
         command(incident_id, drawn)
@@ -85,7 +87,7 @@ def _dialog(command: Any, view: dict[str, Any], block_id: str) -> dict[str, Any]
     except ValueError:
         return form_errors(block_id, FOREIGN_FORM)
     except IncidentError as error:
-        return form_errors(block_id, str(error))
+        return form_errors(block_id, ctx.said(error))
     return {}
 
 
@@ -134,9 +136,9 @@ def declare_submission(
     except AlreadyProcessed:
         return {}
     except InvalidInput as error:
-        message = str(error)
+        message = ctx.said(error)
         block = "started_at" if "time" in message or "start" in message else "title"
         return form_errors(block, message)
     except IncidentError as error:  # e.g. not allowed to declare
-        return form_errors("title", str(error))
+        return form_errors("title", ctx.said(error))
     return {}

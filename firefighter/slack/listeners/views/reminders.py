@@ -39,5 +39,5 @@ def update_submission(
             "update", "This form is not one FireFighter drew; use the button in the channel."
         )
     except IncidentError as error:
-        return form_errors("update", str(error))
+        return form_errors("update", ctx.said(error))
     return {}
