@@ -38,6 +38,7 @@ from firefighter.incidents.models import Incident, IncidentMember
 from firefighter.incidents.service import IncidentService
 from firefighter.settings import Settings
 from firefighter.stats import measure
+from firefighter.stats.cache import FiguresCache
 from firefighter.stats.report import metrics_json
 from firefighter.web.api.models import ApiIdempotencyKey
 from firefighter.web.api.schemas import AddFollowUp, Declare, Error, Move, Page, Update
@@ -158,6 +159,10 @@ def api_router(services: ApiServices) -> APIRouter:
         with factory() as session:
             return queries.incident_detail_json(session, queries.get_incident(session, incident_id))
 
+    # Kept a minute per period, as on the console's figures page (stats/cache.py says why).
+    kept = FiguresCache(
+        lambda days: measure(factory, services.settings, now=service.clock(), days=days)
+    )
     router = APIRouter(prefix=PREFIX, responses=REFUSALS, tags=["FireFighter"])
 
     @router.get("/incidents", response_model=Page, summary="Incidents, newest first")
@@ -329,7 +334,6 @@ def api_router(services: ApiServices) -> APIRouter:
     @router.get("/stats", summary="Figures of the last N days, as `stats --format json`")
     def stats(who: Who, days: Annotated[int, Query(ge=1, le=3660)] = 7) -> dict[str, Any]:
         del who  # any caller; the figures are counts, not incidents
-        figures = measure(factory, services.settings, now=service.clock(), days=days)
-        return metrics_json(figures)
+        return metrics_json(kept.get(days))
 
     return router
