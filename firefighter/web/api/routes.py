@@ -1,4 +1,4 @@
-"""`/api/v1`: incidents (read, declare, update, move), follow-ups, alerts and figures.
+"""`/api/v1`: incidents (read, declare, update, move), follow-ups, alerts, figures, Game Days.
 
 Every write goes through the same core commands as Slack (declaring opens the channel and
 announces, through the outbox) under the caller's name; the authorisation table decides as
@@ -10,7 +10,7 @@ it does in Slack. A token is an integration: it sees public incidents only.
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any, TypeVar
@@ -21,6 +21,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from firefighter.gameday.engine import GameDays
 from firefighter.incidents import queries
 from firefighter.incidents.access import Forbidden
 from firefighter.incidents.alerts import alert_json, list_alerts
@@ -40,6 +41,7 @@ from firefighter.settings import Settings
 from firefighter.stats import measure
 from firefighter.stats.cache import FiguresCache
 from firefighter.stats.report import metrics_json
+from firefighter.web.api.gamedays import add_gameday_routes
 from firefighter.web.api.models import ApiIdempotencyKey
 from firefighter.web.api.schemas import AddFollowUp, Declare, Error, Move, Page, Update
 from firefighter.web.api.tokens import Caller, authenticate
@@ -336,4 +338,11 @@ def api_router(services: ApiServices) -> APIRouter:
         del who  # any caller; the figures are counts, not incidents
         return metrics_json(kept.get(days))
 
+    def seen_ids(who: Caller, ids: Iterable[int]) -> set[int]:
+        with factory() as session:
+            wanted = _visible(select(Incident.id), who).where(Incident.id.in_(list(ids)))
+            return set(session.scalars(wanted))
+
+    gamedays = GameDays(services.settings, service)
+    add_gameday_routes(router, caller, gamedays, seen_ids, ApiRefusal)
     return router
