@@ -45,13 +45,13 @@ from firefighter.stats import measure
 from firefighter.web.api.routes import ApiServices, api_router
 from firefighter.web.app import build_app
 from firefighter.web.console import mount_console
-from firefighter.web.console.background import UvicornThread, free_port
 from firefighter.web.console.listing import (
     Filters,
     csv_stream,
     find_visible,
     list_page,
 )
+from firefighter.web.server import BackgroundServer, free_port
 from firefighter.web.signin.api_session import session_caller
 
 VIEWER = "U0BENCH"
@@ -98,7 +98,7 @@ def bench(url: str, count: int, requests: int, figures_requests: int) -> None:
     mount_console(
         app, settings=settings, factory=core.factory, names=lambda _ids: {}, clock=lambda: NOW
     )
-    server = UvicornThread(app, port=port).start()
+    server = BackgroundServer(app, port=port).start()
     rng = random.Random(7)
     ids = [rng.randint(1, count) for _ in range(requests)]
     zone = settings.zone
