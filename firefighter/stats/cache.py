@@ -21,32 +21,34 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-
-from firefighter.stats.metrics import Metrics
+from typing import Generic, TypeVar
 
 log = logging.getLogger(__name__)
 
 MAX_AGE = 60.0
 KEPT_PERIODS = (7, 30, 90, 365)
 """The periods the console offers (and the API's usual ones): the only ones kept."""
+Figures = TypeVar("Figures")
+"""What is kept: the metrics, or the chart of the weeks (its PNG)."""
 STALE_LIMIT = 10
 
 
 @dataclass(frozen=True)
-class _Kept:
-    metrics: Metrics
+class _Kept(Generic[Figures]):
+    value: Figures
     computed: float  # monotonic seconds
 
 
-class FiguresCache:
+class FiguresCache(Generic[Figures]):
     """`get(days)`: the figures of the last `days` days, computed by `compute(days)`.
 
     Only `periods` are kept (the ones the pages offer); any other length is computed per view.
+    The chart of the weeks is kept the same way, by number of weeks.
     """
 
     def __init__(
         self,
-        compute: Callable[[int], Metrics],
+        compute: Callable[[int], Figures],
         *,
         periods: Iterable[int] = KEPT_PERIODS,
         max_age: float = MAX_AGE,
@@ -56,12 +58,12 @@ class FiguresCache:
         self._max_age = max_age
         self._monotonic = monotonic
         self._lock = threading.Lock()
-        self._kept: dict[int, _Kept] = {}
+        self._kept: dict[int, _Kept[Figures]] = {}
         self._refreshing: set[int] = set()
         # One lock per period: simultaneous first views compute it once, not once each.
         self._first = {days: threading.Lock() for days in periods}
 
-    def get(self, days: int) -> Metrics:
+    def get(self, days: int) -> Figures:
         """The figures of `days` days: kept ones when fresh enough, else computed now."""
         if days not in self._first:
             return self._compute(days)
@@ -74,7 +76,7 @@ class FiguresCache:
                 return kept
             return self._store(days)
 
-    def _fresh_enough(self, days: int) -> Metrics | None:
+    def _fresh_enough(self, days: int) -> Figures | None:
         """Kept figures if any may be shown; starts their refresh when they are old."""
         with self._lock:
             kept = self._kept.get(days)
@@ -88,9 +90,9 @@ class FiguresCache:
                 threading.Thread(
                     target=self._refresh, args=(days,), name=f"figures-{days}d", daemon=True
                 ).start()
-            return kept.metrics
+            return kept.value
 
-    def _store(self, days: int) -> Metrics:
+    def _store(self, days: int) -> Figures:
         metrics = self._compute(days)
         with self._lock:
             self._kept[days] = _Kept(metrics, self._monotonic())
@@ -102,7 +104,7 @@ class FiguresCache:
                 self._store(days)
         except Exception as error:  # a daemon thread: logged, and the next view tries again
             first_line = (str(error).splitlines() or [type(error).__name__])[0]
-            log.warning("figures for %s days not refreshed: %s", days, first_line)
+            log.warning("figures of %s (days or weeks) not refreshed: %s", days, first_line)
         finally:
             with self._lock:
                 self._refreshing.discard(days)

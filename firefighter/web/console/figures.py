@@ -27,6 +27,11 @@ PERIODS = KEPT_PERIODS
 MAX_DAYS = 3660
 
 
+def chart_weeks(days: int) -> int:
+    """How many weeks the chart of a `days` period shows."""
+    return max(4, min(52, days // 7))
+
+
 def figures_pages(
     factory: sessionmaker[Session],
     settings: Settings,
@@ -74,18 +79,23 @@ def figures_pages(
             data=data,
             severities=severities,
             metrics=[(m, METRIC_LABELS[m]) for m in METRICS],
-            weeks=max(4, min(52, chosen // 7)),
+            weeks=chart_weeks(chosen),
         )
+
+    def chart(weeks: int) -> bytes:
+        with factory() as session:
+            series = weekly(session, end=clock(), severities=settings.severities, weeks=weeks)
+        return weekly_chart(series, settings.zone, dpi=90)
+
+    # Drawing the chart takes matplotlib ~0.3-2 s: the charts the page shows are kept too.
+    charts = FiguresCache(chart, periods={chart_weeks(days) for days in PERIODS})
 
     @router.get("/figures/weekly.png")
     def weekly_png(request: Request, weeks: int = 12) -> Response:
         if current_viewer(request) is None:
             return Response(status_code=401)
-        weeks = max(2, min(52, weeks))
-        with factory() as session:
-            series = weekly(session, end=clock(), severities=settings.severities, weeks=weeks)
         return Response(
-            weekly_chart(series, settings.zone, dpi=90),
+            charts.get(max(2, min(52, weeks))),
             media_type="image/png",
             headers={"Cache-Control": "private, max-age=60", **SECURITY_HEADERS},
         )
