@@ -20,7 +20,7 @@ from slack_sdk import WebClient
 from firefighter.bootstrap import Core, build_core, mount_web_console
 from firefighter.emulators.slack import SlackEmulator
 from firefighter.settings import Settings
-from firefighter.web.console.background import UvicornThread
+from firefighter.web.server import BackgroundServer
 
 HIDDEN = re.compile(r'<input type="hidden" name="([^"]*)" value="([^"]*)">')
 
@@ -47,7 +47,7 @@ class DemoConsole:
     """The console served for the demo, and the core it reads."""
 
     core: Core
-    server: UvicornThread
+    server: BackgroundServer
     client_id: str
 
     @property
@@ -87,7 +87,7 @@ def start_console(
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     client = WebClient(base_url=emulator.api_url, token=emulator.bot_token, timeout=10)
     mount_web_console(app, core, client)
-    return DemoConsole(core, UvicornThread(app, port=port).start(), client_id)
+    return DemoConsole(core, BackgroundServer(app, port=port).start(), client_id)
 
 
 def save_pages(console: DemoConsole, folder: Path, incident_id: int, user_id: str) -> list[Path]:

@@ -4,6 +4,6 @@ webhooks (`web.hooks`), the console and sign-in; `/healthz`'s check and the loop
 from __future__ import annotations
 
 from firefighter.web.health import HEALTH_SECONDS, health_check
-from firefighter.web.server import BackgroundServer
+from firefighter.web.server import BackgroundServer, free_port
 
-__all__ = ["HEALTH_SECONDS", "BackgroundServer", "health_check"]
+__all__ = ["HEALTH_SECONDS", "BackgroundServer", "free_port", "health_check"]

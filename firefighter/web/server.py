@@ -1,5 +1,6 @@
 """Serving the application with uvicorn: on a thread (demo, benchmarks, tests) or until told
-to stop (`firefighter serve`), with uvicorn's own graceful shutdown.
+to stop (`firefighter serve`), with uvicorn's own graceful shutdown. The one uvicorn runner:
+`serve`, the demo (its console too), the benchmarks and the tests all use it.
 
 Stopping closes the listening socket first (new connections are refused, a load balancer moves
 on), lets the requests in flight finish and send their answers, closes idle keep-alive
@@ -22,6 +23,14 @@ import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 log = logging.getLogger(__name__)
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A port free on `host` now, for a URL that must be known before the app is built (the
+    console's OIDC redirect URL)."""
+    with socket.socket() as probe:
+        probe.bind((host, 0))
+        return int(probe.getsockname()[1])
 
 
 def _listen(host: str, port: int) -> socket.socket:
@@ -112,11 +121,13 @@ class BackgroundServer:
         self.url = f"http://{host}:{self.server.port}"
         self._thread = threading.Thread(target=self.server.run, name="http", daemon=True)
 
-    def start(self) -> BackgroundServer:
+    def start(self, timeout: float = 10.0) -> BackgroundServer:
         """Start serving; returns self once the server accepts requests."""
         self._thread.start()
-        deadline = time.monotonic() + 10
-        while not self.server.server.started and time.monotonic() < deadline:
+        deadline = time.monotonic() + timeout
+        while not self.server.server.started:
+            if time.monotonic() > deadline or not self._thread.is_alive():
+                raise RuntimeError(f"the HTTP server did not start on {self.url}")
             time.sleep(0.01)
         return self
 

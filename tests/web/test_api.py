@@ -138,8 +138,41 @@ def test_the_openapi_document_is_valid_and_has_a_docs_page(bot: Bot) -> None:
     document = requests.get(f"{bot.url}/api/v1/openapi.json", timeout=10).json()
     validate(document)
     assert "/api/v1/incidents" in document["paths"]
+    assert {"/api/v1/gamedays", "/api/v1/gamedays/{gameday_id}"} <= set(document["paths"])
     assert not any(p.startswith(("/slack", "/alerts")) for p in document["paths"])
     page = requests.get(f"{bot.url}/api/v1/docs", timeout=10)
     assert page.status_code == 200 and "openapi.json" in page.text
     assert "POST /api/v1/incidents</code>" in page.text
     assert "<script" not in page.text and "cdn" not in page.text.lower()
+
+
+def test_game_days_and_one_board(bot: Bot, api: Api) -> None:
+    from sqlalchemy import update
+
+    from firefighter.incidents.models import Incident
+    from tests.gameday.helpers import two_teams
+
+    assert api.get("/gamedays").json() == []
+    bot.core.settings.gameday_channel = "C0GAMEDAY"
+    gamedays = bot.core.gamedays()
+    gamedays.load(two_teams(), source="test.yaml", actor=None)
+    day = gamedays.start("Test day", actor="U_DAVE")
+    gamedays.tick()
+    listed = api.get("/gamedays").json()
+    assert [(g["id"], g["name"], g["status"]) for g in listed] == [(day.id, "Test day", "running")]
+    assert {"mode", "source", "loaded_at", "started_at", "ended_at", "report_url"} <= set(listed[0])
+    one = api.get(f"/gamedays/{day.id}").json()
+    red = next(t for t in one["board"]["teams"] if t["team"] == "red")
+    drill = red["drills"][0]
+    assert drill["title"] == "Checkout answers 502" and drill["reference"].startswith("INC-")
+    assert isinstance(drill["points"], int) and one["board"]["scenarios_total"] == 2
+    # A drill made private shows its title to its members only; a token is nobody's.
+    with bot.core.factory.begin() as session:
+        session.execute(
+            update(Incident).where(Incident.id == drill["incident_id"]).values(private=True)
+        )
+    hidden = api.get(f"/gamedays/{day.id}").json()["board"]["teams"]
+    assert next(t for t in hidden if t["team"] == "red")["drills"][0]["title"] is None
+    assert api.get("/gamedays/999").status_code == 404
+    assert "Game Day" in api.get("/gamedays/999").json()["error"]
+    assert Api(bot, None).get("/gamedays").status_code == 401

@@ -1,4 +1,4 @@
-"""`/api/v1`: incidents (read, declare, update, move), follow-ups, alerts and figures.
+"""`/api/v1`: incidents (read, declare, update, move), follow-ups, alerts, figures, Game Days.
 
 Every write goes through the same core commands as Slack (declaring opens the channel and
 announces, through the outbox) under the caller's name; the authorisation table decides as
@@ -10,7 +10,7 @@ it does in Slack. A token is an integration: it sees public incidents only.
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any, TypeVar
@@ -21,6 +21,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from firefighter.gameday.engine import GameDays
 from firefighter.incidents import queries
 from firefighter.incidents.access import Forbidden
 from firefighter.incidents.alerts import alert_json, list_alerts
@@ -38,7 +39,9 @@ from firefighter.incidents.models import Incident, IncidentMember
 from firefighter.incidents.service import IncidentService
 from firefighter.settings import Settings
 from firefighter.stats import measure
+from firefighter.stats.cache import FiguresCache
 from firefighter.stats.report import metrics_json
+from firefighter.web.api.gamedays import add_gameday_routes
 from firefighter.web.api.models import ApiIdempotencyKey
 from firefighter.web.api.schemas import AddFollowUp, Declare, Error, Move, Page, Update
 from firefighter.web.api.tokens import Caller, authenticate
@@ -158,6 +161,10 @@ def api_router(services: ApiServices) -> APIRouter:
         with factory() as session:
             return queries.incident_detail_json(session, queries.get_incident(session, incident_id))
 
+    # Kept a minute per period, as on the console's figures page (stats/cache.py says why).
+    kept = FiguresCache(
+        lambda days: measure(factory, services.settings, now=service.clock(), days=days)
+    )
     router = APIRouter(prefix=PREFIX, responses=REFUSALS, tags=["FireFighter"])
 
     @router.get("/incidents", response_model=Page, summary="Incidents, newest first")
@@ -329,7 +336,13 @@ def api_router(services: ApiServices) -> APIRouter:
     @router.get("/stats", summary="Figures of the last N days, as `stats --format json`")
     def stats(who: Who, days: Annotated[int, Query(ge=1, le=3660)] = 7) -> dict[str, Any]:
         del who  # any caller; the figures are counts, not incidents
-        figures = measure(factory, services.settings, now=service.clock(), days=days)
-        return metrics_json(figures)
+        return metrics_json(kept.get(days))
 
+    def seen_ids(who: Caller, ids: Iterable[int]) -> set[int]:
+        with factory() as session:
+            wanted = _visible(select(Incident.id), who).where(Incident.id.in_(list(ids)))
+            return set(session.scalars(wanted))
+
+    gamedays = GameDays(services.settings, service)
+    add_gameday_routes(router, caller, gamedays, seen_ids, ApiRefusal)
     return router

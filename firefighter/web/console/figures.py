@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from firefighter.settings import Settings
 from firefighter.stats import measure
+from firefighter.stats.cache import KEPT_PERIODS, FiguresCache
 from firefighter.stats.chart import weekly_chart
 from firefighter.stats.metrics import METRIC_LABELS, METRICS, weekly
 from firefighter.stats.report import metrics_json
@@ -22,8 +23,13 @@ from firefighter.web.signin import current_viewer
 
 log = logging.getLogger(__name__)
 
-PERIODS = (7, 30, 90, 365)
+PERIODS = KEPT_PERIODS
 MAX_DAYS = 3660
+
+
+def chart_weeks(days: int) -> int:
+    """How many weeks the chart of a `days` period shows."""
+    return max(4, min(52, days // 7))
 
 
 def figures_pages(
@@ -34,6 +40,9 @@ def figures_pages(
 ) -> APIRouter:
     """`GET /figures` and its week-by-week chart."""
     router = APIRouter(include_in_schema=False)
+    # The offered periods' figures are kept a minute (stats/cache.py): at 100,000 incidents
+    # they take ~0.7 s to compute, and a wall screen or a meeting asks for them many times.
+    kept = FiguresCache(lambda days: measure(factory, settings, now=clock(), days=days))
 
     def period(days: str | None) -> int | None:
         value = (days or "30").strip()
@@ -51,7 +60,7 @@ def figures_pages(
                 request, 400, "Which period?", f"`days` is a number of days from 1 to {MAX_DAYS}."
             )
         try:
-            data = metrics_json(measure(factory, settings, now=clock(), days=chosen))
+            data = metrics_json(kept.get(chosen))
         except OperationalError as error:  # the statement time limit, or the database away
             log.warning("figures for %s days failed: %s", chosen, str(error).splitlines()[0])
             return render.message(
@@ -70,18 +79,23 @@ def figures_pages(
             data=data,
             severities=severities,
             metrics=[(m, METRIC_LABELS[m]) for m in METRICS],
-            weeks=max(4, min(52, chosen // 7)),
+            weeks=chart_weeks(chosen),
         )
+
+    def chart(weeks: int) -> bytes:
+        with factory() as session:
+            series = weekly(session, end=clock(), severities=settings.severities, weeks=weeks)
+        return weekly_chart(series, settings.zone, dpi=90)
+
+    # Drawing the chart takes matplotlib ~0.3-2 s: the charts the page shows are kept too.
+    charts = FiguresCache(chart, periods={chart_weeks(days) for days in PERIODS})
 
     @router.get("/figures/weekly.png")
     def weekly_png(request: Request, weeks: int = 12) -> Response:
         if current_viewer(request) is None:
             return Response(status_code=401)
-        weeks = max(2, min(52, weeks))
-        with factory() as session:
-            series = weekly(session, end=clock(), severities=settings.severities, weeks=weeks)
         return Response(
-            weekly_chart(series, settings.zone, dpi=90),
+            charts.get(max(2, min(52, weeks))),
             media_type="image/png",
             headers={"Cache-Control": "private, max-age=60", **SECURITY_HEADERS},
         )

@@ -19,7 +19,7 @@ from firefighter.settings import Settings
 from firefighter.web.api.routes import ApiServices, api_router
 from firefighter.web.app import build_app
 from firefighter.web.console import mount_console
-from firefighter.web.console.background import UvicornThread, free_port
+from firefighter.web.server import BackgroundServer, free_port
 from firefighter.web.signin.api_session import session_caller
 from firefighter.web.signin.slack_people import slack_user_by_email
 from tests.conftest import FakeClock
@@ -126,7 +126,7 @@ def world(settings: Settings, clock: FakeClock) -> Iterator[World]:
             WebClient(base_url=emulator.api_url, token=emulator.bot_token, timeout=5)
         ),
     )
-    server = UvicornThread(app, port=port).start()
+    server = BackgroundServer(app, port=port).start()
     try:
         yield World(emulator, core, configured, base, clock)
     finally:

@@ -154,3 +154,14 @@ def test_the_csv_streams_chunk_after_chunk(world: World) -> None:
         for row in rows:
             expected = [str(v) for v in csv_row(session.get(Incident, int(row["id"])))]
             assert [row[name] for name in CSV_FIELDS] == expected
+
+
+def test_the_weekly_chart_is_a_png_for_the_signed_in_only(world: World) -> None:
+    seed(world)
+    assert world.client().get("/figures/weekly.png").status_code == 401
+    alice = world.sign_in("UALICE")
+    for weeks in ("12", "12", "5"):  # kept, kept again, drawn for this view only
+        chart = alice.get("/figures/weekly.png", params={"weeks": weeks})
+        assert chart.status_code == 200 and chart.content.startswith(b"\x89PNG")
+    shown = alice.get("/figures", params={"days": 90}).text
+    assert "/figures/weekly.png?weeks=12" in shown
