@@ -14,7 +14,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 
-from firefighter.gameday.engine import Board, GameDays
+from firefighter.gameday.board import Board
+from firefighter.gameday.engine import GameDays
 from firefighter.gameday.models import GameDay
 from firefighter.incidents.errors import NotFound
 from firefighter.web.api.tokens import Caller
