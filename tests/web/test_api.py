@@ -143,3 +143,12 @@ def test_the_openapi_document_is_valid_and_has_a_docs_page(bot: Bot) -> None:
     assert page.status_code == 200 and "openapi.json" in page.text
     assert "POST /api/v1/incidents</code>" in page.text
     assert "<script" not in page.text and "cdn" not in page.text.lower()
+
+
+def test_declare_refuses_an_unknown_component_naming_the_field(bot: Bot, api: Api) -> None:
+    refused = api.post("/incidents", {"title": "Slow", "severity": "SEV3", "component": "teapot"})
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["error"].startswith("component: Unknown component 'teapot'.")
+    assert api.get("/incidents").json()["items"] == []
+    blank = api.post("/incidents", {"title": "   ", "severity": "SEV3"})
+    assert blank.status_code == 422 and blank.json()["error"].startswith("title: "), blank.text
