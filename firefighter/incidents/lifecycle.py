@@ -47,7 +47,6 @@ NEEDS_REOPEN_REASON = "has_reopen_reason"
 class Move:
     """A row of the lifecycle table."""
 
-    trigger: str
     sources: tuple[str, ...]
     dest: str
     guard: str | None = None
@@ -55,15 +54,15 @@ class Move:
 
 
 LIFECYCLE: tuple[Move, ...] = (
-    Move(INVESTIGATING, (OPEN,), INVESTIGATING),
-    Move(MITIGATING, (OPEN, INVESTIGATING), MITIGATING),
-    Move(MITIGATED, (OPEN, INVESTIGATING, MITIGATING), MITIGATED),
-    Move(POSTMORTEM, (MITIGATED,), POSTMORTEM),
-    Move(CLOSED, (POSTMORTEM,), CLOSED),
-    Move(CLOSED, (MITIGATED,), CLOSED, NEEDS_NO_POSTMORTEM, "severity needs no post-mortem"),
-    Move(CLOSED, (OPEN, INVESTIGATING), CLOSED, NEEDS_REASON, "early close, with a reason"),
-    Move(INVESTIGATING, (MITIGATED,), INVESTIGATING, NEEDS_REOPEN_REASON, "reopen, with a reason"),
-    Move(MITIGATING, (MITIGATED,), MITIGATING, NEEDS_REOPEN_REASON, "reopen, with a reason"),
+    Move((OPEN,), INVESTIGATING),
+    Move((OPEN, INVESTIGATING), MITIGATING),
+    Move((OPEN, INVESTIGATING, MITIGATING), MITIGATED),
+    Move((MITIGATED,), POSTMORTEM),
+    Move((POSTMORTEM,), CLOSED),
+    Move((MITIGATED,), CLOSED, NEEDS_NO_POSTMORTEM, "severity needs no post-mortem"),
+    Move((OPEN, INVESTIGATING), CLOSED, NEEDS_REASON, "early close, with a reason"),
+    Move((MITIGATED,), INVESTIGATING, NEEDS_REOPEN_REASON, "reopen, with a reason"),
+    Move((MITIGATED,), MITIGATING, NEEDS_REOPEN_REASON, "reopen, with a reason"),
 )
 
 

@@ -274,13 +274,13 @@ class Rules:
         Refuses with TransitionRefused (saying what the incident can do instead), or with
         InvalidInput for an unknown closure reason. `reopen` asks for a reopen explicitly.
         """
-        if reopen and status != MITIGATED:
+        if reopen and not lifecycle.reopen_targets(status):
             raise TransitionRefused(
                 f"{reference} is {status}; only a mitigated incident can be reopened.",
                 status=status,
                 allowed=self.next_states(status, severity),
             )
-        reopening = status == MITIGATED and target in lifecycle.reopen_targets(status)
+        reopening = target in lifecycle.reopen_targets(status)
         closure = closure_reason(reason, status) if target == CLOSED else None
         context = MoveContext(
             postmortem_required=self.postmortem_required(severity),
