@@ -75,11 +75,14 @@ class MoveContext:
     reopen_reason: str | None = None
 
 
+_REASONS = frozenset(r.value for r in ClosureReason)
+
+
 def _guard_holds(guard: str | None, context: MoveContext) -> bool:
     if guard is None:
         return True
     if guard == NEEDS_REASON:
-        return context.closure_reason in {r.value for r in ClosureReason}
+        return context.closure_reason in _REASONS
     if guard == NEEDS_NO_POSTMORTEM:
         return not context.postmortem_required
     return bool(context.reopen_reason and context.reopen_reason.strip())
