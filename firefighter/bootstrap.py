@@ -143,6 +143,7 @@ def build_core(settings: Settings, *, clock: Clock = utcnow, check: bool = True)
         severities=settings.severities,
         clock=clock,
         failure_classes=settings.failure_classes,
+        components=settings.components,
         policy=AccessPolicy(
             declarers=settings.declarers, admins=settings.admins, closers=settings.closers
         ),

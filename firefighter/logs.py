@@ -50,8 +50,6 @@ class _DropBoltTokenNotice(logging.Filter):
 
 def quiet_libraries() -> None:
     """Keep the libraries' chatter out of the operators' log."""
-    # transitions logs two INFO lines per state change ("Finished processing state …").
-    logging.getLogger("transitions").setLevel(logging.WARNING)
     bolt = logging.getLogger("slack_bolt.App")
     if not any(isinstance(f, _DropBoltTokenNotice) for f in bolt.filters):
         bolt.addFilter(_DropBoltTokenNotice())

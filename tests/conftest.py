@@ -20,6 +20,9 @@ PG_ADMIN_URL = os.environ.get(
     "TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
 IN_CI = os.environ.get("CI", "").lower() == "true"
+# pytest-xdist's workers are given COLUMNS=80, which would fix the CLI's Rich console at 80
+# columns when it is imported; the CLI tests give each invocation its own width.
+os.environ.pop("COLUMNS", None)
 # How long a Slack request may take before the bot answers with the outage sentence, in tests
 # that are not about that deadline (tests/slack/test_outages.py keeps Slack's 2.5 s): a busy
 # two-core CI machine running PostgreSQL is slow, not down.

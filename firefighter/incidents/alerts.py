@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from firefighter.incidents import effects, lifecycle
+from firefighter.incidents import effects, rules
 from firefighter.incidents.alert_models import (
     ATTACHED,
     DECLARED,
@@ -46,7 +46,7 @@ from firefighter.incidents.alert_types import (
     describe,
 )
 from firefighter.incidents.authorization import Action
-from firefighter.incidents.errors import Conflict, InvalidInput, NotFound
+from firefighter.incidents.errors import Conflict, NotFound
 from firefighter.incidents.models import Incident
 from firefighter.incidents.service import IncidentService
 from firefighter.incidents.unit_of_work import Clock
@@ -518,8 +518,9 @@ class AlertService:
             if incident is None:
                 raise NotFound(f"There is no incident INC-{incident_id}.")
             self.incidents.check(session, incident, Action.ATTACH_ALERT, actor, admin)
-            if incident.status == lifecycle.CLOSED:
-                raise InvalidInput(f"{incident.reference} is closed; pick an open incident.")
+            rules.check_takes_alerts(
+                incident.reference, drill=incident.drill, status=incident.status
+            )
             self._link(session, group, incident, ATTACHED, actor, announce=True)
             return incident
 

@@ -22,7 +22,15 @@ class NotFound(IncidentError):
 
 
 class InvalidInput(IncidentError):
-    """A value the user typed is not acceptable."""
+    """A value the user typed is not acceptable.
+
+    `field` names the command's argument at fault (`title`, `component`, `started_at`…) when
+    there is one, so a form shows the sentence under that field without reading the text.
+    """
+
+    def __init__(self, *words: Part, field: str | None = None) -> None:
+        super().__init__(*words)
+        self.field = field
 
 
 class TransitionRefused(IncidentError):

@@ -72,16 +72,19 @@ class FollowUpService:
         if not value:
             raise InvalidInput(
                 "Say what needs doing: `followup Add a retry to the payment client "
-                "@owner due 2026-04-30`."
+                "@owner due 2026-04-30`.",
+                field="title",
             )
         if len(value) > FOLLOWUP_TITLE_MAX:
             raise InvalidInput(
-                f"The follow-up is {len(value)} characters; keep it under {FOLLOWUP_TITLE_MAX}."
+                f"The follow-up is {len(value)} characters; keep it under {FOLLOWUP_TITLE_MAX}.",
+                field="title",
             )
         if due is not None and due < self.today():
             raise InvalidInput(
                 f"{due.isoformat()} is in the past; give a due date from today on, as "
-                "`due YYYY-MM-DD`."
+                "`due YYYY-MM-DD`.",
+                field="due",
             )
         admin = self.incidents.policy.is_admin(actor)
         with self.work.begin(request_key) as session:

@@ -1,17 +1,16 @@
-"""The incident lifecycle as a `transitions` state machine.
+"""The incident lifecycle: one table of every allowed move, read directly.
 
-One table holds every allowed move; the README's diagram is drawn from the same rows.
-Triggers are named after the state they lead to, so "move to mitigated" is `mitigated`.
+The README's diagram is drawn from the same rows, and the states that close early, reopen or
+count as active are read off them. The table is the machine: a move is allowed when a row
+leads there and its guard holds; the service then does the move's bookkeeping in the same
+transaction (see `IncidentService._move`). The `transitions` library once ran this table,
+but only to answer that question, so it was a second copy of the rules with no callbacks.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from functools import lru_cache
-from typing import Any
-
-from transitions import EventData, Machine, MachineError
 
 
 class Status(StrEnum):
@@ -37,7 +36,6 @@ class ClosureReason(StrEnum):
 
 
 OPEN, INVESTIGATING, MITIGATING, MITIGATED, POSTMORTEM, CLOSED = (s.value for s in Status)
-ACTIVE = (OPEN, INVESTIGATING, MITIGATING)
 
 # The guards. Each reads the context of one attempted move.
 NEEDS_REASON = "has_closure_reason"
@@ -49,7 +47,6 @@ NEEDS_REOPEN_REASON = "has_reopen_reason"
 class Move:
     """A row of the lifecycle table."""
 
-    trigger: str
     sources: tuple[str, ...]
     dest: str
     guard: str | None = None
@@ -57,15 +54,15 @@ class Move:
 
 
 LIFECYCLE: tuple[Move, ...] = (
-    Move(INVESTIGATING, (OPEN,), INVESTIGATING),
-    Move(MITIGATING, (OPEN, INVESTIGATING), MITIGATING),
-    Move(MITIGATED, (OPEN, INVESTIGATING, MITIGATING), MITIGATED),
-    Move(POSTMORTEM, (MITIGATED,), POSTMORTEM),
-    Move(CLOSED, (POSTMORTEM,), CLOSED),
-    Move(CLOSED, (MITIGATED,), CLOSED, NEEDS_NO_POSTMORTEM, "severity needs no post-mortem"),
-    Move(CLOSED, (OPEN, INVESTIGATING), CLOSED, NEEDS_REASON, "early close, with a reason"),
-    Move(INVESTIGATING, (MITIGATED,), INVESTIGATING, NEEDS_REOPEN_REASON, "reopen, with a reason"),
-    Move(MITIGATING, (MITIGATED,), MITIGATING, NEEDS_REOPEN_REASON, "reopen, with a reason"),
+    Move((OPEN,), INVESTIGATING),
+    Move((OPEN, INVESTIGATING), MITIGATING),
+    Move((OPEN, INVESTIGATING, MITIGATING), MITIGATED),
+    Move((MITIGATED,), POSTMORTEM),
+    Move((POSTMORTEM,), CLOSED),
+    Move((MITIGATED,), CLOSED, NEEDS_NO_POSTMORTEM, "severity needs no post-mortem"),
+    Move((OPEN, INVESTIGATING), CLOSED, NEEDS_REASON, "early close, with a reason"),
+    Move((MITIGATED,), INVESTIGATING, NEEDS_REOPEN_REASON, "reopen, with a reason"),
+    Move((MITIGATED,), MITIGATING, NEEDS_REOPEN_REASON, "reopen, with a reason"),
 )
 
 
@@ -78,76 +75,41 @@ class MoveContext:
     reopen_reason: str | None = None
 
 
-class _Subject:
-    """The model object the machine moves; the guards are its methods."""
-
-    state: str
-
-    def __init__(self, context: MoveContext) -> None:
-        self.context = context
-
-    def has_closure_reason(self, event: EventData) -> bool:
-        return self.context.closure_reason in {r.value for r in ClosureReason}
-
-    def postmortem_not_required(self, event: EventData) -> bool:
-        return not self.context.postmortem_required
-
-    def has_reopen_reason(self, event: EventData) -> bool:
-        return bool(self.context.reopen_reason and self.context.reopen_reason.strip())
+_REASONS = frozenset(r.value for r in ClosureReason)
 
 
-def _machine(subject: _Subject, initial: str) -> Machine:
-    transitions: list[dict[str, Any]] = [
-        {
-            "trigger": move.trigger,
-            "source": list(move.sources),
-            "dest": move.dest,
-            "conditions": [move.guard] if move.guard else [],
-        }
-        for move in LIFECYCLE
-    ]
-    return Machine(
-        model=subject,
-        states=[s.value for s in Status],
-        transitions=transitions,
-        initial=initial,
-        auto_transitions=False,
-        send_event=True,
-        ignore_invalid_triggers=False,
-    )
+def _guard_holds(guard: str | None, context: MoveContext) -> bool:
+    if guard is None:
+        return True
+    if guard == NEEDS_REASON:
+        return context.closure_reason in _REASONS
+    if guard == NEEDS_NO_POSTMORTEM:
+        return not context.postmortem_required
+    return bool(context.reopen_reason and context.reopen_reason.strip())
 
 
 def attempt(status: str, target: str, context: MoveContext) -> bool:
-    """Run the machine: True if the move is allowed, False if it is not."""
-    # The guards only look at three facts, so the answer is cached on those facts:
-    # building a Machine costs far more than a request's other work.
-    return _attempt(
-        status,
-        target,
-        context.postmortem_required,
-        context.closure_reason in {r.value for r in ClosureReason},
-        bool(context.reopen_reason and context.reopen_reason.strip()),
+    """True if a row of the table leads from `status` to `target` and its guard holds."""
+    return any(
+        status in move.sources and move.dest == target and _guard_holds(move.guard, context)
+        for move in LIFECYCLE
     )
 
 
-@lru_cache(maxsize=512)
-def _attempt(
-    status: str, target: str, postmortem_required: bool, closure_reason: bool, reopen_reason: bool
-) -> bool:
-    subject = _Subject(
-        MoveContext(
-            postmortem_required=postmortem_required,
-            closure_reason=ClosureReason.RESOLVED.value if closure_reason else None,
-            reopen_reason="reason" if reopen_reason else None,
-        )
+def _sources(dest: str, guard: str | None) -> frozenset[str]:
+    return frozenset(
+        source
+        for move in LIFECYCLE
+        if move.dest == dest and move.guard == guard
+        for source in move.sources
     )
-    _machine(subject, status)
-    try:
-        moved = bool(subject.trigger(target))  # type: ignore[attr-defined]
-    except (MachineError, AttributeError):
-        # MachineError: no move from this state; AttributeError: no move into it at all.
-        return False
-    return moved and subject.state == target
+
+
+# Read off the table, so that adding a row changes them too.
+EARLY_CLOSE = _sources(CLOSED, NEEDS_REASON)
+"""The states that may close before mitigation, with a closure reason."""
+ACTIVE = tuple(s.value for s in Status if s.value in _sources(MITIGATED, None))
+"""Not yet mitigated: every state with a plain move into mitigated."""
 
 
 def next_states(status: str, *, postmortem_required: bool) -> list[str]:
@@ -157,18 +119,17 @@ def next_states(status: str, *, postmortem_required: bool) -> list[str]:
 
 
 def reopen_targets(status: str) -> list[str]:
-    """States a reopen (with a written reason) can lead to from `status`."""
-    context = MoveContext(reopen_reason="reason")
+    """States a reopen (with a written reason) can lead to from `status`, in order."""
     return [
-        target
-        for target in (INVESTIGATING, MITIGATING)
-        if status == MITIGATED and attempt(status, target, context)
+        move.dest
+        for move in LIFECYCLE
+        if move.guard == NEEDS_REOPEN_REASON and status in move.sources
     ]
 
 
 def can_close_early(status: str) -> bool:
     """Whether `status` may close with a closure reason before mitigation."""
-    return status in (OPEN, INVESTIGATING)
+    return status in EARLY_CLOSE
 
 
 def is_active(status: str) -> bool:

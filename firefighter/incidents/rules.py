@@ -11,7 +11,13 @@ from datetime import datetime, timedelta
 
 from firefighter.incidents import lifecycle
 from firefighter.incidents.errors import InvalidInput, TransitionRefused
-from firefighter.incidents.lifecycle import CLOSED, MITIGATED, ClosureReason, MoveContext
+from firefighter.incidents.lifecycle import (
+    CLOSED,
+    MITIGATED,
+    POSTMORTEM,
+    ClosureReason,
+    MoveContext,
+)
 from firefighter.incidents.models import TITLE_MAX, UPDATE_MAX
 from firefighter.settings import DEFAULT_FAILURE_CLASSES, DEFAULT_SEVERITIES, Severity
 
@@ -49,9 +55,13 @@ def title(text: str) -> str:
     """An incident title on one line, or InvalidInput when it is empty or too long."""
     value = " ".join(clean(text).split())
     if not value:
-        raise InvalidInput("Give the incident a title: one line saying what is broken.")
+        raise InvalidInput(
+            "Give the incident a title: one line saying what is broken.", field="title"
+        )
     if len(value) > TITLE_MAX:
-        raise InvalidInput(f"The title is {len(value)} characters; keep it under {TITLE_MAX}.")
+        raise InvalidInput(
+            f"The title is {len(value)} characters; keep it under {TITLE_MAX}.", field="title"
+        )
     return value
 
 
@@ -59,7 +69,9 @@ def description(text: str) -> str:
     """An incident description as stored, or InvalidInput when it is too long."""
     value = clean(text)
     if len(value) > DESCRIPTION_MAX:
-        raise InvalidInput("The description is over 10,000 characters; shorten it.")
+        raise InvalidInput(
+            "The description is over 10,000 characters; shorten it.", field="description"
+        )
     return value.strip()
 
 
@@ -107,10 +119,41 @@ def closure_reason(reason: str | None, status: str) -> str | None:
     return closure
 
 
-def not_in_future(label: str, at: datetime, now: datetime) -> None:
-    """InvalidInput if `at` (the `label` time) is later than now."""
+def takes_alerts(*, drill: bool, status: str) -> bool:
+    """Whether alerts may be attached to an incident: a real one that is not closed.
+
+    A drill is an exercise: real alerts linked to it would vanish from the real figures.
+    """
+    return not drill and status != CLOSED
+
+
+def check_takes_alerts(reference: str, *, drill: bool, status: str) -> None:
+    """InvalidInput (about the `incident` picked) unless alerts may join that incident."""
+    if drill:
+        raise InvalidInput(
+            f"{reference} is a drill; real alerts belong to a real incident: pick another.",
+            field="incident",
+        )
+    if status == CLOSED:
+        raise InvalidInput(f"{reference} is closed; pick an open incident.", field="incident")
+
+
+def postmortem_starts(status: str) -> bool:
+    """Whether asking for the post-mortem moves the incident into `postmortem` (a plain move of
+    the lifecycle table) rather than exporting its page again."""
+    return lifecycle.attempt(status, POSTMORTEM, MoveContext())
+
+
+def check_exportable(reference: str, status: str) -> None:
+    """InvalidInput unless the incident is mitigated or later: a post-mortem needs an end."""
+    if lifecycle.is_active(status):
+        raise InvalidInput(f"{reference} is {status}; write the post-mortem once it is mitigated.")
+
+
+def not_in_future(label: str, at: datetime, now: datetime, *, field: str | None = None) -> None:
+    """InvalidInput (about `field`) if `at` (the `label` time) is later than now."""
     if at > now + _CLOCK_SKEW:
-        raise InvalidInput(f"The {label} time is in the future; give a past time.")
+        raise InvalidInput(f"The {label} time is in the future; give a past time.", field=field)
 
 
 def impact_times(
@@ -120,13 +163,16 @@ def impact_times(
 
     Detection defaults to now and the start to the detection, so both are always known.
     """
-    for label, value in (("impact start", started_at), ("detection", detected_at)):
+    given = (("impact start", "started_at", started_at), ("detection", "detected_at", detected_at))
+    for label, field, value in given:
         if value is not None:
-            not_in_future(label, value, now)
+            not_in_future(label, value, now, field=field)
     detected = detected_at or now
     started = started_at or detected
     if started > detected:
-        raise InvalidInput("The impact cannot start after it was detected; check both times.")
+        raise InvalidInput(
+            "The impact cannot start after it was detected; check both times.", field="started_at"
+        )
     return started, detected
 
 
@@ -151,15 +197,29 @@ def milestones_in_order(
 
 
 class Rules:
-    """The rules that depend on configuration: the severities and the failure classes."""
+    """The rules that depend on configuration: severities, failure classes, components."""
 
     def __init__(
         self,
         severities: list[Severity] | None = None,
         failure_classes: list[str] | None = None,
+        components: list[str] | None = None,
     ) -> None:
         self.severities = severities or list(DEFAULT_SEVERITIES)
         self.failure_classes = failure_classes or list(DEFAULT_FAILURE_CLASSES)
+        # Empty: none configured, any name goes (as the alert rules' check reads it too).
+        self.components = list(components or [])
+
+    def component(self, name: str | None) -> str | None:
+        """The component as stored (None for none), or InvalidInput when components are
+        configured and `name` is not one of them."""
+        value = clean(name).strip() or None
+        if value is not None and self.components and value not in self.components:
+            choices = ", ".join(self.components)
+            raise InvalidInput(
+                f"Unknown component {value!r}. Choose one of: {choices}.", field="component"
+            )
+        return value
 
     def severity(self, name: str) -> Severity:
         """The configured severity called `name`, or InvalidInput listing the choices."""
@@ -168,7 +228,7 @@ class Rules:
             if severity.name == wanted:
                 return severity
         names = ", ".join(s.name for s in self.severities)
-        raise InvalidInput(f"Unknown severity {name!r}. Choose one of {names}.")
+        raise InvalidInput(f"Unknown severity {name!r}. Choose one of {names}.", field="severity")
 
     def failure_class(self, name: str) -> str:
         """The configured failure class matching `name` (case-insensitive), or InvalidInput."""
@@ -214,13 +274,13 @@ class Rules:
         Refuses with TransitionRefused (saying what the incident can do instead), or with
         InvalidInput for an unknown closure reason. `reopen` asks for a reopen explicitly.
         """
-        if reopen and status != MITIGATED:
+        if reopen and not lifecycle.reopen_targets(status):
             raise TransitionRefused(
                 f"{reference} is {status}; only a mitigated incident can be reopened.",
                 status=status,
                 allowed=self.next_states(status, severity),
             )
-        reopening = status == MITIGATED and target in lifecycle.reopen_targets(status)
+        reopening = target in lifecycle.reopen_targets(status)
         closure = closure_reason(reason, status) if target == CLOSED else None
         context = MoveContext(
             postmortem_required=self.postmortem_required(severity),

@@ -83,10 +83,11 @@ class IncidentService:
         clock: Clock = utcnow,
         failure_classes: list[str] | None = None,
         policy: AccessPolicy | None = None,
+        components: list[str] | None = None,
     ) -> None:
         self.factory = factory
         self.clock = clock
-        self.rules = Rules(severities, failure_classes)
+        self.rules = Rules(severities, failure_classes, components)
         self.policy = policy or AccessPolicy()
         self.work = UnitOfWork(factory, clock)
         self.facts = AdapterFacts(factory, clock)
@@ -153,6 +154,12 @@ class IncidentService:
             incident = queries.get_incident(session, incident_id)
             self.check(session, incident, action, actor, admin)
 
+    def as_drawn(self, incident_id: int, expected_status: str | None) -> Incident:
+        """The incident, if it is still in the status a button was drawn for (None: any);
+        Conflict saying where it stands otherwise (for surfaces that open a form first)."""
+        with self.factory() as session:
+            return self.work.load(session, incident_id, None, expected_status)
+
     def _gate(self, session: Session, incident_id: int, actor: str | None, admin: bool) -> Incident:
         """The incident if `actor` may see it, checked before its version or status is
         compared, so a stale button never reveals the state of a private incident."""
@@ -187,7 +194,7 @@ class IncidentService:
         """
         title = rules.title(title)
         description = rules.description(description)
-        component = clean(component) or None
+        component = self.rules.component(component)
         sev = self.rules.severity(severity)
         self.policy.check_declare(actor)
         now = self.clock()
@@ -665,12 +672,23 @@ class IncidentService:
             self.work.enqueue(session, published, incident)
             return incident
 
+    def postmortem(self, incident_id: int, *, actor: str | None) -> bool:
+        """Start the post-mortem of a mitigated incident (moving it to postmortem exports the
+        page), or export it again later on; True when it moved. Refused before mitigation."""
+        status = self.as_drawn(incident_id, None).status
+        if rules.postmortem_starts(status):
+            self.transition(incident_id, lifecycle.POSTMORTEM, actor=actor)
+            return True
+        self.request_postmortem(incident_id, actor=actor)
+        return False
+
     def request_postmortem(self, incident_id: int, *, actor: str | None) -> int:
         """Enqueue a post-mortem export; returns the outbox item id to wait for."""
         admin = self.policy.is_admin(actor)
         with self.work.begin() as session:
             incident = self._load(session, incident_id, None)
             self.check(session, incident, Action.EXPORT, actor, admin)
+            rules.check_exportable(incident.reference, incident.status)
             export = effects.ExportPostmortem(incident.id, requested_by=actor)
             item = self.work.enqueue(session, export, incident)
             session.flush()

@@ -176,3 +176,12 @@ def test_game_days_and_one_board(bot: Bot, api: Api) -> None:
     assert api.get("/gamedays/999").status_code == 404
     assert "Game Day" in api.get("/gamedays/999").json()["error"]
     assert Api(bot, None).get("/gamedays").status_code == 401
+
+
+def test_declare_refuses_an_unknown_component_naming_the_field(bot: Bot, api: Api) -> None:
+    refused = api.post("/incidents", {"title": "Slow", "severity": "SEV3", "component": "teapot"})
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["error"].startswith("component: Unknown component 'teapot'.")
+    assert api.get("/incidents").json()["items"] == []
+    blank = api.post("/incidents", {"title": "   ", "severity": "SEV3"})
+    assert blank.status_code == 422 and blank.json()["error"].startswith("title: "), blank.text

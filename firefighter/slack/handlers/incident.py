@@ -15,6 +15,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from firefighter.incidents import effects
+from firefighter.incidents.audience import announcement_channel, first_invitees
 from firefighter.incidents.models import Incident, TimelineEvent
 from firefighter.incidents.service import IncidentService
 from firefighter.outbox import Dispatcher, Message, PermanentFailure, RetryLater, idempotency
@@ -154,7 +155,7 @@ class SlackEffects:
                 raise
 
     def _announce(self, incident: Incident) -> None:
-        channel = self._announce_in(incident)
+        channel = announcement_channel(incident, self.settings)
         if not channel or incident.announcement_ts:
             return
         context = card_context(self.service, self.settings, incident)
@@ -170,15 +171,6 @@ class SlackEffects:
         self.service.record_slack(
             incident.id, announcement_channel=channel, announcement_ts=announcement_ts
         )
-
-    def _announce_in(self, incident: Incident) -> str | None:
-        # Private incidents are never announced; drills only in the Game Day channel, so
-        # that nobody watching the real incidents channel mistakes an exercise for a fire.
-        if incident.private:
-            return None
-        if incident.drill:
-            return self.settings.gameday_channel
-        return self.settings.incidents_channel
 
     def _create_channel(self, incident: Incident) -> None:
         prefix = "drill" if incident.drill else "inc"
@@ -210,13 +202,9 @@ class SlackEffects:
         raise PermanentFailure(f"no free channel name near {base!r}")
 
     def _first_invitees(self, incident: Incident) -> list[str]:
-        wanted = [incident.declarer] if incident.declarer else []
-        wanted += [r.user_id for r in incident.roles]
-        ids = self.settings.responders_for(incident.severity, incident.component)
-        if incident.drill:
-            # A drill pages nobody outside the game: only its Game Day team, if any.
-            ids = self.drill_invitees(incident.id)
-        for ident in ids:
+        # The core says who; Slack user groups (S…) are invited as their members.
+        wanted: list[str] = []
+        for ident in first_invitees(incident, self.settings, self.drill_invitees):
             if ident.startswith("S"):
                 with slack_errors("usergroups.users.list"):
                     members = self.client.usergroups_users_list(usergroup=ident)

@@ -154,7 +154,11 @@ def api_router(services: ApiServices) -> APIRouter:
             raise ApiRefusal(404, str(error)) from None
         except (TransitionRefused, Conflict) as error:
             raise ApiRefusal(409, str(error)) from None
-        except (InvalidInput, AlreadyProcessed, IncidentError) as error:
+        except InvalidInput as error:
+            # Named as a body field is in a validation error: "component: Unknown …".
+            named = f"{error.field}: {error}" if error.field else str(error)
+            raise ApiRefusal(422, named) from None
+        except (AlreadyProcessed, IncidentError) as error:
             raise ApiRefusal(422, str(error)) from None
 
     def detail(incident_id: int) -> dict[str, Any]:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
+from datetime import timedelta
+
 import pytest
 
 from firefighter.incidents import queries
 from firefighter.incidents.models import Incident
 from tests.slack.conftest import Bot, buttons
+from tests.slack.test_hostile_slack import submit
 
 
 def test_declare_opens_a_channel_with_card_and_announcement(bot: Bot) -> None:
@@ -55,6 +59,39 @@ def test_modal_validation_errors_come_back_in_the_modal(bot: Bot) -> None:
     )
     assert answer.json is not None and answer.json["response_action"] == "errors"
     assert "future" in answer.json["errors"]["started_at"]
+    assert bot.settle() == 0  # nothing was declared
+
+
+def test_the_core_s_refusals_show_under_the_field_it_names(bot: Bot) -> None:
+    bot.command("declare")
+    ahead = int((bot.core.service.clock() + timedelta(hours=2)).timestamp())
+    answer = bot.driver.submit_view(
+        "U_ALICE", {"title": "Disk full", "severity": "SEV3", "started_at": ahead}
+    )
+    assert answer.json == {
+        "response_action": "errors",
+        "errors": {"started_at": "The impact start time is in the future; give a past time."},
+    }
+    # A component the menu did not offer (Slack would refuse it; a forger posts it directly).
+    values = {
+        "title": {"title": {"type": "plain_text_input", "value": "Disk full"}},
+        "severity": {"severity": {"type": "static_select", "selected_option": {"value": "SEV3"}}},
+        "component": {
+            "component": {"type": "static_select", "selected_option": {"value": "teapot"}}
+        },
+    }
+    forged = submit("declare", "", values)(bot, 0)
+    assert json.loads(forged.text) == {
+        "response_action": "errors",
+        "errors": {"component": "Pick one of the listed components."},
+    }
+    answer = bot.driver.submit_view(
+        "U_ALICE", {"title": "Disk full", "severity": "SEV3", "description": "x" * 10_001}
+    )
+    assert answer.json == {
+        "response_action": "errors",
+        "errors": {"description": "The description is over 10,000 characters; shorten it."},
+    }
     assert bot.settle() == 0  # nothing was declared
 
 

@@ -10,7 +10,7 @@ from slack_bolt import App, Respond
 from slack_sdk import WebClient
 from slack_sdk.models.views import View
 
-from firefighter.incidents import queries
+from firefighter.incidents import queries, rules
 from firefighter.incidents.alert_models import TRIAGE
 from firefighter.incidents.alerts import CardState
 from firefighter.incidents.errors import IncidentError
@@ -59,7 +59,8 @@ def register(app: App, ctx: SlackContext) -> None:
                 )
                 # The one visibility rule: a private incident shows only to its members.
                 incidents = ctx.visible(session, incidents, user_id)
-            return attach_modal(state, [i for i in incidents if not i.drill])
+            takers = [i for i in incidents if rules.takes_alerts(drill=i.drill, status=i.status)]
+            return attach_modal(state, takers)
 
         return build
 

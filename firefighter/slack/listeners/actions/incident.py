@@ -9,7 +9,6 @@ from typing import Any
 from slack_bolt import App, Respond
 from slack_sdk import WebClient
 
-from firefighter.incidents import queries
 from firefighter.incidents.errors import AlreadyProcessed, IncidentError
 from firefighter.logs import incident_id_var
 from firefighter.slack.blocks.incident import (
@@ -127,17 +126,9 @@ def open_dialog(
     """Open the close or reopen modal for the clicked incident, if it still applies."""
     try:
         incident_id, drawn = parse_action_value(str(action.get("value") or ""))
-        with ctx.factory() as session:
-            incident = queries.get_incident(session, incident_id)
+        incident = ctx.service.as_drawn(incident_id, drawn)
     except (ValueError, IncidentError) as error:
         say_privately(respond, f":warning: {ctx.said(error)}")
-        return
-    if drawn is not None and incident.status != drawn:
-        say_privately(
-            respond,
-            f":warning: {incident.reference} changed since you looked at it: it is now "
-            f"{incident.status} ({incident.severity}). Nothing was changed.",
-        )
         return
     try:
         client.views_open(trigger_id=str(body.get("trigger_id") or ""), view=build(incident))

@@ -12,8 +12,9 @@ from slack_sdk import WebClient
 from firefighter.incidents import lifecycle, queries
 from firefighter.incidents.authorization import Action
 from firefighter.incidents.errors import AlreadyProcessed, InvalidInput
+from firefighter.incidents.lifecycle import ClosureReason
 from firefighter.incidents.models import Incident
-from firefighter.incidents.service import ROLES, normalise_role
+from firefighter.incidents.service import CLOSURE_REASONS, ROLES, normalise_role
 from firefighter.slack.blocks.common import as_dicts
 from firefighter.slack.blocks.incident import fallback_text, incident_list
 from firefighter.slack.blocks.modals import close_modal, declare_modal
@@ -172,9 +173,10 @@ def close(
                 view=close_modal(incident, ctx.service.failure_classes),
             )
         except SLACK_FAILED:
+            others = ", ".join(r for r in CLOSURE_REASONS if r != ClosureReason.DUPLICATE)
             return Reply(
                 f"{incident.reference} is {incident.status}; closing it now needs a reason: "
-                "`close duplicate` (or resolved, false_positive, superseded, external, cancelled)."
+                f"`close {ClosureReason.DUPLICATE}` (or {others})."
             )
         return None
     closed = ctx.service.close(incident.id, actor=user_id, reason=rest or None)
@@ -189,14 +191,7 @@ def _reopen_args(rest: str) -> tuple[str, str]:
 
 
 def postmortem(ctx: SlackContext, incident: Incident, user_id: str) -> Reply:
-    """Move a mitigated incident to postmortem; otherwise export (again) the post-mortem."""
-    if incident.status == lifecycle.MITIGATED:
-        ctx.service.transition(incident.id, lifecycle.POSTMORTEM, actor=user_id)
+    """Start the post-mortem, or export it again: the core decides which (or refuses)."""
+    if ctx.service.postmortem(incident.id, actor=user_id):
         return Reply(f"{incident.reference} is now in post-mortem; the page is being written.")
-    if lifecycle.is_active(incident.status):
-        raise InvalidInput(
-            f"{incident.reference} is {incident.status}; write the post-mortem once it is "
-            "mitigated."
-        )
-    ctx.service.request_postmortem(incident.id, actor=user_id)
     return Reply(f"The post-mortem of {incident.reference} is being exported again.")

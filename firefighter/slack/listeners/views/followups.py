@@ -8,7 +8,7 @@ from typing import Any
 from slack_bolt import Ack, App
 
 from firefighter.incidents import queries
-from firefighter.incidents.errors import AlreadyProcessed, IncidentError, NotFound
+from firefighter.incidents.errors import AlreadyProcessed, IncidentError, InvalidInput, NotFound
 from firefighter.slack.blocks.followups import ADD_CALLBACK, PICK_BLOCK
 from firefighter.slack.context import SlackContext
 from firefighter.slack.listeners.common import form_errors, user_of
@@ -76,7 +76,9 @@ def submission(ctx: SlackContext, body: dict[str, Any], view: dict[str, Any]) ->
         )
     except AlreadyProcessed:
         return {}
+    except InvalidInput as error:
+        # The form's blocks are named after the fields the core names.
+        return form_errors(error.field or "title", ctx.said(error))
     except IncidentError as error:
-        field = "due" if "due" in str(error) and "past" in str(error) else "title"
-        return form_errors(field, ctx.said(error))
+        return form_errors("title", ctx.said(error))
     return {}
