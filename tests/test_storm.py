@@ -3,7 +3,7 @@
 A small storm (two in-process replicas, each serving HTTP and delivering the outbox, on
 PostgreSQL, against an emulator that answers with 429, 500 and slow replies), and workers that
 die between a Slack call and its record, at each place where that used to post twice.
-`bench/storm.py` runs the big one with separate processes and a real SIGKILL.
+bench/storm.py runs the big one with separate processes and a real SIGKILL.
 """
 
 from __future__ import annotations
@@ -18,16 +18,6 @@ from typing import Any
 import pytest
 from slack_sdk import WebClient
 
-from bench.storm import (
-    ChannelWatch,
-    Script,
-    add_responders,
-    audit,
-    outbox_state,
-    play,
-    responder,
-    severity_of,
-)
 from firefighter import faults
 from firefighter.bootstrap import Core, build_app, build_core, build_dispatcher, http_app
 from firefighter.db import utcnow
@@ -40,6 +30,8 @@ from firefighter.slack import posting
 from firefighter.slack.client import make_client
 from firefighter.slack.handlers.incident import SlackEffects
 from firefighter.web import BackgroundServer
+from tests.load.audit import audit, outbox_state
+from tests.load.responders import ChannelWatch, Script, add_responders, play, responder, severity_of
 
 SECRET = "storm-test-secret"
 
