@@ -95,6 +95,7 @@ class Core:
             self.factory,
             clock=self.service.clock,
             max_attempts=self.settings.outbox_max_attempts,
+            faults=self.faults,
             **kwargs,
         )
 

@@ -170,14 +170,14 @@ def test_a_small_storm_on_two_replicas_loses_nothing_and_duplicates_nothing(
             incidents_channel=cluster.incidents_channel,
             updates=updates,
             severity=severity_of(index),
-            channel_timeout=30,
+            channel_timeout=120,
         )
         for index in range(incidents)
     ]
     try:
         with watch:
             play(scripts)
-        delivered, dead, pending = wait_drained(cluster, timeout=60)
+        delivered, dead, pending = wait_drained(cluster, timeout=180)
     finally:
         stop.set()
         for thread in threads:
