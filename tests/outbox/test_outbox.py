@@ -134,25 +134,30 @@ def test_permanent_failure_is_dead_at_once_and_unknown_kinds_wait(
     assert later.drain() == 1
 
 
+class WorkerDied(BaseException):
+    """Ends a delivery as SIGKILL does: neither the handler nor the dispatcher records it."""
+
+
 def test_a_crashed_worker_lease_expires_and_the_item_is_redelivered(
     core: Core, clock: FakeClock
 ) -> None:
     recorder = Recorder()
+
+    def killed(message: Message) -> None:
+        raise WorkerDied("killed while delivering")
+
     crashed = core.dispatcher(lease_seconds=30)
-    crashed.register("x", recorder)
+    crashed.register("x", killed)
     with transaction(core.factory) as session:
         enqueue(session, "x", {}, now=clock())
-    assert len(crashed._claim(10)) == 1  # leased, then the worker "dies" before delivering
+    with pytest.raises(WorkerDied):
+        crashed.run_once()  # leased, then the worker dies before delivering
     survivor = core.dispatcher(lease_seconds=30)
     survivor.register("x", recorder)
     assert survivor.run_once() == 0  # the lease still holds
     clock.advance(seconds=31)
     assert survivor.run_once() == 1
     assert len(recorder.delivered) == 1
-
-
-class WorkerDied(BaseException):
-    """Ends a delivery as SIGKILL does: neither the handler nor the dispatcher records it."""
 
 
 def test_a_worker_dying_after_the_work_before_its_record_has_the_item_delivered_again(
