@@ -263,7 +263,7 @@ def run(args: argparse.Namespace, say: Callable[[str], None] = print) -> Outcome
 
 
 def parser() -> argparse.ArgumentParser:
-    """The bench's options (the test suite runs a small version with the same ones)."""
+    """The bench's options."""
     parse = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
