@@ -372,8 +372,9 @@ class Dispatcher:
         while not stop.is_set():
             wait: float | None = None
             try:
+                began = time.monotonic()
                 done = self.run_once(limit, stop=stop)
-                watch.succeeded()
+                watch.succeeded(began)
             except Exception as error:  # the database may blink; keep the worker alive
                 wait = watch.failed(error, "outbox poll failed")
                 done = 0
