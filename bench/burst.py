@@ -26,13 +26,13 @@ from collections.abc import Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:  # run as a script: `bench.flaky_slack` lives beside this file
+if str(ROOT) not in sys.path:  # run as a script: the shared parts live under tests/
     sys.path.insert(0, str(ROOT))
 
-from bench.flaky_slack import describe, percentile, run_flaky
 from firefighter.db import upgrade
 from firefighter.emulators.slack.rate_limits import PER_MINUTE, POST_BURST, POST_PER_SECOND, TIERS
 from firefighter.settings import Settings
+from tests.load.flaky import describe, percentile, run_flaky
 
 EXCLUDED = ("auth.test", "views.open")
 

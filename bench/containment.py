@@ -53,7 +53,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import requests
 from sqlalchemy import func, select
 
-from bench.storm import audit
 from firefighter.bootstrap import build_app, build_core, build_dispatcher, http_app
 from firefighter.db import upgrade
 from firefighter.emulators.confluence import ConfluenceEmulator
@@ -66,6 +65,7 @@ from firefighter.settings import Settings
 from firefighter.slack.client import make_client
 from firefighter.slack.posting import delivery_client
 from firefighter.web import BackgroundServer
+from tests.load.audit import audit
 
 MINUTES = 10.0
 """How long incident A lives (the issue's figure); `--minutes` shortens it."""

@@ -27,9 +27,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
-import signal
-import subprocess
 import sys
 import tempfile
 import threading
@@ -44,135 +41,24 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import make_url
 
-from bench.storm import (
-    SECRET,
-    SLACK_MODEL,
-    ChannelWatch,
-    Script,
-    add_responders,
-    audit,
-    call_summary,
-    drain,
-    expected_items,
-    free_port,
-    fresh_database,
-    outbox_state,
-    play,
-    responder,
-    severity_of,
-    wait_listening,
-)
+from bench.storm import SECRET, SLACK_MODEL, call_summary, drain
 from firefighter.bootstrap import build_core
 from firefighter.emulators.slack import SlackDriver, SlackEmulator
 from firefighter.settings import Settings
+from tests.load.audit import audit, outbox_state
+from tests.load.processes import Fleet, Process, StopTooSlow, fresh_database
+from tests.load.responders import (
+    ChannelWatch,
+    Script,
+    add_responders,
+    expected_items,
+    play,
+    responder,
+    severity_of,
+)
 
 DEREGISTRATION_SECONDS = 0.5
 """Between taking a serve out of the balancer and SIGTERM: requests already sent still land."""
-
-
-@dataclass
-class Process:
-    """One `firefighter serve --no-worker` or `firefighter worker` process."""
-
-    role: str
-    popen: subprocess.Popen[bytes]
-    log: Path
-    port: int | None = None
-
-    @property
-    def url(self) -> str:
-        """Where Slack's requests go (serve only)."""
-        return f"http://127.0.0.1:{self.port}/slack/events"
-
-    def output(self) -> str:
-        """What the process printed so far."""
-        return self.log.read_text(errors="replace")
-
-
-class StopTooSlow(Exception):
-    """A process did not exit by itself after SIGTERM."""
-
-
-@dataclass
-class Fleet:
-    """Starts and stops FireFighter processes that share one environment."""
-
-    env: dict[str, str]
-    workdir: Path
-    started: list[Process] = field(default_factory=list)
-    stop_times: list[float] = field(default_factory=list)
-    _count: int = 0
-
-    def _spawn(self, role: str, arguments: list[str]) -> Process:
-        self._count += 1
-        log = self.workdir / f"{role}{self._count}.log"
-        with log.open("wb") as out:
-            popen = subprocess.Popen(
-                [sys.executable, "-m", "firefighter.cli", *arguments],
-                env=self.env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                cwd=self.workdir,
-            )
-        process = Process(role, popen, log)
-        self.started.append(process)
-        return process
-
-    def serve(self) -> Process:
-        """A new `serve --no-worker` on a free port, once it accepts connections."""
-        port = free_port()
-        process = self._spawn("serve", ["serve", "--no-worker", "--port", str(port)])
-        process.port = port
-        wait_listening(port, process.popen, "firefighter serve")
-        return process
-
-    def worker(self, timeout: float = 60) -> Process:
-        """A new `worker`, once it says it has started."""
-        process = self._spawn("worker", ["worker"])
-        deadline = time.monotonic() + timeout
-        while "FireFighter worker" not in process.output():
-            if process.popen.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit(f"firefighter worker did not start:\n{process.output()}")
-            time.sleep(0.05)
-        return process
-
-    def stop(self, process: Process, within: float = 30) -> float:
-        """SIGTERM, then the seconds it took to exit; raises if it exits badly or too late."""
-        began = time.monotonic()
-        process.popen.send_signal(signal.SIGTERM)
-        try:
-            code = process.popen.wait(within)
-        except subprocess.TimeoutExpired:
-            process.popen.kill()
-            raise StopTooSlow(f"{process.role} pid {process.popen.pid} ignored SIGTERM") from None
-        took = time.monotonic() - began
-        self.stop_times.append(took)
-        if code != 0:
-            raise StopTooSlow(f"{process.role} pid {process.popen.pid} exited with {code}")
-        return took
-
-    def close(self) -> None:
-        """Stop whatever still runs (the end of the bench, or a failure)."""
-        for process in self.started:
-            if process.popen.poll() is None:
-                process.popen.terminate()
-        for process in self.started:
-            try:
-                process.popen.wait(15)
-            except subprocess.TimeoutExpired:
-                process.popen.kill()
-
-    def handed_back(self) -> int:
-        """Outbox items that stopping workers handed back instead of leaving leased."""
-        return sum(
-            int(found)
-            for p in self.started
-            for found in re.findall(r"stopping: handed back (\d+) outbox", p.output())
-        )
-
-    def tracebacks(self) -> list[str]:
-        """Processes whose output shows a traceback (a shutdown must not print one)."""
-        return [p.log.name for p in self.started if "Traceback" in p.output()]
 
 
 class Balancer(Sequence[SlackDriver]):
@@ -377,7 +263,7 @@ def run(args: argparse.Namespace, say: Callable[[str], None] = print) -> Outcome
 
 
 def parser() -> argparse.ArgumentParser:
-    """The bench's options (the test suite runs a small version with the same ones)."""
+    """The bench's options."""
     parse = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )

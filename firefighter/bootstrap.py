@@ -20,6 +20,7 @@ from firefighter.alerts.endpoint import alerts_router
 from firefighter.alerts.rules import AlertRules, load_rules
 from firefighter.chaos.endpoint import chaos_router
 from firefighter.db import check_ready, make_engine, make_session_factory, utcnow
+from firefighter.faults import NO_FAULTS, Faults
 from firefighter.gameday.engine import GameDays
 from firefighter.incidents import effects
 from firefighter.incidents.access import AccessPolicy
@@ -86,6 +87,7 @@ class Core:
     pagerduty: PagerDuty | None = None
     opsgenie: Opsgenie | None = None
     oncall: OnCallDirectory | None = None
+    faults: Faults = NO_FAULTS
 
     def dispatcher(self, **kwargs: Any) -> Dispatcher:
         """A dispatcher with no handlers yet; `register_handlers` adds them."""
@@ -94,6 +96,7 @@ class Core:
             self.factory,
             clock=self.service.clock,
             max_attempts=self.settings.outbox_max_attempts,
+            faults=self.faults,
             **kwargs,
         )
 
@@ -124,8 +127,18 @@ class Core:
         self.engine.dispose()
 
 
-def build_core(settings: Settings, *, clock: Clock = utcnow, check: bool = True) -> Core:
-    """Connect to the database (checking it is migrated unless `check` is False)."""
+def build_core(
+    settings: Settings,
+    *,
+    clock: Clock = utcnow,
+    check: bool = True,
+    faults: Faults | None = None,
+) -> Core:
+    """Connect to the database (checking it is migrated unless `check` is False).
+
+    `faults` are the core's fault-injection points (its own, unarmed, unless a test shares one
+    between two cores)."""
+    faults = faults if faults is not None else Faults()
     engine = make_engine(
         settings.database_url,
         connect_timeout=settings.db_connect_timeout,
@@ -147,6 +160,7 @@ def build_core(settings: Settings, *, clock: Clock = utcnow, check: bool = True)
         policy=AccessPolicy(
             declarers=settings.declarers, admins=settings.admins, closers=settings.closers
         ),
+        faults=faults,
     )
     alerts = AlertService(
         service,
@@ -164,6 +178,7 @@ def build_core(settings: Settings, *, clock: Clock = utcnow, check: bool = True)
         messages=MessageService(service),
         people=People(factory, clock),
         chaos=ChaosService(service, admins=settings.admins),
+        faults=faults,
     )
     try:
         configure_paging(core, paging_config(settings))
@@ -345,19 +360,27 @@ def register_handlers(dispatcher: Dispatcher, core: Core, client: WebClient) -> 
         # One pacer per dispatcher: its delivery threads share the workspace's limits.
         client = paced(client, Pacer())
     gamedays = core.gamedays()
-    incident = SlackEffects(core.settings, core.service, client, drill_invitees=gamedays.invitees)
+    incident = SlackEffects(
+        core.settings,
+        core.service,
+        client,
+        drill_invitees=gamedays.invitees,
+        faults=core.faults,
+    )
     incident.register(dispatcher)
     # Pages name people: cached names, refreshed from users.info at most daily.
     core.people.lookup = profile_lookup(client)
-    register_exporter(dispatcher, core.settings, core.service, names=core.people.names)
+    register_exporter(
+        dispatcher, core.settings, core.service, names=core.people.names, faults=core.faults
+    )
     ConversationEffects(core.service, client).register(dispatcher)
-    digest = DigestPoster(core.settings, core.factory, core.service.clock, client)
+    digest = DigestPoster(core.settings, core.factory, core.service.clock, client, core.faults)
     dispatcher.register(effects.DIGEST_POST, digest)
     ReminderEffects(core.settings, core.service, client).register(dispatcher)
     AlertEffects(core.settings, core.alerts, core.service, client).register(dispatcher)
-    GameDayEffects(gamedays, client, publish_report=_publish_gameday(core, gamedays)).register(
-        dispatcher
-    )
+    GameDayEffects(
+        gamedays, client, publish_report=_publish_gameday(core, gamedays), faults=core.faults
+    ).register(dispatcher)
     if core.settings.jira_enabled:
         JiraFollowUps(core.settings, core.followups, email_of=_email_of(client)).register(
             dispatcher
@@ -394,7 +417,7 @@ def register_for_export(dispatcher: Dispatcher, core: Core) -> None:
 
 def register_digest(dispatcher: Dispatcher, core: Core, client: WebClient) -> None:
     """The digest's handler alone (`firefighter digest` posts one now)."""
-    digest = DigestPoster(core.settings, core.factory, core.service.clock, client)
+    digest = DigestPoster(core.settings, core.factory, core.service.clock, client, core.faults)
     dispatcher.register(effects.DIGEST_POST, digest)
 
 

@@ -69,11 +69,17 @@ class DatabaseWatch:
             )
         return float(min(self.cap, self.base * 2 ** min(failures - 1, 30)))
 
-    def succeeded(self) -> None:
-        """Record a poll that reached the database."""
+    def succeeded(self, began: float | None = None) -> None:
+        """Record a poll that reached the database; `began` (monotonic) is when it started.
+
+        A poll that started before another thread saw the database go proves nothing about
+        now: counting it as the return would say "back" and then "unreachable" again.
+        """
         if self.away_since is None:  # the usual case: no lock taken
             return
         with self._lock:
+            if began is not None and self.away_since is not None and began < self.away_since:
+                return
             since, self.away_since, self.failures = self.away_since, None, 0
         if since is not None:
             self.log.warning(

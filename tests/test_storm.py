@@ -3,14 +3,14 @@
 A small storm (two in-process replicas, each serving HTTP and delivering the outbox, on
 PostgreSQL, against an emulator that answers with 429, 500 and slow replies), and workers that
 die between a Slack call and its record, at each place where that used to post twice.
-`bench/storm.py` runs the big one with separate processes and a real SIGKILL.
+bench/storm.py runs the big one with separate processes and a real SIGKILL.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -18,16 +18,7 @@ from typing import Any
 import pytest
 from slack_sdk import WebClient
 
-from bench.storm import (
-    ChannelWatch,
-    Script,
-    add_responders,
-    audit,
-    outbox_state,
-    play,
-    responder,
-    severity_of,
-)
+from firefighter import faults
 from firefighter.bootstrap import Core, build_app, build_core, build_dispatcher, http_app
 from firefighter.db import utcnow
 from firefighter.emulators.slack import SlackDriver, SlackEmulator
@@ -40,6 +31,8 @@ from firefighter.slack.client import make_client
 from firefighter.slack.handlers.incident import SlackEffects
 from firefighter.web import BackgroundServer
 from tests.conftest import SLACK_DEADLINE_S
+from tests.load.audit import audit, outbox_state
+from tests.load.responders import ChannelWatch, Script, add_responders, play, responder, severity_of
 
 SECRET = "storm-test-secret"
 
@@ -181,14 +174,14 @@ def test_a_small_storm_on_two_replicas_loses_nothing_and_duplicates_nothing(
             incidents_channel=cluster.incidents_channel,
             updates=updates,
             severity=severity_of(index),
-            channel_timeout=30,
+            channel_timeout=120,
         )
         for index in range(incidents)
     ]
     try:
         with watch:
             play(scripts)
-        delivered, dead, pending = wait_drained(cluster, timeout=60)
+        delivered, dead, pending = wait_drained(cluster, timeout=180)
     finally:
         stop.set()
         for thread in threads:
@@ -208,65 +201,35 @@ def test_a_small_storm_on_two_replicas_loses_nothing_and_duplicates_nothing(
     )  # + SEV2's postmortem move
 
 
-Arm = Callable[[pytest.MonkeyPatch, Core, Callable[[], None]], None]
-
-
-def _die_in_record_slack(field: str) -> Arm:
-    def arm(monkeypatch: pytest.MonkeyPatch, core: Core, die: Callable[[], None]) -> None:
-        original = core.service.record_slack
-
-        def record_slack(incident_id: int, **refs: str | None) -> None:
-            if field in refs:
-                die()
-            original(incident_id, **refs)
-
-        monkeypatch.setattr(core.service, "record_slack", record_slack)
-
-    return arm
-
-
-def _die_in_mark_posted(suffix: str) -> Arm:
-    def arm(monkeypatch: pytest.MonkeyPatch, core: Core, die: Callable[[], None]) -> None:
-        original = posting.OncePoster.mark_posted
-
-        def mark_posted(poster: posting.OncePoster, key: str) -> None:
-            if key.endswith(suffix):
-                die()
-            original(poster, key)
-
-        monkeypatch.setattr(posting.OncePoster, "mark_posted", mark_posted)
-
-    return arm
-
-
-CRASH_POINTS: dict[str, tuple[Arm, bool]] = {
-    # name: (where the worker dies, whether it happens while opening the channel)
-    "channel created, not recorded": (_die_in_record_slack("channel_id"), True),
-    "card posted, not recorded": (_die_in_record_slack("card_ts"), True),
-    "announcement posted, not recorded": (_die_in_record_slack("announcement_ts"), True),
-    "update posted in the channel, not marked": (_die_in_mark_posted(":channel"), False),
-    "update posted in the thread, not marked": (_die_in_mark_posted(":thread"), False),
+CRASH_POINTS: dict[str, tuple[str, str, bool]] = {
+    # name: (fault point, the detail it must match, whether it is reached opening the channel)
+    "channel created, not recorded": (faults.CHANNEL_CREATED, "", True),
+    "card posted, not recorded": (faults.CARD_POSTED, "", True),
+    "announcement posted, not recorded": (faults.ANNOUNCEMENT_POSTED, "", True),
+    "update posted in the channel, not marked": (faults.POSTED_UNMARKED, ":channel", False),
+    "update posted in the thread, not marked": (faults.POSTED_UNMARKED, ":thread", False),
 }
 
 
 @pytest.mark.parametrize("point", list(CRASH_POINTS))
 def test_a_worker_that_dies_after_posting_before_recording_posts_nothing_twice(
-    cluster: Cluster, monkeypatch: pytest.MonkeyPatch, point: str
+    cluster: Cluster, point: str
 ) -> None:
-    arm, while_opening = CRASH_POINTS[point]
+    where, detail, while_opening = CRASH_POINTS[point]
     dying, survivor = cluster.replicas
     add_responders(cluster.emulator, 1)
     user = responder(0)
     cluster.emulator.add_member(cluster.incidents_channel, user)
     died: list[str] = []
 
-    def die() -> None:
+    def die(reached: str) -> None:
         # Only the first time, and only in the dying replica's thread: the survivor lives.
-        if not died and threading.current_thread().name == "dying-worker":
+        dying_thread = threading.current_thread().name == "dying-worker"
+        if reached.endswith(detail) and not died and dying_thread:
             died.append(point)
             raise WorkerDied(point)
 
-    arm(monkeypatch, dying.core, die)
+    dying.core.faults.arm(where, die)
 
     def dying_delivery() -> None:
         outcome: list[BaseException] = []
@@ -403,7 +366,7 @@ def test_reclaim_channel_finds_only_an_open_channel_this_bot_created_for_the_inc
 
 
 def test_a_post_mortem_link_and_bookmark_survive_redeliveries_without_repeating(
-    cluster: Cluster, monkeypatch: pytest.MonkeyPatch
+    cluster: Cluster,
 ) -> None:
     survivor = cluster.replicas[1]
     add_responders(cluster.emulator, 1)
@@ -425,15 +388,16 @@ def test_a_post_mortem_link_and_bookmark_survive_redeliveries_without_repeating(
         survivor.core.service,
         posting.delivery_client(cluster.settings),
         drill_invitees=survivor.core.gamedays().invitees,
+        faults=survivor.core.faults,
     )
     died: list[str] = []
 
-    def die() -> None:
-        if not died:
+    def die(key: str) -> None:
+        if key == f"postmortem:{message.id}" and not died:
             died.append("after the link, before its mark")
             raise WorkerDied(died[0])
 
-    _die_in_mark_posted(f"postmortem:{message.id}")(monkeypatch, survivor.core, die)
+    survivor.core.faults.arm(faults.POSTED_UNMARKED, die)
     with pytest.raises(WorkerDied):
         handler.postmortem_published(message)
     handler.postmortem_published(message)  # the lease expired: the item is handled again

@@ -16,6 +16,7 @@ from typing import Any, Protocol
 from sqlalchemy.orm import Session, sessionmaker
 
 from firefighter.db import utcnow
+from firefighter.faults import NO_FAULTS, Faults
 from firefighter.incidents import effects, lifecycle, queries, rules
 from firefighter.incidents.access import AccessPolicy
 from firefighter.incidents.adapter_facts import AdapterFacts
@@ -84,12 +85,13 @@ class IncidentService:
         failure_classes: list[str] | None = None,
         policy: AccessPolicy | None = None,
         components: list[str] | None = None,
+        faults: Faults = NO_FAULTS,
     ) -> None:
         self.factory = factory
         self.clock = clock
         self.rules = Rules(severities, failure_classes, components)
         self.policy = policy or AccessPolicy()
-        self.work = UnitOfWork(factory, clock)
+        self.work = UnitOfWork(factory, clock, faults)
         self.facts = AdapterFacts(factory, clock)
         # Set by PagingService when paging is configured.
         self.paging: PagingHooks | None = None
@@ -121,16 +123,6 @@ class IncidentService:
     def next_states(self, incident: Incident) -> list[str]:
         """The states this incident can move to now without extra input."""
         return self.rules.next_states(incident.status, incident.severity)
-
-    def _load(
-        self,
-        session: Session,
-        incident_id: int,
-        expected_version: int | None,
-        expected_status: str | None = None,
-    ) -> Incident:
-        # A method of its own so tests can hold a command between reading and writing.
-        return self.work.load(session, incident_id, expected_version, expected_status)
 
     def check(
         self, session: Session, incident: Incident, action: Action, actor: str | None, admin: bool
@@ -339,7 +331,7 @@ class IncidentService:
         admin = self.policy.is_admin(actor)  # may look up user groups: before the transaction
         with self.work.begin(request_key) as session:
             incident = self._gate(session, incident_id, actor, admin)
-            incident = self._load(session, incident_id, expected_version, expected_status)
+            incident = self.work.load(session, incident_id, expected_version, expected_status)
             previous = incident.status
             action = Action.MOVE
             if target == CLOSED:
@@ -404,7 +396,7 @@ class IncidentService:
         admin = self.policy.is_admin(actor)  # may look up user groups: before the transaction
         with self.work.begin(request_key) as session:
             self._gate(session, incident_id, actor, admin)
-            incident = self._load(session, incident_id, expected_version, expected_status)
+            incident = self.work.load(session, incident_id, expected_version, expected_status)
             if incident.status == CLOSED:
                 raise InvalidInput(f"{incident.reference} is closed; its severity is final.")
             previous = incident.severity
@@ -442,7 +434,7 @@ class IncidentService:
         admin = self.policy.is_admin(actor)
         with self.work.begin() as session:
             self._gate(session, incident_id, actor, admin)
-            incident = self._load(session, incident_id, expected_version)
+            incident = self.work.load(session, incident_id, expected_version)
             self.check(session, incident, Action.UPDATE, actor, admin)
             started = at if milestone == "started" else incident.started_at
             detected = at if milestone == "detected" else incident.detected_at
@@ -477,7 +469,7 @@ class IncidentService:
         admin = self.policy.is_admin(actor)  # may look up user groups: before the transaction
         with self.work.begin(request_key) as session:
             self._gate(session, incident_id, actor, admin)
-            incident = self._load(session, incident_id, expected_version)
+            incident = self.work.load(session, incident_id, expected_version)
             if incident.status == CLOSED:
                 raise InvalidInput(f"{incident.reference} is closed; its roles are final.")
             now = self.clock()
@@ -524,7 +516,7 @@ class IncidentService:
         admin = self.policy.is_admin(actor)
         with self.work.begin(request_key) as session:
             self._gate(session, incident_id, actor, admin)
-            incident = self._load(session, incident_id, expected_version)
+            incident = self.work.load(session, incident_id, expected_version)
             if incident.status == CLOSED:
                 raise InvalidInput(
                     f"{incident.reference} is closed; if the problem is back, declare a new "
@@ -575,7 +567,7 @@ class IncidentService:
         admin = self.policy.is_admin(actor)
         with self.work.begin(request_key) as session:
             self._gate(session, incident_id, actor, admin)
-            incident = self._load(session, incident_id, expected_version)
+            incident = self.work.load(session, incident_id, expected_version)
             if incident.failure_class == known:
                 raise InvalidInput(f"{incident.reference} is already classed as {known}.")
             self._classify(session, incident, known, actor, touch=True, redraw="failure_class")
@@ -599,7 +591,7 @@ class IncidentService:
         admin = self.policy.is_admin(actor)
         with self.work.begin(request_key) as session:
             self._gate(session, incident_id, actor, admin)
-            incident = self._load(session, incident_id, None)
+            incident = self.work.load(session, incident_id, None)
             if not lifecycle.is_active(incident.status):
                 raise InvalidInput(
                     f"{incident.reference} is {incident.status}; it gets no update reminders "
@@ -652,7 +644,7 @@ class IncidentService:
         warning: str | None,
     ) -> Incident:
         with self.work.begin(f"postmortem-recorded:{key}" if key else None) as session:
-            incident = self._load(session, incident_id, None)
+            incident = self.work.load(session, incident_id, None)
             first = incident.postmortem_page_id is None
             incident.postmortem_page_id = page_id
             incident.postmortem_url = url
@@ -686,7 +678,7 @@ class IncidentService:
         """Enqueue a post-mortem export; returns the outbox item id to wait for."""
         admin = self.policy.is_admin(actor)
         with self.work.begin() as session:
-            incident = self._load(session, incident_id, None)
+            incident = self.work.load(session, incident_id, None)
             self.check(session, incident, Action.EXPORT, actor, admin)
             rules.check_exportable(incident.reference, incident.status)
             export = effects.ExportPostmortem(incident.id, requested_by=actor)

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from firefighter.db import utcnow, writing
+from firefighter.faults import INCIDENT_LOADED, NO_FAULTS, Faults
 from firefighter.incidents import effects
 from firefighter.incidents.errors import AlreadyProcessed, Conflict, NotFound
 from firefighter.incidents.models import Incident, TimelineEvent
@@ -45,9 +46,12 @@ def write_unversioned(session: Session, incident_id: int, **values: Any) -> None
 class UnitOfWork:
     """Transactions for the commands, and the bookkeeping each change shares."""
 
-    def __init__(self, factory: sessionmaker[Session], clock: Clock = utcnow) -> None:
+    def __init__(
+        self, factory: sessionmaker[Session], clock: Clock = utcnow, faults: Faults = NO_FAULTS
+    ) -> None:
         self.factory = factory
         self.clock = clock
+        self.faults = faults
         self.listeners: list[Listener] = []
 
     @contextmanager
@@ -98,6 +102,8 @@ class UnitOfWork:
         incident = session.get(Incident, incident_id)
         if incident is None:
             raise NotFound(f"There is no incident INC-{incident_id}.")
+        # Read, not yet written: where two writers of one version meet.
+        self.faults.reach(INCIDENT_LOADED, str(incident_id))
         stale_version = expected_version is not None and incident.version != expected_version
         stale_status = expected_status is not None and incident.status != expected_status
         if stale_version or stale_status:

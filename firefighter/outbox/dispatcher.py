@@ -37,6 +37,7 @@ from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from firefighter.db import transaction, utcnow
 from firefighter.db_outage import DatabaseWatch, unreachable
+from firefighter.faults import HANDLED, NO_FAULTS, Faults
 from firefighter.outbox.effect_types import Priority
 from firefighter.outbox.models import OutboxItem
 from firefighter.outbox.queue import Clock, Handler, Message, PermanentFailure, RetryLater
@@ -140,8 +141,10 @@ class Dispatcher:
         backoff: Backoff | None = None,
         worker_id: str | None = None,
         reclaim_seconds: float = 1.0,
+        faults: Faults = NO_FAULTS,
     ) -> None:
         self.factory = factory
+        self.faults = faults
         self.clock = clock
         self.max_attempts = max_attempts
         self.lease = timedelta(seconds=lease_seconds)
@@ -338,6 +341,9 @@ class Dispatcher:
         error: BaseException | None = None
         try:
             self.handlers[message.kind](message)
+            # Done outside, not yet recorded: a worker dying here is what makes delivery
+            # at-least-once, and every handler must survive the redelivery.
+            self.faults.reach(HANDLED, message.kind)
         except Exception as exc:  # a failing effect must never stop the worker
             log.warning(
                 "outbox item %s (%s) failed: %s",
@@ -366,8 +372,9 @@ class Dispatcher:
         while not stop.is_set():
             wait: float | None = None
             try:
+                began = time.monotonic()
                 done = self.run_once(limit, stop=stop)
-                watch.succeeded()
+                watch.succeeded(began)
             except Exception as error:  # the database may blink; keep the worker alive
                 wait = watch.failed(error, "outbox poll failed")
                 done = 0

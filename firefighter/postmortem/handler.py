@@ -14,6 +14,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from firefighter.faults import NO_FAULTS, PAGE_PUBLISHED, Faults
 from firefighter.incidents import effects, queries
 from firefighter.incidents.errors import NotFound
 from firefighter.incidents.models import TimelineEvent
@@ -79,12 +80,14 @@ class Exporter:
         *,
         template: Path | None = None,
         names: Names | None = None,
+        faults: Faults = NO_FAULTS,
     ) -> None:
         self.settings = settings
         self.service = service
         self.publisher = publisher
         self.template = template
         self.names = names
+        self.faults = faults
 
     def __call__(self, message: Message) -> None:
         """Export the incident named in the message's payload."""
@@ -118,6 +121,7 @@ class Exporter:
         except PermanentFailure as error:
             self._failed(message, view, str(error), "fix that")
             raise
+        self.faults.reach(PAGE_PUBLISHED, str(incident_id))
         self.service.record_postmortem(
             incident_id,
             page_id=published.page_id,
@@ -167,6 +171,7 @@ def register(
     *,
     publisher: Publisher | None = None,
     names: Names | None = None,
+    faults: Faults = NO_FAULTS,
 ) -> None:
     """Deliver `effects.EXPORT_POSTMORTEM` with the publisher the settings choose; `names`
     names the people (the cache of Slack users)."""
@@ -176,6 +181,7 @@ def register(
         publisher if publisher is not None else make_publisher(settings),
         template=template_path(settings),
         names=names,
+        faults=faults,
     )
     dispatcher.register(effects.EXPORT_POSTMORTEM, exporter)
 

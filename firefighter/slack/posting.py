@@ -45,6 +45,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from firefighter.db import transaction, utcnow
+from firefighter.faults import NO_FAULTS, POSTED_UNMARKED, Faults
 from firefighter.outbox.models import ProcessedRequest, ledger_key
 from firefighter.settings import Settings
 from firefighter.slack.pacing import Paced, PacedWebClient
@@ -204,6 +205,7 @@ class OncePoster:
 
     factory: sessionmaker[Session]
     client: WebClient
+    faults: Faults = NO_FAULTS
 
     # ---- the intent and posted rows ------------------------------------------------
 
@@ -291,6 +293,7 @@ class OncePoster:
         if self.posted(key):
             return
         self.post(key, channel=channel, thread_ts=thread_ts, **arguments)
+        self.faults.reach(POSTED_UNMARKED, key)
         self.mark_posted(key)
 
     # ---- finding what an earlier delivery posted ------------------------------------

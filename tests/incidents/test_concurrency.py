@@ -6,31 +6,11 @@ import threading
 
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
+from firefighter import faults
 from firefighter.bootstrap import Core, build_core
 from firefighter.incidents.errors import Conflict
 from firefighter.incidents.models import Incident, TimelineEvent
-from firefighter.incidents.service import IncidentService
-
-
-class RacingService(IncidentService):
-    """Loads the incident, then waits until the other writer has loaded it too."""
-
-    def __init__(self, core: Core, barrier: threading.Barrier) -> None:
-        super().__init__(core.factory, severities=core.service.severities)
-        self.barrier = barrier
-
-    def _load(
-        self,
-        session: Session,
-        incident_id: int,
-        expected_version: int | None,
-        expected_status: str | None = None,
-    ) -> Incident:
-        incident = super()._load(session, incident_id, expected_version, expected_status)
-        self.barrier.wait(timeout=10)
-        return incident
 
 
 def test_same_version_two_writers_one_conflict(core: Core) -> None:
@@ -38,11 +18,13 @@ def test_same_version_two_writers_one_conflict(core: Core) -> None:
     barrier = threading.Barrier(2)
     outcomes: dict[str, object] = {}
     # Two engines, as two replicas have: within one process SQLite writers take turns.
-    other = build_core(core.settings, clock=core.service.clock)
+    # Each writer, having read the incident, waits until the other has read it too.
+    core.faults.arm(faults.INCIDENT_LOADED, lambda _incident: barrier.wait(timeout=10))
+    other = build_core(core.settings, clock=core.service.clock, faults=core.faults)
     cores = {"a": core, "b": other}
 
     def run(name: str, command: str) -> None:
-        service = RacingService(cores[name], barrier)
+        service = cores[name].service
         try:
             if command == "status":
                 service.transition(incident.id, "investigating", actor="U1")

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
+from firefighter import faults
 from firefighter.bootstrap import Core
 from firefighter.db import transaction
 from firefighter.incidents import effects
@@ -132,21 +134,64 @@ def test_permanent_failure_is_dead_at_once_and_unknown_kinds_wait(
     assert later.drain() == 1
 
 
+class WorkerDied(BaseException):
+    """Ends a delivery as SIGKILL does: neither the handler nor the dispatcher records it."""
+
+
 def test_a_crashed_worker_lease_expires_and_the_item_is_redelivered(
     core: Core, clock: FakeClock
 ) -> None:
     recorder = Recorder()
+
+    def killed(message: Message) -> None:
+        raise WorkerDied("killed while delivering")
+
     crashed = core.dispatcher(lease_seconds=30)
-    crashed.register("x", recorder)
+    crashed.register("x", killed)
     with transaction(core.factory) as session:
         enqueue(session, "x", {}, now=clock())
-    assert len(crashed._claim(10)) == 1  # leased, then the worker "dies" before delivering
+    with pytest.raises(WorkerDied):
+        crashed.run_once()  # leased, then the worker dies before delivering
     survivor = core.dispatcher(lease_seconds=30)
     survivor.register("x", recorder)
     assert survivor.run_once() == 0  # the lease still holds
     clock.advance(seconds=31)
     assert survivor.run_once() == 1
     assert len(recorder.delivered) == 1
+
+
+def test_a_worker_dying_after_the_work_before_its_record_has_the_item_delivered_again(
+    core: Core, clock: FakeClock
+) -> None:
+    recorder = Recorder()
+    dying = core.dispatcher(lease_seconds=30)
+    dying.register("x", recorder)
+    with transaction(core.factory) as session:
+        enqueue(session, "x", {}, now=clock())
+
+    def die(kind: str) -> None:
+        raise WorkerDied(kind)
+
+    core.faults.arm(faults.HANDLED, die)
+    with pytest.raises(WorkerDied):
+        dying.run_once()
+    core.faults.disarm(faults.HANDLED)
+    assert len(recorder.delivered) == 1 and items(core)[0].delivered_at is None
+    assert dying.heartbeat.held() == []  # a dead worker's lease is not renewed
+    survivor = core.dispatcher(lease_seconds=30)
+    survivor.register("x", recorder)
+    assert survivor.run_once() == 0  # the lease still holds
+    clock.advance(seconds=31)
+    assert survivor.run_once() == 1
+    # At least once: the handler ran twice, which is why every handler must be idempotent.
+    assert len(recorder.delivered) == 2 and items(core)[0].delivered_at is not None
+
+
+def test_a_fault_point_that_the_code_never_reaches_cannot_be_armed(core: Core) -> None:
+    with pytest.raises(faults.UnknownPoint):
+        core.faults.arm("slack.card_psoted", lambda _detail: None)
+    with pytest.raises(RuntimeError):
+        faults.NO_FAULTS.arm(faults.HANDLED, lambda _detail: None)
 
 
 def test_rate_limited_retries_do_not_bring_an_item_closer_to_the_dead_letters(

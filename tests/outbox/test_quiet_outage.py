@@ -8,10 +8,12 @@ import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, select
+from sqlalchemy import create_engine, event, select
+from sqlalchemy.exc import OperationalError
 
 from firefighter.bootstrap import Core
 from firefighter.db import utcnow
+from firefighter.db_outage import DatabaseWatch
 from firefighter.gameday import ticker
 from firefighter.gameday.engine import GameDays
 from firefighter.incidents import effects
@@ -38,14 +40,13 @@ def test_worker_backs_off_and_logs_one_line_each_way(
     good = core.factory.kw["bind"]
     bad = create_engine(unreachable_url(db_url, tmp_path))
     polls = 0
-    real_claim = dispatcher._claim
 
-    def counting_claim(limit: int) -> list[Message]:
+    @event.listens_for(bad, "do_connect")
+    def counting_attempts(*_args: object) -> None:
+        # Each poll while the database is away is one attempt to connect to it.
         nonlocal polls
         polls += 1
-        return real_claim(limit)
 
-    dispatcher._claim = counting_claim  # type: ignore[method-assign]
     stop = threading.Event()
     caplog.set_level(logging.INFO, logger="firefighter")
     # Three delivery threads, as `firefighter worker` runs: still one line each way.
@@ -108,3 +109,20 @@ def test_schedules_and_game_day_ticker_say_it_once(
     down = sorted(r.getMessage().split(":")[0] for r in lines if "unreachable" in r.getMessage())
     assert down == ["game day ticker", "schedules"]
     assert not [r for r in lines if r.exc_info], "no traceback while the database is away"
+
+
+def test_a_poll_begun_before_the_outage_was_seen_does_not_count_as_the_return(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    watch = DatabaseWatch("outbox worker", logging.getLogger("firefighter.test"))
+    caplog.set_level(logging.INFO, logger="firefighter")
+    began = time.monotonic()  # one thread starts a poll on the database as it was
+    watch.failed(OperationalError("SELECT 1", {}, Exception("connection refused")))
+    watch.succeeded(began)  # ...and finishes it after another thread saw the outage
+    assert watch.away
+    watch.succeeded(time.monotonic())  # a poll begun since then reached the database
+    messages = [r.getMessage() for r in caplog.records]
+    assert [m.split(":")[1].split("(")[0].strip() for m in messages] == [
+        "the database is unreachable",
+        "the database is back after 0 s",
+    ]

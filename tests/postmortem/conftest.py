@@ -90,7 +90,7 @@ def worker(core: Core, **kwargs: Any) -> Dispatcher:
     """A dispatcher as the worker runs it: the post-mortem handler, and Slack effects
     acknowledged by a stand-in (the Slack adapter is not under test here)."""
     dispatcher = core.dispatcher()
-    register(dispatcher, core.settings, core.service, **kwargs)
+    register(dispatcher, core.settings, core.service, faults=core.faults, **kwargs)
     slack_stand_in(dispatcher)
     return dispatcher
 

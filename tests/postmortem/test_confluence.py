@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from firefighter import faults
 from firefighter.atlassian_site import is_cloud_url
 from firefighter.bootstrap import Core
 from firefighter.incidents import effects
@@ -198,20 +199,17 @@ def test_crash_before_recording_adopts_the_page(
     core_on_confluence: Core,
     confluence: Confluence,
     frozen: FakeClock,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     core = core_on_confluence
     first = to_postmortem(core)
-    real_record = core.service.record_postmortem
     calls: list[str] = []
 
-    def crash_once(incident_id: int, **kwargs: Any) -> Any:
-        calls.append(kwargs["page_id"])
+    def crash_once(incident_id: str) -> None:
+        calls.append(incident_id)
         if len(calls) == 1:
             raise RuntimeError("worker killed between Confluence and the database")
-        return real_record(incident_id, **kwargs)
 
-    monkeypatch.setattr(core.service, "record_postmortem", crash_once)
+    core.faults.arm(faults.PAGE_PUBLISHED, crash_once)
     dispatcher = worker(core)
     dispatcher.drain()
     assert len(ours(confluence)) == 1
@@ -221,7 +219,7 @@ def test_crash_before_recording_adopts_the_page(
     dispatcher.drain()
 
     [page] = ours(confluence)
-    assert calls == [page.id, page.id]
+    assert calls == [str(first.id), str(first.id)]  # published twice: the same page
     assert incident(core, first.id).postmortem_page_id == page.id
     [item] = outbox(core, effects.EXPORT_POSTMORTEM)
     assert item.delivered_at is not None
@@ -271,18 +269,17 @@ def test_severity_change_after_a_crash_still_finds_the_page(
     core_on_confluence: Core,
     confluence: Confluence,
     frozen: FakeClock,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     core = core_on_confluence
     first = to_postmortem(core)
-    real_record = core.service.record_postmortem
 
-    def crash(incident_id: int, **kwargs: Any) -> Any:
+    def crash(incident_id: str) -> None:
         raise RuntimeError(f"worker killed before recording INC-{incident_id}")
 
-    monkeypatch.setattr(core.service, "record_postmortem", crash)
+    core.faults.arm(faults.PAGE_PUBLISHED, crash)
     worker(core).drain()
-    monkeypatch.setattr(core.service, "record_postmortem", real_record)
+    assert incident(core, first.id).postmortem_page_id is None
+    core.faults.disarm(faults.PAGE_PUBLISHED)
     core.service.set_severity(first.id, "SEV1", actor="U_BOB")
 
     frozen.advance(seconds=400)

@@ -129,7 +129,8 @@ class ConfluenceEmulator(LoopbackServer, ContentApi):
 
     # ---- request handling (called from server threads) ---------------------------------
 
-    def _take_fault(self, method: str, path: str) -> Fault | None:
+    def take_fault(self, method: str, path: str) -> Fault | None:
+        """The first scripted fault matching this request, counted down; None if none."""
         with self._lock:
             for fault in self._faults:
                 if fault.times > 0 and fault.matches(method, path):

@@ -10,10 +10,9 @@ import socket
 import threading
 import time
 from http.server import BaseHTTPRequestHandler
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-if TYPE_CHECKING:
-    from firefighter.emulators.confluence.emulator import ConfluenceEmulator
+from firefighter.emulators.confluence.model import Fault
 
 
 class Reply(Exception):
@@ -67,7 +66,27 @@ def multipart(
     return fields, files
 
 
-def handler_for(emulator: ConfluenceEmulator) -> type[BaseHTTPRequestHandler]:
+class Served(Protocol):
+    """What the wire needs of the emulator it serves (the emulator is built on the wire,
+    so the wire names only this, not the emulator's class)."""
+
+    @property
+    def url(self) -> str:
+        """The base URL it listens on."""
+        ...
+
+    def take_fault(self, method: str, path: str) -> Fault | None:
+        """The scripted fault for this request, if any (its count goes down by one)."""
+        ...
+
+    def handle(
+        self, method: str, raw_path: str, headers: dict[str, str], body: bytes, base: str
+    ) -> tuple[int, Any, str]:
+        """Route one request; (status, payload, content type)."""
+        ...
+
+
+def handler_for(emulator: Served) -> type[BaseHTTPRequestHandler]:
     """The request handler class serving `emulator`, injected faults included."""
 
     class Handler(BaseHTTPRequestHandler):
@@ -85,7 +104,7 @@ def handler_for(emulator: ConfluenceEmulator) -> type[BaseHTTPRequestHandler]:
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
             method = self.command
-            fault = emulator._take_fault(method, self.path)
+            fault = emulator.take_fault(method, self.path)
             if fault is not None and fault.barrier is not None:
                 # If the others never come, answer anyway rather than hang.
                 with contextlib.suppress(threading.BrokenBarrierError):

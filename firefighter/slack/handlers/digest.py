@@ -16,6 +16,7 @@ from datetime import datetime
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
+from firefighter.faults import NO_FAULTS, Faults
 from firefighter.outbox import Message, PermanentFailure, idempotency
 from firefighter.settings import Settings
 from firefighter.slack.blocks.stats import digest_blocks, fallback_text
@@ -39,11 +40,13 @@ class DigestPoster:
         factory: sessionmaker[Session],
         clock: Callable[[], datetime],
         client: WebClient,
+        faults: Faults = NO_FAULTS,
     ) -> None:
         self.settings = settings
         self.factory = factory
         self.clock = clock
         self.client = client
+        self.faults = faults
 
     def __call__(self, message: Message) -> None:
         """Post the digest described by the message's payload."""
@@ -60,7 +63,7 @@ class DigestPoster:
         metrics = measure(self.factory, settings, now=self.clock(), days=days, end=end)
 
         with slack_errors("chat.postMessage (digest)"):
-            OncePoster(self.factory, self.client).post_and_mark(
+            OncePoster(self.factory, self.client, self.faults).post_and_mark(
                 f"digest:{message.id}",
                 channel=channel,
                 text=fallback_text(metrics, zone),

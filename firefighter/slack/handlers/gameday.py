@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 from slack_sdk import WebClient
 
+from firefighter.faults import BOARD_POSTED, NO_FAULTS, Faults
 from firefighter.gameday.chart import chart_filename, scores_chart
 from firefighter.gameday.engine import DrillContext, GameDays
 from firefighter.gameday.spec import from_stored
@@ -47,7 +48,9 @@ class GameDayEffects:
         client: WebClient,
         *,
         publish_report: Callable[[int], tuple[str, str]],
+        faults: Faults = NO_FAULTS,
     ) -> None:
+        self.faults = faults
         self.gamedays = gamedays
         self.factory = gamedays.factory
         self.client = client
@@ -118,9 +121,10 @@ class GameDayEffects:
             # Only the start posts the board: a redraw queued before that post waits for it.
             raise RetryLater(f"the board of Game Day #{gameday_id} is not posted yet")
         with slack_errors("chat.postMessage (game day board)"):
-            ts = OncePoster(self.factory, self.client).post(
+            ts = OncePoster(self.factory, self.client, self.faults).post(
                 f"gameday-board:{gameday_id}", channel=board.channel_id, text=text, blocks=blocks
             )
+        self.faults.reach(BOARD_POSTED, str(gameday_id))
         self.gamedays.record_board(gameday_id, ts)
 
     def theme(self, message: Message) -> None:

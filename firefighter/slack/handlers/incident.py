@@ -14,6 +14,8 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from firefighter import faults
+from firefighter.faults import NO_FAULTS, Faults
 from firefighter.incidents import effects
 from firefighter.incidents.audience import announcement_channel, first_invitees
 from firefighter.incidents.models import Incident, TimelineEvent
@@ -48,6 +50,7 @@ class SlackEffects:
         client: WebClient,
         *,
         drill_invitees: Callable[[int], list[str]],
+        faults: Faults = NO_FAULTS,
     ) -> None:
         self.settings = settings
         self.service = service
@@ -56,6 +59,7 @@ class SlackEffects:
         # Who a drill invites is the Game Day's business; the root hands us its answer.
         self.drill_invitees = drill_invitees
         self._bot_user: str | None = None
+        self.faults = faults
 
     def register(self, dispatcher: Dispatcher) -> None:
         """Register a handler for each Slack effect."""
@@ -134,7 +138,7 @@ class SlackEffects:
         if incident.card_ts:
             return incident.card_ts
         context = card_context(self.service, self.settings, incident)
-        poster = posting.OncePoster(self.service.factory, self.client)
+        poster = posting.OncePoster(self.service.factory, self.client, self.faults)
         with slack_errors("chat.postMessage (card)"):
             # Keyed by incident: a delivery that died after posting the card but before
             # recording it gets that card back instead of posting a second one.
@@ -144,6 +148,7 @@ class SlackEffects:
                 text=fallback_text(incident),
                 blocks=as_dicts(incident_card(incident, context)),
             )
+        self.faults.reach(faults.CARD_POSTED, str(incident.id))
         self.service.record_slack(incident.id, card_ts=card_ts)
         return card_ts
 
@@ -159,7 +164,7 @@ class SlackEffects:
         if not channel or incident.announcement_ts:
             return
         context = card_context(self.service, self.settings, incident)
-        poster = posting.OncePoster(self.service.factory, self.client)
+        poster = posting.OncePoster(self.service.factory, self.client, self.faults)
         with slack_errors("chat.postMessage (announcement)"):
             announcement_ts = poster.post(
                 f"announcement:{incident.id}",
@@ -168,6 +173,7 @@ class SlackEffects:
                 blocks=as_dicts(announcement(incident, context)),
                 unfurl_links=False,
             )
+        self.faults.reach(faults.ANNOUNCEMENT_POSTED, str(incident.id))
         self.service.record_slack(
             incident.id, announcement_channel=channel, announcement_ts=announcement_ts
         )
@@ -195,6 +201,7 @@ class SlackEffects:
                         candidate = with_suffix(base, attempt)
                         continue
                     channel = reclaimed
+            self.faults.reach(faults.CHANNEL_CREATED, str(incident.id))
             self.service.record_slack(
                 incident.id, channel_id=str(channel["id"]), channel_name=str(channel["name"])
             )
@@ -286,7 +293,7 @@ class SlackEffects:
         if event is None:
             raise PermanentFailure("timeline event vanished")
         text = event_text(event, incident)
-        poster = posting.OncePoster(self.service.factory, self.client)
+        poster = posting.OncePoster(self.service.factory, self.client, self.faults)
         # One key per post: when the thread post fails, the retry must not repeat the
         # channel post that went through.
         with slack_errors("chat.postMessage (event)"):
@@ -330,7 +337,7 @@ class SlackEffects:
         alarm = ":rotating_light: " if message.payload.get("tone") == "alerts" else ""
         text = drill_label(incident) + alarm + str(message.payload.get("text", ""))
         with slack_errors("chat.postMessage (notice)"):
-            posting.OncePoster(self.service.factory, self.client).post_and_mark(
+            posting.OncePoster(self.service.factory, self.client, self.faults).post_and_mark(
                 f"notice:{message.id}", channel=incident.channel_id or "", text=text
             )
 
@@ -341,7 +348,7 @@ class SlackEffects:
         first = bool(message.payload.get("first", True))
         channel = incident.channel_id or ""
         with slack_errors("chat.postMessage (post-mortem)"):
-            posting.OncePoster(self.service.factory, self.client).post_and_mark(
+            posting.OncePoster(self.service.factory, self.client, self.faults).post_and_mark(
                 f"postmortem:{message.id}",
                 channel=channel,
                 text=drill_label(incident) + postmortem_link(url, first),

@@ -8,6 +8,7 @@ import struct
 import pytest
 from typer.testing import CliRunner
 
+from firefighter import faults
 from firefighter.bootstrap import register_digest, slack_context
 from firefighter.cli import app as cli_app
 from firefighter.cli.stats import post_digest_now
@@ -15,7 +16,6 @@ from firefighter.db import transaction
 from firefighter.emulators.slack import blocks_text, validate_blocks
 from firefighter.outbox import Message as OutboxMessage
 from firefighter.schedules import enqueue_digest
-from firefighter.slack import posting
 from firefighter.slack.client import make_client
 from firefighter.slack.handlers.digest import DigestPoster
 from firefighter.slack.listeners.commands.stats import stats_reply
@@ -129,21 +129,20 @@ class WorkerDied(BaseException):
 
 
 def test_a_worker_killed_between_posting_the_digest_and_recording_it_posts_one_digest(
-    bot: Bot, monkeypatch: pytest.MonkeyPatch
+    bot: Bot,
 ) -> None:
     client = make_client(bot.core.settings)
-    poster = DigestPoster(bot.core.settings, bot.core.factory, bot.core.service.clock, client)
+    core = bot.core
+    poster = DigestPoster(core.settings, core.factory, core.service.clock, client, core.faults)
     message = OutboxMessage(77, "digest.post", {"days": 7}, None, 0)
     died: list[str] = []
-    mark_posted = posting.OncePoster.mark_posted
 
-    def dying(self: posting.OncePoster, key: str) -> None:
+    def dying(key: str) -> None:
         if key.startswith("digest:") and not died:
             died.append(key)
             raise WorkerDied(key)
-        mark_posted(self, key)
 
-    monkeypatch.setattr(posting.OncePoster, "mark_posted", dying)
+    core.faults.arm(faults.POSTED_UNMARKED, dying)
     with pytest.raises(WorkerDied):
         poster(message)
     poster(message)  # the lease ran out: another worker delivers the item again

@@ -9,8 +9,8 @@ from urllib.parse import urlparse
 
 import pytest
 
+from firefighter import faults
 from firefighter.emulators.slack import Message, blocks_text
-from firefighter.gameday.engine import GameDays
 from firefighter.incidents.models import Incident
 from tests.conftest import FakeClock
 from tests.gameday.helpers import two_teams
@@ -216,21 +216,19 @@ class WorkerDied(BaseException):
 
 
 def test_a_worker_killed_between_posting_the_board_and_recording_it_posts_one_board(
-    game: Bot, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+    game: Bot, clock: FakeClock
 ) -> None:
     bot = game
     gameday_channel = bot.core.settings.gameday_channel or ""
     bot.core.gamedays().load(two_teams(), source="test.yaml", actor=None)
     died: list[int] = []
-    record_board = GameDays.record_board
 
-    def dying(self: GameDays, gameday_id: int, ts: str) -> None:
+    def dying(gameday_id: str) -> None:
         if not died:
-            died.append(gameday_id)
+            died.append(int(gameday_id))
             raise WorkerDied("after chat.postMessage, before the board's ts is stored")
-        record_board(self, gameday_id, ts)
 
-    monkeypatch.setattr(GameDays, "record_board", dying)
+    bot.core.faults.arm(faults.BOARD_POSTED, dying)
     bot.command("gameday start Test day", "U_DAVE", gameday_channel)
     with pytest.raises(WorkerDied):
         bot.settle()
