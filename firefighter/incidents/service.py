@@ -10,33 +10,29 @@ The rules it checks live in `rules`, the transaction and what a change records i
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
-from typing import Any, Protocol
+from datetime import datetime
+from typing import Any
 
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
-from firefighter.db import utcnow
-from firefighter.faults import NO_FAULTS, Faults
-from firefighter.incidents import effects, lifecycle, queries, rules
-from firefighter.incidents.access import AccessPolicy
-from firefighter.incidents.adapter_facts import AdapterFacts
-from firefighter.incidents.authorization import Action, authorize
+from firefighter.incidents import effects, lifecycle, rules
+from firefighter.incidents.authorization import Action
+from firefighter.incidents.detail_commands import DetailCommands
 from firefighter.incidents.errors import AlreadyProcessed, InvalidInput
 from firefighter.incidents.lifecycle import CLOSED, MITIGATED
 from firefighter.incidents.models import Incident, IncidentMember, IncidentRole
+from firefighter.incidents.postmortem_commands import PostmortemCommands
 from firefighter.incidents.rules import (
     CLOSURE_REASONS,
     MILESTONES,
     ROLE_ALIASES,
     ROLES,
-    Rules,
     clean,
     normalise_role,
 )
-from firefighter.incidents.unit_of_work import Clock, UnitOfWork, write_unversioned
+from firefighter.incidents.unit_of_work import Clock
 from firefighter.incidents.wording import Person, event_record
 from firefighter.outbox import enqueue
-from firefighter.settings import Severity
 
 __all__ = [
     "CLOSURE_REASONS",
@@ -50,19 +46,6 @@ __all__ = [
 ]
 
 
-class PagingHooks(Protocol):
-    """What paging decides inside the incident's transactions (see incidents.paging)."""
-
-    def on_declared(self, session: Session, incident: Incident, page: bool | None) -> None:
-        """A declaration: page if a rule (or the declarer) says so."""
-
-    def on_severity(self, session: Session, incident: Incident, previous: str) -> None:
-        """A severity change: page if raised to a paging level."""
-
-    def on_status(self, session: Session, incident: Incident, target: str) -> None:
-        """A move: mitigated acknowledges the pages, closed resolves them."""
-
-
 def role_action(role: str, previous: str | None, user_id: str, actor: str | None) -> Action:
     """Which row of the table a role change is: taking a free role for oneself, taking command
     from someone else, or assigning a role."""
@@ -73,91 +56,9 @@ def role_action(role: str, previous: str | None, user_id: str, actor: str | None
     return Action.ASSIGN_ROLE
 
 
-class IncidentService:
-    """Commands on incidents, each one transaction."""
-
-    def __init__(
-        self,
-        factory: sessionmaker[Session],
-        *,
-        severities: list[Severity] | None = None,
-        clock: Clock = utcnow,
-        failure_classes: list[str] | None = None,
-        policy: AccessPolicy | None = None,
-        components: list[str] | None = None,
-        faults: Faults = NO_FAULTS,
-    ) -> None:
-        self.factory = factory
-        self.clock = clock
-        self.rules = Rules(severities, failure_classes, components)
-        self.policy = policy or AccessPolicy()
-        self.work = UnitOfWork(factory, clock, faults)
-        self.facts = AdapterFacts(factory, clock)
-        # Set by PagingService when paging is configured.
-        self.paging: PagingHooks | None = None
-
-    # ---- rules, as callers have always asked the service ----------------------------
-
-    @property
-    def severities(self) -> list[Severity]:
-        """The configured severities, most severe first."""
-        return self.rules.severities
-
-    @property
-    def failure_classes(self) -> list[str]:
-        """The configured failure classes."""
-        return self.rules.failure_classes
-
-    def severity(self, name: str) -> Severity:
-        """The configured severity called `name`, or InvalidInput listing the choices."""
-        return self.rules.severity(name)
-
-    def failure_class(self, name: str) -> str:
-        """The configured failure class matching `name` (case-insensitive), or InvalidInput."""
-        return self.rules.failure_class(name)
-
-    def postmortem_required(self, severity: str) -> bool:
-        """Whether an incident of `severity` must go through `postmortem` before `closed`."""
-        return self.rules.postmortem_required(severity)
-
-    def next_states(self, incident: Incident) -> list[str]:
-        """The states this incident can move to now without extra input."""
-        return self.rules.next_states(incident.status, incident.severity)
-
-    def check(
-        self, session: Session, incident: Incident, action: Action, actor: str | None, admin: bool
-    ) -> None:
-        """Ask the authorisation table; `admin` is decided before the transaction opens
-        (it may look up user groups)."""
-        authorize(
-            action,
-            actor,
-            queries.incident_facts(session, incident),
-            admin=admin,
-            admins=list(self.policy.admins),
-            closers=self.policy.closers,
-        )
-
-    def may(self, incident_id: int, action: Action, actor: str | None) -> None:
-        """Raise NotFound or Forbidden unless `actor` may do `action` (for surfaces that ask
-        before opening a form)."""
-        admin = self.policy.is_admin(actor)
-        with self.factory() as session:
-            incident = queries.get_incident(session, incident_id)
-            self.check(session, incident, action, actor, admin)
-
-    def as_drawn(self, incident_id: int, expected_status: str | None) -> Incident:
-        """The incident, if it is still in the status a button was drawn for (None: any);
-        Conflict saying where it stands otherwise (for surfaces that open a form first)."""
-        with self.factory() as session:
-            return self.work.load(session, incident_id, None, expected_status)
-
-    def _gate(self, session: Session, incident_id: int, actor: str | None, admin: bool) -> Incident:
-        """The incident if `actor` may see it, checked before its version or status is
-        compared, so a stale button never reveals the state of a private incident."""
-        incident = queries.get_incident(session, incident_id)
-        self.check(session, incident, Action.SEE, actor, admin)
-        return incident
+class IncidentService(DetailCommands, PostmortemCommands):
+    """Commands on incidents, each one transaction (the detail and post-mortem commands are
+    in their own modules; what they share is `ServiceBase`)."""
 
     # ---- commands ------------------------------------------------------------------
 
@@ -419,38 +320,6 @@ class IncidentService:
                 self.paging.on_severity(session, incident, previous)
             return incident
 
-    def set_milestone(
-        self,
-        incident_id: int,
-        milestone: str,
-        at: datetime,
-        *,
-        actor: str | None,
-        expected_version: int | None = None,
-    ) -> Incident:
-        """Correct when the impact started or when it was detected."""
-        milestone = rules.milestone(milestone, at)
-        rules.not_in_future(milestone, at, self.clock())
-        admin = self.policy.is_admin(actor)
-        with self.work.begin() as session:
-            self._gate(session, incident_id, actor, admin)
-            incident = self.work.load(session, incident_id, expected_version)
-            self.check(session, incident, Action.UPDATE, actor, admin)
-            started = at if milestone == "started" else incident.started_at
-            detected = at if milestone == "detected" else incident.detected_at
-            rules.milestones_in_order(started, detected, incident.declared_at)
-            setattr(incident, f"{milestone}_at", at)
-            self.work.record(
-                session,
-                incident,
-                "milestone_set",
-                actor,
-                f"{milestone.capitalize()} at {at.isoformat()}",
-                {"milestone": milestone, "at": at.isoformat()},
-                redraw="milestone",
-            )
-            return incident
-
     def assign_role(
         self,
         incident_id: int,
@@ -502,168 +371,6 @@ class IncidentService:
             self.work.redraw(session, incident, "role")
             return incident
 
-    def add_update(
-        self,
-        incident_id: int,
-        text: str,
-        *,
-        actor: str | None,
-        expected_version: int | None = None,
-        request_key: str | None = None,
-    ) -> Incident:
-        """Post a status update to the timeline."""
-        text = rules.update_text(text)
-        admin = self.policy.is_admin(actor)
-        with self.work.begin(request_key) as session:
-            self._gate(session, incident_id, actor, admin)
-            incident = self.work.load(session, incident_id, expected_version)
-            if incident.status == CLOSED:
-                raise InvalidInput(
-                    f"{incident.reference} is closed; if the problem is back, declare a new "
-                    "incident."
-                )
-            now = self.clock()
-            if incident.acknowledged_at is None:
-                incident.acknowledged_at = now
-            incident.last_update_at = now
-            # The card shows no updates, so nothing to redraw: the event post is enough.
-            self.work.record(session, incident, "update", actor, text, redraw=None)
-            return incident
-
-    def _classify(
-        self,
-        session: Session,
-        incident: Incident,
-        failure_class: str,
-        actor: str | None,
-        *,
-        touch: bool,
-        redraw: str | None,
-    ) -> None:
-        previous = incident.failure_class
-        incident.failure_class = failure_class
-        self.work.record(
-            session,
-            incident,
-            "failure_class_set",
-            actor,
-            f"Failure class: {failure_class}",
-            {"failure_class": failure_class, "previous": previous},
-            touch=touch,
-            redraw=redraw,
-        )
-
-    def set_failure_class(
-        self,
-        incident_id: int,
-        failure_class: str,
-        *,
-        actor: str | None,
-        expected_version: int | None = None,
-        request_key: str | None = None,
-    ) -> Incident:
-        """Record where the failure came from (one of FIREFIGHTER_FAILURE_CLASSES)."""
-        known = self.rules.failure_class(failure_class)
-        admin = self.policy.is_admin(actor)
-        with self.work.begin(request_key) as session:
-            self._gate(session, incident_id, actor, admin)
-            incident = self.work.load(session, incident_id, expected_version)
-            if incident.failure_class == known:
-                raise InvalidInput(f"{incident.reference} is already classed as {known}.")
-            self._classify(session, incident, known, actor, touch=True, redraw="failure_class")
-            return incident
-
-    def snooze_reminders(
-        self,
-        incident_id: int,
-        *,
-        minutes: int,
-        actor: str | None,
-        request_key: str | None = None,
-    ) -> datetime:
-        """Silence the update reminders of an active incident for `minutes`; returns until when.
-
-        Not a change of the incident itself, so the version stays: buttons drawn before remain
-        valid.
-        """
-        if minutes <= 0:
-            raise InvalidInput("Snooze for a positive number of minutes.")
-        admin = self.policy.is_admin(actor)
-        with self.work.begin(request_key) as session:
-            self._gate(session, incident_id, actor, admin)
-            incident = self.work.load(session, incident_id, None)
-            if not lifecycle.is_active(incident.status):
-                raise InvalidInput(
-                    f"{incident.reference} is {incident.status}; it gets no update reminders "
-                    "any more."
-                )
-            until = self.clock() + timedelta(minutes=minutes)
-            write_unversioned(session, incident.id, reminders_snoozed_until=until)
-            self.work.record(
-                session,
-                incident,
-                "reminders_snoozed",
-                actor,
-                f"Update reminders snoozed for {minutes} min",
-                {"minutes": minutes, "until": until.isoformat()},
-                touch=False,
-                announce=False,
-                redraw=None,
-            )
-            return until
-
-    def record_postmortem(
-        self,
-        incident_id: int,
-        *,
-        page_id: str,
-        url: str,
-        actor: str | None = None,
-        key: str | None = None,
-        warning: str | None = None,
-    ) -> Incident:
-        """Store the published post-mortem and note it in the timeline.
-
-        `key` names the export: a redelivered export records (and links back) only once.
-        `warning` says what the page went out without (kept on the timeline event).
-        """
-        try:
-            return self._record_postmortem(incident_id, page_id, url, actor, key, warning)
-        except AlreadyProcessed:
-            pass
-        with self.factory() as session:
-            return self.work.load(session, incident_id, None)
-
-    def _record_postmortem(
-        self,
-        incident_id: int,
-        page_id: str,
-        url: str,
-        actor: str | None,
-        key: str | None,
-        warning: str | None,
-    ) -> Incident:
-        with self.work.begin(f"postmortem-recorded:{key}" if key else None) as session:
-            incident = self.work.load(session, incident_id, None)
-            first = incident.postmortem_page_id is None
-            incident.postmortem_page_id = page_id
-            incident.postmortem_url = url
-            verb = "published" if first else "updated"
-            # Not posted as an event: POSTMORTEM_PUBLISHED links it back in the channel.
-            self.work.record(
-                session,
-                incident,
-                "postmortem_published",
-                actor,
-                f"Post-mortem {verb}: {url}",
-                {"page_id": page_id, "url": url, "first": first, "warning": warning},
-                announce=False,
-                redraw="postmortem",
-            )
-            published = effects.PostmortemPublished(incident.id, url, first)
-            self.work.enqueue(session, published, incident)
-            return incident
-
     def postmortem(self, incident_id: int, *, actor: str | None) -> bool:
         """Start the post-mortem of a mitigated incident (moving it to postmortem exports the
         page), or export it again later on; True when it moved. Refused before mitigation."""
@@ -673,18 +380,6 @@ class IncidentService:
             return True
         self.request_postmortem(incident_id, actor=actor)
         return False
-
-    def request_postmortem(self, incident_id: int, *, actor: str | None) -> int:
-        """Enqueue a post-mortem export; returns the outbox item id to wait for."""
-        admin = self.policy.is_admin(actor)
-        with self.work.begin() as session:
-            incident = self.work.load(session, incident_id, None)
-            self.check(session, incident, Action.EXPORT, actor, admin)
-            rules.check_exportable(incident.reference, incident.status)
-            export = effects.ExportPostmortem(incident.id, requested_by=actor)
-            item = self.work.enqueue(session, export, incident)
-            session.flush()
-            return item.id
 
     def notify(self, incident_id: int, text: str, *, key: str) -> None:
         """Enqueue a one-off notice for the incident channel, deduplicated by `key`."""
