@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from firefighter.incidents import effects, rules
 from firefighter.incidents.alert_models import (
@@ -29,6 +29,13 @@ from firefighter.incidents.alert_models import (
     Alert,
     AlertGroup,
     AlertStorm,
+)
+from firefighter.incidents.alert_queries import (
+    alert_json,
+    alerts_of,
+    linked_counts,
+    linked_counts_in,
+    list_alerts,
 )
 from firefighter.incidents.alert_storms import (
     StormState,
@@ -234,7 +241,7 @@ class AlertService:
     def _declare_route(
         self, session: Session, group: AlertGroup, incoming: IncomingGroup, now: datetime
     ) -> None:
-        alerts = self._alerts(session, group.id)
+        alerts = alerts_of(session, group.id)
         started = min((a.started_at for a in alerts), default=now)
         summary = incoming.summary or group.title
         incident = self.incidents.declare(
@@ -272,7 +279,7 @@ class AlertService:
         for alert in fired:
             alert.incident_id = incident_id
         self._record_alert_events(session, incident, fired, resolved, announce=True)
-        if resolved and self.linked_counts_in(session, incident_id)[0] == 0:
+        if resolved and linked_counts_in(session, incident_id)[0] == 0:
             self.work.enqueue(session, effects.ALERTS_RESOLVED, incident, now=now)
 
     def _record_alert_events(
@@ -485,7 +492,7 @@ class AlertService:
         """
         with self.work.begin(request_key) as session:
             group = self._decide(session, group_id, round)
-            alerts = self._alerts(session, group.id)
+            alerts = alerts_of(session, group.id)
             detected = min((a.first_seen for a in alerts), default=self.clock())
             started = declare.pop("started_at", None) or min(
                 (a.started_at for a in alerts), default=detected
@@ -535,7 +542,7 @@ class AlertService:
         announce: bool,
     ) -> None:
         group.state, group.incident_id, group.decided_by = state, incident.id, actor
-        alerts = self._alerts(session, group.id)
+        alerts = alerts_of(session, group.id)
         for alert in alerts:
             alert.incident_id = incident.id
         firing = [a for a in alerts if a.status == FIRING]
@@ -556,51 +563,6 @@ class AlertService:
             group = self._decide(session, group_id, round)
             group.state, group.decided_by = DISMISSED, actor
             group.dismiss_reason = truncate(" ".join((reason or "").split()), 500) or None
-            for alert in self._alerts(session, group.id):
+            for alert in alerts_of(session, group.id):
                 alert.dismissed = alert.status == FIRING
             self._schedule_card(session, group, self.clock())
-
-    # ---- reading ----------------------------------------------------------------------
-
-    @staticmethod
-    def _alerts(session: Session, group_id: int) -> list[Alert]:
-        return list(
-            session.scalars(select(Alert).where(Alert.group_id == group_id).order_by(Alert.id))
-        )
-
-    @staticmethod
-    def linked_counts_in(session: Session, incident_id: int) -> tuple[int, int]:
-        """(firing, resolved) alerts linked to the incident."""
-        firing, resolved = session.execute(
-            select(
-                func.count().filter(Alert.status == FIRING),
-                func.count().filter(Alert.status == RESOLVED),
-            ).where(Alert.incident_id == incident_id)
-        ).one()
-        return int(firing or 0), int(resolved or 0)
-
-
-def linked_counts(factory: sessionmaker[Session], incident_id: int) -> tuple[int, int]:
-    """(firing, resolved) alerts linked to the incident, for its card."""
-    with factory() as session:
-        return AlertService.linked_counts_in(session, incident_id)
-
-
-def list_alerts(session: Session, *, limit: int = 500) -> list[Alert]:
-    """The alerts seen most recently first."""
-    return list(session.scalars(select(Alert).order_by(Alert.last_seen.desc()).limit(limit)))
-
-
-def alert_json(alert: Alert) -> dict[str, Any]:
-    """The stable fields of `alerts list` (DESIGN.md)."""
-    return {
-        "id": alert.id,
-        "source": alert.source,
-        "fingerprint": alert.fingerprint,
-        "status": alert.status,
-        "title": alert.title,
-        "incident_id": alert.incident_id,
-        "count": alert.count,
-        "first_seen": alert.first_seen.isoformat(),
-        "last_seen": alert.last_seen.isoformat(),
-    }
