@@ -56,6 +56,7 @@ from firefighter.slack.handlers.gameday import GameDayEffects
 from firefighter.slack.handlers.incident import SlackEffects
 from firefighter.slack.handlers.paging import PagingInvites
 from firefighter.slack.handlers.reminders import ReminderEffects
+from firefighter.slack.identity import BotIdentity
 from firefighter.slack.outage import REQUEST_SECONDS
 from firefighter.slack.pacing import Pacer, paced
 from firefighter.slack.server import slack_router
@@ -252,13 +253,22 @@ def build_app(
     *,
     process_before_response: bool = True,
     executor: Executor | None = None,
+    identity: BotIdentity | None = None,
 ) -> App:
-    """The Bolt app with every listener, answering through `client`."""
+    """The Bolt app with every listener, answering through `client`; `identity` knows who
+    the bot is (serve fetches it at start-up; without it, the first request asks)."""
     return create_bolt(
         slack_context(core, client),
         process_before_response=process_before_response,
         executor=executor,
+        identity=identity,
     )
+
+
+def bot_identity(client: WebClient) -> BotIdentity:
+    """Who the bot is, asked with `client`'s retries in the background and, by a request
+    that comes first, once with a request's short limit."""
+    return BotIdentity(client, request_client(client))
 
 
 def alert_rules(settings: Settings) -> AlertRules:

@@ -20,7 +20,7 @@ from typing import Any
 
 from rich.console import Console
 
-from firefighter.bootstrap import Core, build_app, build_dispatcher, http_app
+from firefighter.bootstrap import Core, bot_identity, build_app, build_dispatcher, http_app
 from firefighter.gameday.ticker import start_in_thread as start_gameday_tick
 from firefighter.logs import configure_logging
 from firefighter.observability import Metrics
@@ -139,7 +139,14 @@ def run_server(
     metrics = Metrics()
     metrics.watch_outbox(core.factory, core.service.clock)
     client = make_client(core.settings)
-    bolt = build_app(core, client, process_before_response=core.settings.process_before_response)
+    identity = bot_identity(client)
+    identity.fetch_in_background()
+    bolt = build_app(
+        core,
+        client,
+        process_before_response=core.settings.process_before_response,
+        identity=identity,
+    )
     # Bound before any thread starts: a port in use is one line, and nothing to stop.
     server = listen(http_app(core, bolt, metrics), host=host, port=port, threads=threads)
     stop = threading.Event()

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from concurrent.futures import Executor, ThreadPoolExecutor
-from typing import Any
+from typing import Any, cast
 
 from slack_bolt import App, BoltResponse
+from slack_bolt.authorization import AuthorizeResult
 from slack_sdk import WebClient
 
 from firefighter.db import unavailable
 from firefighter.settings import ConfigError
 from firefighter.slack.context import SlackContext
+from firefighter.slack.identity import BotIdentity
 from firefighter.slack.listeners import register_all
 from firefighter.slack.outage import outage_answer
 
@@ -22,6 +25,7 @@ def create_bolt(
     *,
     process_before_response: bool = True,
     executor: Executor | None = None,
+    identity: BotIdentity | None = None,
 ) -> App:
     """A Bolt app answering with `ctx`'s service and client (the root builds `ctx`).
 
@@ -40,12 +44,18 @@ def create_bolt(
             "SLACK_BOT_TOKEN: required; the bot token (xoxb-…) from OAuth & Permissions in "
             "your Slack app's settings"
         )
+    # Who the bot is comes from `identity` (asked once, kept); Bolt's own way asks auth.test
+    # on a fresh process's first request with no retry (see slack/identity.py).
+    identity = identity or BotIdentity(client, client)
     app = App(
-        client=client,
+        # The token is the authorisation's; a client holding one too makes Bolt warn.
+        client=WebClient(
+            base_url=client.base_url, timeout=client.timeout, retry_handlers=client.retry_handlers
+        ),
+        # Bolt takes an `Authorize` object as it is (its annotation names only functions).
+        authorize=cast(Callable[..., AuthorizeResult], identity),
         signing_secret=secret,
         process_before_response=process_before_response,
-        # auth.test at start-up would make start-up depend on Slack being up.
-        token_verification_enabled=False,
         request_verification_enabled=True,
         ignoring_self_events_enabled=True,
         # Button clicks acknowledge first and run on this pool (Bolt's lazy listeners).
