@@ -39,8 +39,9 @@ typecheck: $(STAMP)
 architecture: $(STAMP)
 	$(BIN)/lint-imports
 
+# Three processes, a module each at a time (module fixtures such as the demo run once).
 pytest: $(STAMP)
-	$(BIN)/pytest
+	$(BIN)/pytest -n 3 --dist loadscope
 
 test: lint typecheck architecture pytest
 
