@@ -31,6 +31,7 @@ from firefighter.incidents.messages import MessageService
 from firefighter.incidents.paging import PagingService
 from firefighter.incidents.people import People
 from firefighter.incidents.service import IncidentService
+from firefighter.incidents.unit_of_work import UnitOfWork
 from firefighter.jira.issues import JiraFollowUps
 from firefighter.jira.sync import webhook_router
 from firefighter.observability import Metrics
@@ -45,10 +46,9 @@ from firefighter.postmortem.handler import register as register_exporter
 from firefighter.schedules import Scheduler
 from firefighter.settings import ConfigError, Settings
 from firefighter.slack.app import create_bolt
-from firefighter.slack.chat_messages import profile_lookup
 from firefighter.slack.client import make_client, request_client
 from firefighter.slack.context import SlackContext
-from firefighter.slack.groups import UserGroups
+from firefighter.slack.directory import SlackDirectory
 from firefighter.slack.handlers.alerts import AlertEffects
 from firefighter.slack.handlers.conversation import ConversationEffects
 from firefighter.slack.handlers.digest import DigestPoster
@@ -151,17 +151,41 @@ def build_core(
         except Exception:
             engine.dispose()
             raise
+    try:
+        paging = Paging.configured(settings)
+    except ConfigError:
+        engine.dispose()
+        raise
     factory = make_session_factory(engine)
+    # Admins and declarers may be Slack user groups; pages name people: Slack is the core's
+    # directory, given to the policy and the people at construction.
+    directory = SlackDirectory(settings)
+    policy = AccessPolicy(
+        declarers=settings.declarers,
+        admins=settings.admins,
+        closers=settings.closers,
+        group_members=directory.members,
+    )
+    # One unit of work for every service, so that what listens to changes (the outbound
+    # webhooks, enqueued in the change's own transaction) hears them all.
+    work = UnitOfWork(factory, clock, faults)
+    if settings.webhooks:
+        work.listeners.append(Webhooks(settings.webhooks).listen)
+    pages = (
+        PagingService(work, paging.config.plan, is_admin=lambda user: user in policy.admins)
+        if paging.config.enabled
+        else None
+    )
     service = IncidentService(
         factory,
         severities=settings.severities,
         clock=clock,
         failure_classes=settings.failure_classes,
         components=settings.components,
-        policy=AccessPolicy(
-            declarers=settings.declarers, admins=settings.admins, closers=settings.closers
-        ),
+        policy=policy,
         faults=faults,
+        work=work,
+        paging=pages,
     )
     alerts = AlertService(
         service,
@@ -169,7 +193,7 @@ def build_core(
         storm_cards=settings.alert_storm_cards,
     )
     followups = FollowUpService(service, zone=settings.zone, jira=settings.jira_enabled)
-    core = Core(
+    return Core(
         settings=settings,
         engine=engine,
         factory=factory,
@@ -177,19 +201,40 @@ def build_core(
         alerts=alerts,
         followups=followups,
         messages=MessageService(service),
-        people=People(factory, clock),
+        people=People(factory, clock, lookup=directory.profile),
         chaos=ChaosService(service, admins=settings.admins),
         faults=faults,
+        paging_config=paging.config,
+        paging=pages,
+        pagerduty=paging.pagerduty,
+        opsgenie=paging.opsgenie,
+        oncall=paging.oncall,
     )
-    try:
-        configure_paging(core, paging_config(settings))
-    except ConfigError:
-        engine.dispose()
-        raise
-    if settings.webhooks:
-        # Outbound webhooks are enqueued with every change they report, in its transaction.
-        service.work.listeners.append(Webhooks(settings.webhooks).listen)
-    return core
+
+
+@dataclass(frozen=True)
+class Paging:
+    """The FIREFIGHTER_PAGING file and, when it names services, the vendors' clients and the
+    on-call directory."""
+
+    config: PagingConfig = NO_PAGING
+    pagerduty: PagerDuty | None = None
+    opsgenie: Opsgenie | None = None
+    oncall: OnCallDirectory | None = None
+
+    @classmethod
+    def configured(cls, settings: Settings) -> Paging:
+        """Paging as the settings configure it; ConfigError for a broken file."""
+        config = paging_config(settings)
+        if not config.enabled:
+            return cls(config)
+        pagerduty = PagerDuty(
+            settings.pagerduty_events_url,
+            settings.pagerduty_api_url,
+            settings.pagerduty_api_token,
+        )
+        opsgenie = Opsgenie(settings.opsgenie_api_url, settings.opsgenie_api_key)
+        return cls(config, pagerduty, opsgenie, OnCallDirectory(config, pagerduty, opsgenie))
 
 
 def paging_config(settings: Settings) -> PagingConfig:
@@ -200,20 +245,6 @@ def paging_config(settings: Settings) -> PagingConfig:
         )
     except SpecError as error:
         raise ConfigError(error.first_line("FIREFIGHTER_PAGING")) from None
-
-
-def configure_paging(core: Core, config: PagingConfig) -> None:
-    """Paging's service, vendor clients and on-call directory, when `config` names services."""
-    core.paging_config = config
-    if not config.enabled:
-        return
-    settings = core.settings
-    core.pagerduty = PagerDuty(
-        settings.pagerduty_events_url, settings.pagerduty_api_url, settings.pagerduty_api_token
-    )
-    core.opsgenie = Opsgenie(settings.opsgenie_api_url, settings.opsgenie_api_key)
-    core.paging = PagingService(core.service, config.plan)
-    core.oncall = OnCallDirectory(config, core.pagerduty, core.opsgenie)
 
 
 def safe_url(url: str) -> str:
@@ -233,8 +264,6 @@ def slack_context(core: Core, client: WebClient) -> SlackContext:
     Listeners call Slack while answering it: through a copy of `client` with a short limit.
     """
     client = request_client(client)
-    core.service.policy.group_members = UserGroups(client).members
-    core.people.lookup = profile_lookup(client)
     return SlackContext(
         settings=core.settings,
         service=core.service,
@@ -378,8 +407,6 @@ def register_handlers(dispatcher: Dispatcher, core: Core, client: WebClient) -> 
         faults=core.faults,
     )
     incident.register(dispatcher)
-    # Pages name people: cached names, refreshed from users.info at most daily.
-    core.people.lookup = profile_lookup(client)
     register_exporter(
         dispatcher, core.settings, core.service, names=core.people.names, faults=core.faults
     )
@@ -397,7 +424,12 @@ def register_handlers(dispatcher: Dispatcher, core: Core, client: WebClient) -> 
         )
     if core.paging is not None and core.pagerduty is not None and core.opsgenie is not None:
         PagingEffects(
-            core.settings, core.paging, core.paging_config, core.pagerduty, core.opsgenie
+            core.settings,
+            core.paging,
+            core.paging_config,
+            core.pagerduty,
+            core.opsgenie,
+            notify=core.service.notify,
         ).register(dispatcher)
         PagingInvites(core.service, client).register(dispatcher)
 
@@ -433,9 +465,6 @@ def register_digest(dispatcher: Dispatcher, core: Core, client: WebClient) -> No
 
 def build_dispatcher(core: Core, client: WebClient, **kwargs: Any) -> Dispatcher:
     """A dispatcher that delivers every effect, and tells the channel about dead letters."""
-    dispatcher = core.dispatcher(**kwargs)
-    register_handlers(dispatcher, core, client)
-    dispatcher.register(DeliverWebhook.kind, Webhooks(core.settings.webhooks).deliver)
 
     def tell_channel(message: Message, error: str) -> None:
         incident_id = message.payload.get("incident_id")
@@ -448,5 +477,8 @@ def build_dispatcher(core: Core, client: WebClient, **kwargs: Any) -> Dispatcher
             key=f"dead:{message.id}",
         )
 
-    dispatcher.on_dead = tell_channel
+    kwargs.setdefault("on_dead", tell_channel)
+    dispatcher = core.dispatcher(**kwargs)
+    register_handlers(dispatcher, core, client)
+    dispatcher.register(DeliverWebhook.kind, Webhooks(core.settings.webhooks).deliver)
     return dispatcher

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from firefighter.incidents.alerts import Intake
-from firefighter.outbox import Dispatcher, Message
+from firefighter.outbox import Message
 from firefighter.outbox.models import OutboxItem
 
 
@@ -86,16 +86,9 @@ class Metrics:
         """Report the outbox's depth, oldest age and dead letters at each scrape."""
         self.registry.register(OutboxCollector(factory, clock))
 
-    def count_deliveries(self, dispatcher: Dispatcher) -> None:
-        """Count each delivery attempt of `dispatcher`."""
-        previous = dispatcher.on_result
-
-        def record(message: Message, result: str) -> None:
-            self.deliveries.labels(message.kind, result).inc()
-            if previous is not None:
-                previous(message, result)
-
-        dispatcher.on_result = record
+    def delivered(self, message: Message, result: str) -> None:
+        """Count one delivery attempt (a dispatcher's `on_result`)."""
+        self.deliveries.labels(message.kind, result).inc()
 
     def observe(self, kind: str, status: int, started: float) -> None:
         """Record one answered Slack request."""

@@ -153,8 +153,9 @@ def run_server(
     dispatcher: Dispatcher | None = None
     delivery: list[threading.Thread] = []
     if with_worker:
-        dispatcher = build_dispatcher(core, delivery_client(core.settings))
-        metrics.count_deliveries(dispatcher)
+        dispatcher = build_dispatcher(
+            core, delivery_client(core.settings), on_result=metrics.delivered
+        )
         delivery = start_threads(dispatcher, stop, core.settings.outbox_threads)
         start_schedules(core.scheduler(), stop)
         start_gameday_tick(core.gamedays(), stop)
@@ -215,8 +216,7 @@ def run_worker(
             metrics=metrics,
         )
         server = listen(surface, host=host, port=port, threads=2, within=1.0)
-    dispatcher = build_dispatcher(core, delivery_client(core.settings))
-    metrics.count_deliveries(dispatcher)
+    dispatcher = build_dispatcher(core, delivery_client(core.settings), on_result=metrics.delivered)
     stop = threading.Event()
     _on_termination(stop)
     start_schedules(core.scheduler(), stop)

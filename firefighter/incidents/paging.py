@@ -11,11 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from contextlib import suppress
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from firefighter.incidents import lifecycle
 from firefighter.incidents import paging_effects as effects
@@ -36,10 +35,8 @@ from firefighter.incidents.paging_models import (
 )
 from firefighter.incidents.paging_plan import AUTOMATIC, NEVER, PageView, PagingPlan, may_page
 from firefighter.incidents.paging_queries import pages_of, view
+from firefighter.incidents.unit_of_work import UnitOfWork
 from firefighter.outbox import enqueue
-
-if TYPE_CHECKING:
-    from firefighter.incidents.service import IncidentService
 
 VENDOR_NAMES = {"pagerduty": "PagerDuty", "opsgenie": "Opsgenie"}
 
@@ -57,21 +54,21 @@ class PagingService:
     """Pages decided in the incident service's transactions; vendor events recorded."""
 
     def __init__(
-        self,
-        service: IncidentService,
-        plan: PagingPlan,
-        *,
-        is_admin: Callable[[str], bool] | None = None,
+        self, work: UnitOfWork, plan: PagingPlan, *, is_admin: Callable[[str], bool]
     ) -> None:
-        self.incidents = service
+        self.work = work
         self.plan = plan
-        self.is_admin = is_admin or (lambda user: user in service.policy.admins)
-        service.paging = self
+        self.is_admin = is_admin
 
     @property
     def clock(self) -> Callable[[], datetime]:
-        """The service's clock."""
-        return self.incidents.clock
+        """The incidents' clock."""
+        return self.work.clock
+
+    @property
+    def factory(self) -> sessionmaker[Session]:
+        """The incidents' sessions."""
+        return self.work.factory
 
     # ---- hooks: called inside the incident service's transactions --------------------
 
@@ -123,7 +120,7 @@ class PagingService:
         service = self.plan.service_for(incident.component)
         if service is None:
             return None
-        with self.incidents.factory() as session:
+        with self.factory() as session:
             return service if self._find(session, incident.id, service) is None else None
 
     # ---- commands -------------------------------------------------------------------
@@ -146,8 +143,8 @@ class PagingService:
     def _page_now(
         self, incident_id: int, service: str | None, actor: str | None, admin: bool
     ) -> PageView:
-        with self.incidents.work.begin() as session:
-            incident = self.incidents.work.load(session, incident_id, None)
+        with self.work.begin() as session:
+            incident = self.work.load(session, incident_id, None)
             if incident.status == lifecycle.CLOSED:
                 raise InvalidInput(f"{incident.reference} is closed; nobody needs paging for it.")
             if incident.drill:
@@ -212,7 +209,7 @@ class PagingService:
         session.add(page)
         session.flush()
         how = "" if actor else " (paging rule)"
-        self.incidents.work.record(
+        self.work.record(
             session,
             incident,
             "page_requested",
@@ -238,7 +235,7 @@ class PagingService:
 
     def get(self, page_id: int) -> PageView:
         """One page."""
-        with self.incidents.factory() as session:
+        with self.factory() as session:
             page = session.get(Page, page_id)
             if page is None:
                 raise InvalidInput(f"There is no page {page_id}.")
@@ -246,12 +243,12 @@ class PagingService:
 
     def pages(self, incident_id: int) -> list[PageView]:
         """The incident's pages, oldest first."""
-        with self.incidents.factory() as session:
+        with self.factory() as session:
             return pages_of(session, incident_id)
 
     def record_sent(self, page_id: int, action: str, *, vendor_url: str | None = None) -> PageView:
         """The vendor accepted our trigger, acknowledge or resolve."""
-        with self.incidents.work.begin() as session:
+        with self.work.begin() as session:
             page = session.get(Page, page_id)
             if page is None:
                 raise InvalidInput(f"There is no page {page_id}.")
@@ -261,9 +258,9 @@ class PagingService:
             if action == WANT_TRIGGER and page.status == REQUESTED:
                 page.triggered_at = page.triggered_at or now
                 page.status = TRIGGERED
-                incident = self.incidents.work.load(session, page.incident_id, None)
+                incident = self.work.load(session, page.incident_id, None)
                 if incident.channel_id:
-                    self.incidents.work.redraw(session, incident, "paging")
+                    self.work.redraw(session, incident, "paging")
             elif action == WANT_ACKNOWLEDGE and page.ack_sent_at is None:
                 page.ack_sent_at = now
             elif action == WANT_RESOLVE and page.resolve_sent_at is None:
@@ -273,27 +270,27 @@ class PagingService:
 
     def cancel(self, page_id: int) -> None:
         """Closed before the page reached the vendor: it is not sent at all."""
-        with self.incidents.work.begin() as session:
+        with self.work.begin() as session:
             page = session.get(Page, page_id)
             if page is None or page.triggered_at is not None or page.status != REQUESTED:
                 return
             page.status, page.resolved_at = RESOLVED, self.clock()
             page.last_error = "the incident closed before the vendor could be reached"
-            incident = self.incidents.work.load(session, page.incident_id, None)
+            incident = self.work.load(session, page.incident_id, None)
             if incident.channel_id:
-                self.incidents.work.redraw(session, incident, "paging")
+                self.work.redraw(session, incident, "paging")
 
     def record_failure(self, page_id: int, reason: str) -> None:
         """The vendor refused the page for good (a bad key): the card says so."""
-        with self.incidents.work.begin() as session:
+        with self.work.begin() as session:
             page = session.get(Page, page_id)
             if page is None or page.status == FAILED:
                 return
             page.status = FAILED
             page.last_error = reason[:2000]
-            incident = self.incidents.work.load(session, page.incident_id, None)
+            incident = self.work.load(session, page.incident_id, None)
             if incident.channel_id:
-                self.incidents.work.redraw(session, incident, "paging")
+                self.work.redraw(session, incident, "paging")
 
     def vendor_event(
         self,
@@ -310,7 +307,7 @@ class PagingService:
 
         Each change enters the timeline once; the acknowledger is invited by e-mail.
         """
-        with self.incidents.factory() as session:
+        with self.factory() as session:
             known = session.scalar(select(Page.id).where(Page.key == key))
         if known is None:
             return False
@@ -329,10 +326,10 @@ class PagingService:
         paged_now: str | None,
         vendor_url: str | None,
     ) -> None:
-        with self.incidents.work.begin() as session:
+        with self.work.begin() as session:
             page = session.scalar(select(Page).where(Page.key == key))
             assert page is not None
-            incident = self.incidents.work.load(session, page.incident_id, None)
+            incident = self.work.load(session, page.incident_id, None)
             when = at or self.clock()
             before = (page.status, page.paged_now, page.vendor_url)
             if vendor_url:
@@ -347,7 +344,7 @@ class PagingService:
             if not changed:
                 shown = (page.status, page.paged_now, page.vendor_url) != before
                 if shown and incident.channel_id:
-                    self.incidents.work.redraw(session, incident, "paging")
+                    self.work.redraw(session, incident, "paging")
                 return
             vendor = VENDOR_NAMES.get(page.vendor, page.vendor)
             by = f" by {who}" if who else ""
@@ -357,7 +354,7 @@ class PagingService:
                 + (f": now paging {paged_now}" if paged_now else ""),
                 RESOLVED: f"{page.service} page resolved{by} in {vendor}",
             }[status]
-            self.incidents.work.record(
+            self.work.record(
                 session,
                 incident,
                 f"page_{status}",
@@ -370,7 +367,7 @@ class PagingService:
             )
             if status == ACKNOWLEDGED and email:
                 invite = effects.PageInvite(incident.id, email)
-                self.incidents.work.enqueue(session, invite, incident)
+                self.work.enqueue(session, invite, incident)
 
     @staticmethod
     def _apply(page: Page, status: str, when: datetime, who: str | None) -> bool:

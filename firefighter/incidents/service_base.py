@@ -47,15 +47,18 @@ class ServiceBase:
         policy: AccessPolicy | None = None,
         components: list[str] | None = None,
         faults: Faults = NO_FAULTS,
+        work: UnitOfWork | None = None,
+        paging: PagingHooks | None = None,
     ) -> None:
         self.factory = factory
         self.clock = clock
         self.rules = Rules(severities, failure_classes, components)
         self.policy = policy or AccessPolicy()
-        self.work = UnitOfWork(factory, clock, faults)
+        # `work` is shared with the other services when the root builds them (see bootstrap).
+        self.work = work or UnitOfWork(factory, clock, faults)
         self.facts = AdapterFacts(factory, clock)
-        # Set by PagingService when paging is configured.
-        self.paging: PagingHooks | None = None
+        # What paging decides inside the incident's transactions, when paging is configured.
+        self.paging = paging
 
     # ---- rules, as callers have always asked the service ----------------------------
 

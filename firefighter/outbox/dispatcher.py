@@ -142,6 +142,8 @@ class Dispatcher:
         worker_id: str | None = None,
         reclaim_seconds: float = 1.0,
         faults: Faults = NO_FAULTS,
+        on_dead: Callable[[Message, str], None] | None = None,
+        on_result: Callable[[Message, str], None] | None = None,
     ) -> None:
         self.factory = factory
         self.faults = faults
@@ -154,9 +156,10 @@ class Dispatcher:
         self.database = DatabaseWatch("outbox worker", log)
         self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
         self.handlers: dict[str, Handler] = {}
-        self.on_dead: Callable[[Message, str], None] | None = None
-        # Told "delivered", "retry" or "dead" after each attempt (metrics hook).
-        self.on_result: Callable[[Message, str], None] | None = None
+        # Told about an item given up on (the incident's channel is told, by the root).
+        self.on_dead = on_dead
+        # Told "delivered", "retry" or "dead" after each attempt (the metrics).
+        self.on_result = on_result
         self.heartbeat = Heartbeat(self._renew, max(lease_seconds / 3, 0.05))
 
     def register(self, kind: str, handler: Handler) -> None:

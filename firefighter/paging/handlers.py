@@ -10,6 +10,7 @@ setting to fix; a vendor that is busy or down is retried with the outbox's backo
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from firefighter.incidents import paging_effects as effects
@@ -34,6 +35,10 @@ log = logging.getLogger(__name__)
 PD_SEVERITY = ("critical", "error", "warning", "info")
 
 
+# Tells an incident's channel something, once per key (IncidentService.notify).
+Notify = Callable[..., None]
+
+
 class PagingEffects:
     """Delivers the paging effects to the page's vendor."""
 
@@ -44,8 +49,11 @@ class PagingEffects:
         config: PagingConfig,
         pagerduty: PagerDuty,
         opsgenie: Opsgenie,
+        *,
+        notify: Notify,
     ) -> None:
         self.settings = settings
+        self.notify = notify
         self.paging = paging
         self.config = config
         self.pagerduty = pagerduty
@@ -134,7 +142,7 @@ class PagingEffects:
         verb = {WANT_TRIGGER: "page", WANT_ACKNOWLEDGE: "acknowledge", WANT_RESOLVE: "resolve"}[
             action
         ]
-        self.paging.incidents.notify(
+        self.notify(
             page.incident_id,
             f":warning: {vendor} refused to {verb} the {page.service} on-call: "
             f"{str(refused)[:300]}. "
@@ -143,7 +151,7 @@ class PagingEffects:
         )
 
     def _facts(self, page: PageView) -> dict[str, Any]:
-        with self.paging.incidents.factory() as session:
+        with self.paging.factory() as session:
             incident = get_incident(session, page.incident_id)
             names = self.settings.severity_names
             rank = names.index(incident.severity) if incident.severity in names else len(names)

@@ -92,9 +92,8 @@ def test_backoff_grows_and_is_jittered(core: Core) -> None:
 
 def test_dead_letter_after_max_attempts_then_retry(core: Core, clock: FakeClock) -> None:
     dead: list[str] = []
-    dispatcher = core.dispatcher()
+    dispatcher = core.dispatcher(on_dead=lambda _message, error: dead.append(error))
     dispatcher.max_attempts = 3
-    dispatcher.on_dead = lambda _message, error: dead.append(error)
     always = Recorder(failures=10**6)
     dispatcher.register("x", always)
     with transaction(core.factory) as session:

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from firefighter.bootstrap import Core, configure_paging, paging_config
 from firefighter.emulators.opsgenie import OpsgenieEmulator
 from firefighter.emulators.pagerduty import PagerDutyEmulator, PdUser
 from firefighter.incidents.models import Incident
 from firefighter.incidents.paging_models import Page
+from firefighter.settings import Settings
 from tests.conftest import FakeClock
 from tests.slack.conftest import Bot, bot  # noqa: F401
 
@@ -137,14 +137,15 @@ def write_config(path: Path, routing_key: str, extra: str = "") -> Path:
 
 def paged_bot(
     request: pytest.FixtureRequest,
-    core: Core,
+    settings: Settings,
     clock: FakeClock,
     tmp_path: Path,
     *,
     extra: str = "",
     routing_key: str | None = None,
 ) -> Iterator[Paged]:
-    """Start the vendors, write the paging file, configure, then build the bot."""
+    """Start the vendors, write the paging file into the settings, then build the bot (its
+    core reads the paging settings when it is built: nothing is configured afterwards)."""
     pagerduty = PagerDutyEmulator(clock=clock).start()
     opsgenie = OpsgenieEmulator(clock=clock).start()
     try:
@@ -158,7 +159,6 @@ def paged_bot(
         for name, email in (OLGA, OSCAR):
             opsgenie.add_user(email, name)
         opsgenie.put_on_call("checkout_schedule", OLGA[1], hours=48)
-        settings = core.settings
         settings.paging = write_config(tmp_path / "paging.yml", routing_key or key, extra)
         settings.pagerduty_events_url = pagerduty.url
         settings.pagerduty_api_url = pagerduty.url
@@ -168,7 +168,6 @@ def paged_bot(
         settings.alerts_token = ALERTS_TOKEN
         settings.pagerduty_webhook_secret = PD_SECRET
         settings.base_url = "https://firefighter.example.com"
-        configure_paging(core, paging_config(settings))
         the_bot: Bot = request.getfixturevalue("bot")
         # The people on call have Slack accounts with the same e-mail addresses.
         the_bot.emulator.add_user("U_ANN", "ann", email=ANN[1], real_name=ANN[0])
@@ -185,7 +184,7 @@ def paged_bot(
 
 @pytest.fixture
 def paged(
-    request: pytest.FixtureRequest, core: Core, clock: FakeClock, tmp_path: Path
+    request: pytest.FixtureRequest, settings: Settings, clock: FakeClock, tmp_path: Path
 ) -> Iterator[Paged]:
     """The bot, paging Payments through PagerDuty and Checkout through Opsgenie."""
-    yield from paged_bot(request, core, clock, tmp_path)
+    yield from paged_bot(request, settings, clock, tmp_path)

@@ -187,11 +187,11 @@ def test_a_vendor_down_for_a_minute_is_paged_once_after_and_slack_is_not_delayed
 
 
 def test_a_bad_routing_key_says_so_once_in_the_channel(
-    request: pytest.FixtureRequest, core: object, clock: object, tmp_path: object
+    request: pytest.FixtureRequest, settings: object, clock: object, tmp_path: object
 ) -> None:
     from tests.paging.conftest import paged_bot
 
-    gen = paged_bot(request, core, clock, tmp_path, routing_key="too-short-key")  # type: ignore[arg-type]
+    gen = paged_bot(request, settings, clock, tmp_path, routing_key="too-short-key")  # type: ignore[arg-type]
     paged = next(gen)
     try:
         incident = paged.bot.declare("Cards declined", severity="SEV1", component="payments")

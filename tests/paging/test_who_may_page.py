@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from firefighter.bootstrap import Core
+from firefighter.settings import Settings
 from tests.conftest import FakeClock
 from tests.paging.conftest import Paged, paged_bot
 
@@ -24,9 +24,9 @@ def test_by_default_only_people_in_the_incident_may_page(paged: Paged) -> None:
 
 @pytest.fixture
 def responders_only(
-    request: pytest.FixtureRequest, core: Core, clock: FakeClock, tmp_path: Path
+    request: pytest.FixtureRequest, settings: Settings, clock: FakeClock, tmp_path: Path
 ) -> Iterator[Paged]:
-    yield from paged_bot(request, core, clock, tmp_path, extra="who_may_page: responders")
+    yield from paged_bot(request, settings, clock, tmp_path, extra="who_may_page: responders")
 
 
 def test_configured_to_role_holders(responders_only: Paged) -> None:

@@ -6,7 +6,7 @@ import json
 import logging
 import urllib.request
 
-from firefighter.bootstrap import build_app, http_app
+from firefighter.bootstrap import build_app, build_dispatcher, http_app
 from firefighter.logs import JsonFormatter, incident_id_var, request_id_var
 from firefighter.observability import Metrics
 from firefighter.slack.client import make_client
@@ -24,7 +24,8 @@ def scrape(url: str) -> str:
 def test_metrics_count_requests_latency_outbox_and_deliveries(bot: Bot) -> None:
     metrics = Metrics()
     metrics.watch_outbox(bot.core.factory, bot.core.service.clock)
-    metrics.count_deliveries(bot.dispatcher)
+    client = make_client(bot.core.settings)
+    bot.dispatcher = build_dispatcher(bot.core, client, on_result=metrics.delivered)
     app = build_app(bot.core, make_client(bot.core.settings), executor=ImmediateExecutor())
     server = BackgroundServer(
         http_app(bot.core, app, metrics, slack_deadline_s=SLACK_DEADLINE_S)
