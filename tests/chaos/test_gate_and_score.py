@@ -60,8 +60,10 @@ def test_gate_closed_by_a_freeze_until_lifted_or_over(chaos_bot: ChaosBot) -> No
 
 def test_gate_answers_in_under_10_ms(chaos_bot: ChaosBot) -> None:
     service = chaos_bot.core.service
+    others = [c for c in chaos_bot.core.settings.components if c != "payments"]
     for n in range(50):
-        service.declare(title=f"old {n}", severity="SEV4", actor="U1", component=f"c{n % 7}")
+        component = others[n % len(others)]
+        service.declare(title=f"old {n}", severity="SEV4", actor="U1", component=component)
     chaos_bot.core.chaos.freeze("other", None, actor="UADMIN")
 
     def median(timings: list[float]) -> float:
