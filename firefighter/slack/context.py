@@ -7,18 +7,17 @@ from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block
-from sqlalchemy.orm import Session, sessionmaker
 
 from firefighter.gameday.engine import GameDays
-from firefighter.incidents import lifecycle, queries
+from firefighter.incidents import lifecycle
 from firefighter.incidents.alerts import AlertService, linked_counts
 from firefighter.incidents.errors import IncidentError
-from firefighter.incidents.followup_queries import counts
 from firefighter.incidents.followups import FollowUpService
 from firefighter.incidents.messages import MessageService
 from firefighter.incidents.models import Incident
 from firefighter.incidents.paging import PagingService
 from firefighter.incidents.paging_plan import OnCallReader
+from firefighter.incidents.read import Reader
 from firefighter.incidents.service import IncidentService
 from firefighter.settings import Settings
 from firefighter.slack.blocks.incident import CardContext, incident_card
@@ -34,7 +33,7 @@ def card_context(service: IncidentService, settings: Settings, incident: Inciden
         can_reopen=bool(lifecycle.reopen_targets(incident.status)),
         drill=incident.drill,
         alerts=linked_counts(service.factory, incident.id),
-        followups=followup_counts(service.factory, incident.id),
+        followups=Reader(service.factory).followup_counts(incident.id),
         base_url=settings.base_url,
         **paging_facts(service, incident),
     )
@@ -46,12 +45,6 @@ def paging_facts(service: IncidentService, incident: Incident) -> dict[str, Any]
     if not isinstance(paging, PagingService):
         return {}
     return {"pages": tuple(paging.pages(incident.id)), "page_offer": paging.offered(incident)}
-
-
-def followup_counts(factory: sessionmaker[Session], incident_id: int) -> tuple[int, int]:
-    """(open, total) follow-ups of the incident, for its card."""
-    with factory() as session:
-        return counts(session, incident_id)
 
 
 @dataclass
@@ -80,15 +73,10 @@ class SlackContext:
         return paging if isinstance(paging, PagingService) else None
 
     @property
-    def factory(self) -> sessionmaker[Session]:
-        """Sessions for reading (writes go through the service)."""
-        return self.service.factory
-
-    def visible(self, session: Session, incidents: list[Incident], user_id: str) -> list[Incident]:
-        """The one visibility rule (`queries.visible_to`), admins included, for every list
-        and picker a person sees."""
-        admin = self.service.policy.is_admin(user_id) if user_id else False
-        return queries.visible_to(session, incidents, user_id or "", admin=admin)
+    def read(self) -> Reader:
+        """The read side (writes go through the services); lists and pickers apply the one
+        visibility rule, admins included."""
+        return Reader(self.service.factory, self.service.policy.is_admin)
 
     def card(self, incident: Incident) -> list[Block]:
         """The incident card as it should look now."""

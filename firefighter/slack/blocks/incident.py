@@ -24,6 +24,7 @@ from slack_sdk.models.blocks import (
 
 from firefighter.incidents.models import Incident, TimelineEvent
 from firefighter.incidents.paging_plan import PageView
+from firefighter.incidents.read import IncidentView
 from firefighter.incidents.service import ROLES
 from firefighter.incidents.wording import event_words, fill
 from firefighter.settings import Severity
@@ -84,7 +85,7 @@ def web_page_url(base_url: str | None, incident_id: int) -> str | None:
     return f"{base_url.rstrip('/')}/incidents/{incident_id}"
 
 
-def title_line(incident: Incident) -> str:
+def title_line(incident: Incident | IncidentView) -> str:
     """`INC-12: title`, with a DRILL label for drills (plain text, not escaped)."""
     label = "[DRILL] " if incident.drill else ""
     return f"{label}{incident.reference}: {incident.title}"
@@ -100,7 +101,7 @@ def status_label(status: str) -> str:
     return f"{STATUS_EMOJI.get(status, '')} {status}".strip()
 
 
-def action_value(incident: Incident) -> str:
+def action_value(incident: Incident | IncidentView) -> str:
     """Button value: the incident id and the status the button was drawn for.
 
     A click on a button drawn for another status than the current one is refused, so a
@@ -324,7 +325,7 @@ def help_text(command: str) -> str:
     return "\n".join(lines)
 
 
-def incident_list(incidents: Sequence[Incident]) -> list[Block]:
+def incident_list(incidents: Sequence[IncidentView]) -> list[Block]:
     """Open incidents, one line each with a channel link."""
     if not incidents:
         return [SectionBlock(text=md(":sunny: No open incidents."))]

@@ -6,7 +6,6 @@ import re
 from datetime import date
 
 from firefighter.incidents.errors import InvalidInput
-from firefighter.incidents.followups import list_followups
 from firefighter.incidents.models import Incident
 from firefighter.slack.blocks.common import as_dicts
 from firefighter.slack.blocks.followups import followup_list
@@ -58,8 +57,7 @@ def handle(ctx: SlackContext, incident: Incident, sub: str, rest: str, user_id: 
     if ctx.followups is None:
         raise InvalidInput("Follow-ups are not available in this FireFighter.")
     if sub == "followups":
-        with ctx.factory() as session:
-            followups = list_followups(session, incident_id=incident.id)
+        followups = ctx.read.followups(incident.id)
         blocks = as_dicts(followup_list(incident, followups))
         return Reply(f"{plural(len(followups), 'follow-up')} for {incident.reference}", blocks)
     title, owner, due = parse(rest)

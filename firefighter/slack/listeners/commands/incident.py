@@ -9,7 +9,7 @@ from typing import Any
 
 from slack_sdk import WebClient
 
-from firefighter.incidents import lifecycle, queries
+from firefighter.incidents import lifecycle
 from firefighter.incidents.authorization import Action
 from firefighter.incidents.errors import AlreadyProcessed, InvalidInput
 from firefighter.incidents.lifecycle import ClosureReason
@@ -79,11 +79,7 @@ def page_choice(ctx: SlackContext) -> tuple[bool, str] | None:
 
 def list_open(ctx: SlackContext, user_id: str) -> Reply:
     """Open incidents, most severe first; private ones only for their members."""
-    with ctx.factory() as session:
-        incidents = queries.list_incidents(
-            session, active_only=True, severity_order=ctx.settings.severity_names
-        )
-        incidents = ctx.visible(session, incidents, user_id)
+    incidents = ctx.read.open_incidents(user_id, ctx.settings.severity_names)
     rendered = as_dicts(incident_list(incidents))
     return Reply(f"{plural(len(incidents), 'open incident')}", rendered)
 

@@ -30,4 +30,4 @@ def first_delivery(ctx: SlackContext, body: dict[str, Any]) -> bool:
     event_id = body.get("event_id")
     if not event_id:
         return True
-    return idempotency.remember(ctx.factory, f"event:{event_id}")
+    return idempotency.remember(ctx.service.factory, f"event:{event_id}")

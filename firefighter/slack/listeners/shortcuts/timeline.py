@@ -13,7 +13,6 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from firefighter.incidents import queries
 from firefighter.incidents.errors import IncidentError
 from firefighter.incidents.messages import ChatMessage
 from firefighter.slack.blocks.conversation import message_ref, pick_incident_modal
@@ -73,11 +72,7 @@ def register(app: App, ctx: SlackContext) -> None:
             except IncidentError as error:
                 say_privately(respond, ctx.said(error))
             return
-        with ctx.factory() as session:
-            found = queries.list_incidents(
-                session, active_only=True, severity_order=ctx.settings.severity_names
-            )
-            found = ctx.visible(session, found, user_id)
+        found = ctx.read.open_incidents(user_id, ctx.settings.severity_names)
         if not found:
             say_privately(
                 respond,
