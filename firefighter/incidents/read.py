@@ -7,9 +7,10 @@ still go through the services.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from types import MappingProxyType
 from typing import Any
 
 from sqlalchemy import select
@@ -20,13 +21,21 @@ from firefighter.incidents.alerts import alert_json, list_alerts
 from firefighter.incidents.errors import NotFound
 from firefighter.incidents.followup_models import OPEN, FollowUp
 from firefighter.incidents.followup_queries import counts, followup_json, list_followups, owned_open
-from firefighter.incidents.models import Incident
+from firefighter.incidents.models import Incident, TimelineEvent
 from firefighter.incidents.wording import Words, event_words
 
 
 @dataclass(frozen=True)
+class RoleView:
+    """Who holds a role."""
+
+    role: str
+    user_id: str
+
+
+@dataclass(frozen=True)
 class IncidentView:
-    """An incident as every surface reads it."""
+    """An incident as every surface reads it (the row's columns, its roles as assigned)."""
 
     id: int
     title: str
@@ -37,14 +46,20 @@ class IncidentView:
     private: bool
     drill: bool
     channel_id: str | None
+    channel_name: str | None
     declarer: str | None
-    version: int
+    started_at: datetime | None
+    detected_at: datetime | None
     declared_at: datetime
-    created_at: datetime
-    postmortem_url: str | None
+    acknowledged_at: datetime | None
+    mitigated_at: datetime | None
+    closed_at: datetime | None
     closure_reason: str | None
-    roles: tuple[tuple[str, str], ...]
-    """(role, user id) pairs, as assigned."""
+    postmortem_url: str | None
+    failure_class: str | None
+    version: int
+    created_at: datetime
+    roles: tuple[RoleView, ...]
 
     @property
     def reference(self) -> str:
@@ -53,7 +68,32 @@ class IncidentView:
 
     def holder(self, role: str) -> str | None:
         """The user holding `role`, or None."""
-        return next((user for name, user in self.roles if name == role), None)
+        return next((r.user_id for r in self.roles if r.role == role), None)
+
+
+@dataclass(frozen=True)
+class EventView:
+    """One timeline entry."""
+
+    id: int
+    incident_id: int
+    at: datetime
+    kind: str
+    actor: str | None
+    text: str
+    data: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class AlertView:
+    """One alert linked to an incident, as the console lists it."""
+
+    title: str
+    link: str | None
+    source: str
+    status: str
+    first_seen: datetime
+    count: int
 
 
 @dataclass(frozen=True)
@@ -107,13 +147,33 @@ def incident_view(incident: Incident) -> IncidentView:
         private=bool(incident.private),
         drill=bool(incident.drill),
         channel_id=incident.channel_id,
+        channel_name=incident.channel_name,
         declarer=incident.declarer,
-        version=incident.version,
+        started_at=incident.started_at,
+        detected_at=incident.detected_at,
         declared_at=incident.declared_at,
-        created_at=incident.created_at,
-        postmortem_url=incident.postmortem_url,
+        acknowledged_at=incident.acknowledged_at,
+        mitigated_at=incident.mitigated_at,
+        closed_at=incident.closed_at,
         closure_reason=incident.closure_reason,
-        roles=tuple((role.role, role.user_id) for role in incident.roles),
+        postmortem_url=incident.postmortem_url,
+        failure_class=incident.failure_class,
+        version=incident.version,
+        created_at=incident.created_at,
+        roles=tuple(RoleView(r.role, r.user_id) for r in incident.roles),
+    )
+
+
+def event_view(event: TimelineEvent) -> EventView:
+    """The plain copy of a timeline row read in the caller's session."""
+    return EventView(
+        id=event.id,
+        incident_id=event.incident_id,
+        at=event.at,
+        kind=event.kind,
+        actor=event.actor,
+        text=event.text,
+        data=MappingProxyType(dict(event.data or {})),
     )
 
 

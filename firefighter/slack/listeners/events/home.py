@@ -32,7 +32,7 @@ def home_state(ctx: SlackContext, user_id: str) -> HomeState:
     followups = ctx.read.owned_followups(user_id)
     mine = []
     for incident in visible:
-        roles = [ROLES.get(role, role).lower() for role, user in incident.roles if user == user_id]
+        roles = [ROLES.get(r.role, r.role).lower() for r in incident.roles if r.user_id == user_id]
         if roles or incident.declarer == user_id:
             mine.append((incident, roles))
     return HomeState(
