@@ -39,6 +39,7 @@ from firefighter.incidents.paging_queries import pages_of, view
 from firefighter.outbox import enqueue
 
 if TYPE_CHECKING:
+    from firefighter.incidents.read import IncidentView
     from firefighter.incidents.service import IncidentService
 
 VENDOR_NAMES = {"pagerduty": "PagerDuty", "opsgenie": "Opsgenie"}
@@ -114,7 +115,7 @@ class PagingService:
         """Whether an incident of `severity` on `component` is paged without asking."""
         return self.plan.enabled and self.plan.mode(severity, component) == AUTOMATIC
 
-    def offered(self, incident: Incident) -> str | None:
+    def offered(self, incident: Incident | IncidentView) -> str | None:
         """The service a Page on-call button would page now, or None (no button)."""
         if incident.drill or not self.plan.enabled or incident.status == lifecycle.CLOSED:
             return None

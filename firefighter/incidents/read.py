@@ -213,6 +213,12 @@ class Reader:
         with self._factory() as session:
             return incident_view(queries.get_incident(session, incident_id))
 
+    def by_channel(self, channel_id: str) -> IncidentView | None:
+        """The incident whose channel is `channel_id`, or None."""
+        with self._factory() as session:
+            found = session.scalar(select(Incident).where(Incident.channel_id == channel_id))
+            return None if found is None else incident_view(found)
+
     def visible_incident(self, incident_id: int, user_id: str) -> IncidentView:
         """The incident if `user_id` may see it; else the refusal of an unknown one."""
         with self._factory() as session:

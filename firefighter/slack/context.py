@@ -17,17 +17,19 @@ from firefighter.incidents.messages import MessageService
 from firefighter.incidents.models import Incident
 from firefighter.incidents.paging import PagingService
 from firefighter.incidents.paging_plan import OnCallReader
-from firefighter.incidents.read import Reader
+from firefighter.incidents.read import IncidentView, Reader
 from firefighter.incidents.service import IncidentService
 from firefighter.settings import Settings
 from firefighter.slack.blocks.incident import CardContext, incident_card
 from firefighter.slack.mrkdwn import sentence
 
 
-def card_context(service: IncidentService, settings: Settings, incident: Incident) -> CardContext:
+def card_context(
+    service: IncidentService, settings: Settings, incident: Incident | IncidentView
+) -> CardContext:
     """The moves and severities a card for `incident` may offer."""
     return CardContext(
-        next_states=service.next_states(incident),
+        next_states=service.rules.next_states(incident.status, incident.severity),
         severities=settings.severities,
         can_close_early=lifecycle.can_close_early(incident.status),
         can_reopen=bool(lifecycle.reopen_targets(incident.status)),
@@ -39,7 +41,7 @@ def card_context(service: IncidentService, settings: Settings, incident: Inciden
     )
 
 
-def paging_facts(service: IncidentService, incident: Incident) -> dict[str, Any]:
+def paging_facts(service: IncidentService, incident: Incident | IncidentView) -> dict[str, Any]:
     """The card's pages and the service its Page on-call button would page."""
     paging = service.paging
     if not isinstance(paging, PagingService):
@@ -78,6 +80,6 @@ class SlackContext:
         visibility rule, admins included."""
         return Reader(self.service.factory, self.service.policy.is_admin)
 
-    def card(self, incident: Incident) -> list[Block]:
+    def card(self, incident: IncidentView) -> list[Block]:
         """The incident card as it should look now."""
         return incident_card(incident, card_context(self.service, self.settings, incident))

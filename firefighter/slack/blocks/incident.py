@@ -91,7 +91,7 @@ def title_line(incident: Incident | IncidentView) -> str:
     return f"{label}{incident.reference}: {incident.title}"
 
 
-def drill_label(incident: Incident) -> str:
+def drill_label(incident: Incident | IncidentView) -> str:
     """`[DRILL] ` before every message a drill posts; empty for real incidents."""
     return "[DRILL] " if incident.drill else ""
 
@@ -116,7 +116,7 @@ def parse_action_value(value: str) -> tuple[int, str | None]:
     return int(head), status or None
 
 
-def _fields(incident: Incident) -> list[MarkdownTextObject]:
+def _fields(incident: Incident | IncidentView) -> list[MarkdownTextObject]:
     values = [
         f"*Severity*\n{incident.severity}",
         f"*Status*\n{status_label(incident.status)}",
@@ -136,7 +136,7 @@ def _fields(incident: Incident) -> list[MarkdownTextObject]:
     return [md(v, FIELD_MAX) for v in values[:10]]
 
 
-def _actions(incident: Incident, context: CardContext) -> ActionsBlock | None:
+def _actions(incident: Incident | IncidentView, context: CardContext) -> ActionsBlock | None:
     if incident.status == "closed":
         return None
     value = action_value(incident)
@@ -185,7 +185,7 @@ def _actions(incident: Incident, context: CardContext) -> ActionsBlock | None:
     return ActionsBlock(block_id=f"{ACTION_PREFIX}:{value}", elements=elements)
 
 
-def incident_card(incident: Incident, context: CardContext) -> list[Block]:
+def incident_card(incident: Incident | IncidentView, context: CardContext) -> list[Block]:
     """The pinned card in the incident channel."""
     blocks: list[Block] = [
         HeaderBlock(text=plain(f"🔥 {title_line(incident)}", HEADER_MAX)),
@@ -224,7 +224,7 @@ def incident_card(incident: Incident, context: CardContext) -> list[Block]:
     return blocks
 
 
-def announcement(incident: Incident, context: CardContext) -> list[Block]:
+def announcement(incident: Incident | IncidentView, context: CardContext) -> list[Block]:
     """The announcement in the incidents channel: who, what, where, and the buttons."""
     channel = f"<#{incident.channel_id}>" if incident.channel_id else "_channel being created_"
     summary = (
@@ -244,14 +244,14 @@ def announcement(incident: Incident, context: CardContext) -> list[Block]:
     return blocks
 
 
-def fallback_text(incident: Incident) -> str:
+def fallback_text(incident: Incident | IncidentView) -> str:
     """The notification text that goes with the blocks."""
     return truncate(
         f"{escape(title_line(incident))} — {incident.severity}, {incident.status}", SECTION_MAX
     )
 
 
-def topic(incident: Incident) -> str:
+def topic(incident: Incident | IncidentView) -> str:
     """The channel topic: severity, status and commander (Slack allows 250 characters)."""
     commander = incident.holder("commander")
     text = f"{incident.severity} · {incident.status} · IC {user(commander)}"

@@ -13,7 +13,7 @@ from firefighter.incidents import lifecycle
 from firefighter.incidents.authorization import Action
 from firefighter.incidents.errors import AlreadyProcessed, InvalidInput
 from firefighter.incidents.lifecycle import ClosureReason
-from firefighter.incidents.models import Incident
+from firefighter.incidents.read import IncidentView
 from firefighter.incidents.service import CLOSURE_REASONS, ROLES, normalise_role
 from firefighter.slack.blocks.common import as_dicts
 from firefighter.slack.blocks.incident import fallback_text, incident_list
@@ -88,7 +88,7 @@ def in_channel(
     ctx: SlackContext,
     client: WebClient,
     command: dict[str, Any],
-    incident: Incident,
+    incident: IncidentView,
     sub: str,
     rest: str,
     user_id: str,
@@ -136,7 +136,7 @@ def in_channel(
     raise InvalidInput(f"Unknown subcommand {sub!r}.")
 
 
-def assign_role(ctx: SlackContext, incident: Incident, rest: str, user_id: str) -> Reply:
+def assign_role(ctx: SlackContext, incident: IncidentView, rest: str, user_id: str) -> Reply:
     """`role commander|comms|scribe @user`."""
     role, _, who = rest.partition(" ")
     if not role:
@@ -157,7 +157,7 @@ def close(
     ctx: SlackContext,
     client: WebClient,
     command: dict[str, Any],
-    incident: Incident,
+    incident: IncidentView,
     rest: str,
     user_id: str,
 ) -> Reply | None:
@@ -186,7 +186,7 @@ def _reopen_args(rest: str) -> tuple[str, str]:
     return lifecycle.INVESTIGATING, rest
 
 
-def postmortem(ctx: SlackContext, incident: Incident, user_id: str) -> Reply:
+def postmortem(ctx: SlackContext, incident: IncidentView, user_id: str) -> Reply:
     """Start the post-mortem, or export it again: the core decides which (or refuses)."""
     if ctx.service.postmortem(incident.id, actor=user_id):
         return Reply(f"{incident.reference} is now in post-mortem; the page is being written.")

@@ -20,7 +20,7 @@ def register(app: App, ctx: SlackContext) -> None:
         # is the same, so the second delivery is recognised and ignored.
         if not first_delivery(ctx, body):
             return
-        incident = ctx.service.find_by_channel(str(event.get("channel") or ""))
+        incident = ctx.read.by_channel(str(event.get("channel") or ""))
         if incident is not None and event.get("user"):
             ctx.service.joined(incident.id, str(event["user"]))
 

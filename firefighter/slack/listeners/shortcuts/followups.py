@@ -45,7 +45,7 @@ def register(app: App, ctx: SlackContext) -> None:
         except Unreadable as error:
             say_privately(respond, str(error))
             return
-        incident = ctx.service.find_by_channel(message.channel_id)
+        incident = ctx.read.by_channel(message.channel_id)
         if incident is not None:
             view = followup_modal(incident, message.first_line)
         else:

@@ -65,7 +65,7 @@ def register(app: App, ctx: SlackContext) -> None:
         except Unreadable as error:
             say_privately(respond, str(error))
             return
-        incident = ctx.service.find_by_channel(message.channel_id)
+        incident = ctx.read.by_channel(message.channel_id)
         if incident is not None:
             try:
                 say_privately(respond, pin(ctx, incident.id, message, user_id))
