@@ -29,7 +29,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import create_engine, make_url, select, text
+from sqlalchemy import create_engine, make_url, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from stats_scale import NOW, PG_ADMIN_URL, fill_postgresql
@@ -37,9 +37,12 @@ from stats_scale import NOW, PG_ADMIN_URL, fill_postgresql
 from firefighter.bootstrap import build_core
 from firefighter.db import upgrade
 from firefighter.emulators.slack import SlackEmulator
-from firefighter.incidents.alert_models import Alert
-from firefighter.incidents.followup_queries import list_followups
-from firefighter.incidents.queries import timeline
+from firefighter.incidents.listing import (
+    Filters,
+    csv_stream,
+    find_visible,
+    list_page,
+)
 from firefighter.observability import Metrics
 from firefighter.sandbox.demo_console import sign_in
 from firefighter.settings import Settings
@@ -47,12 +50,6 @@ from firefighter.stats import measure
 from firefighter.web.api.routes import ApiServices, api_router
 from firefighter.web.app import build_app
 from firefighter.web.console import mount_console
-from firefighter.web.console.listing import (
-    Filters,
-    csv_stream,
-    find_visible,
-    list_page,
-)
 from firefighter.web.server import BackgroundServer, free_port
 from firefighter.web.signin.api_session import session_caller
 
@@ -111,20 +108,13 @@ def bench(url: str, count: int, requests: int, figures_requests: int) -> None:
         has_api = client.get("/api/v1/incidents").status_code == 200
 
         def floor_list() -> None:
-            with core.factory() as session:
-                list_page(session, filters, VIEWER, zone, 1)
+            list_page(core.factory, filters, VIEWER, zone, 1)
 
         picks = itertools.cycle(ids)
 
         def floor_incident() -> None:
             incident_id = next(picks)
-            with core.factory() as session:
-                found = find_visible(session, incident_id, VIEWER)
-                if found is not None:
-                    timeline(session, found.id)
-                    list_followups(session, incident_id=found.id)
-                    list(session.scalars(select(Alert).where(Alert.incident_id == found.id)))
-                    _ = found.roles
+            find_visible(core.factory, incident_id, VIEWER)
 
         def floor_figures() -> None:
             measure(core.factory, settings, now=NOW, days=90)
@@ -138,8 +128,7 @@ def bench(url: str, count: int, requests: int, figures_requests: int) -> None:
         if has_api:
             # Its floor: the console's first page without filters (the same 50 newest rows).
             def floor_api() -> None:
-                with core.factory() as session:
-                    list_page(session, Filters(), VIEWER, zone, 1)
+                list_page(core.factory, Filters(), VIEWER, zone, 1)
 
             cases.append(("api_incidents", lambda: client.get("/api/v1/incidents"), floor_api))
         for name, page, floor in cases:

@@ -12,7 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from firefighter.cli.common import core, fail, out
-from firefighter.incidents.alerts import alert_json, list_alerts
+from firefighter.incidents.read import Reader
 
 app = typer.Typer(
     help="Read the alerts received from monitoring; declare or attach them.", no_args_is_help=True
@@ -29,9 +29,9 @@ def alerts_list(
         raise fail("--format is table or json.", 2)
     if limit < 1:
         raise fail(f"--limit {limit} shows nothing; use 1 or more (500 by default).", 2)
-    with core() as opened, opened.factory() as session:
-        alerts = list_alerts(session, limit=limit)
-        rows = [alert_json(a) for a in alerts]
+    with core() as opened:
+        alerts = Reader(opened.factory).alerts(limit)
+        rows = [a.data for a in alerts]
         zone = opened.settings.zone
         shown = [(a.last_seen.astimezone(zone), a.first_seen.astimezone(zone)) for a in alerts]
     if format == "json":

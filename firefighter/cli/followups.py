@@ -12,7 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from firefighter.cli.common import core, fail, out, person_namer, reference
-from firefighter.incidents.followups import followup_json, list_followups
+from firefighter.incidents.read import Reader
 
 app = typer.Typer(help="Read the incidents' follow-ups.", no_args_is_help=True)
 
@@ -29,11 +29,8 @@ def followup_list(
     if format not in ("table", "json"):
         raise fail("--format is table or json.", 2)
     incident_id = reference(incident) if incident is not None else None
-    with core() as opened, opened.factory() as session:
-        rows = [
-            followup_json(f)
-            for f in list_followups(session, incident_id=incident_id, open_only=open_only)
-        ]
+    with core() as opened:
+        rows = Reader(opened.factory).followups_json(incident_id, open_only=open_only)
         zone = opened.settings.zone
         owner = person_namer(opened, (r["owner"] for r in rows))
     if format == "json":

@@ -13,9 +13,9 @@ from rich.markup import escape
 from rich.table import Table
 
 from firefighter.cli.common import core, fail, out, person_namer, reference
-from firefighter.incidents import queries
 from firefighter.incidents.lifecycle import Status
-from firefighter.incidents.wording import Words, event_words, plain
+from firefighter.incidents.read import Reader
+from firefighter.incidents.wording import Words, plain
 from firefighter.incidents.wording import people as named
 from firefighter.text import mentioned_ids, slack_plain
 
@@ -38,9 +38,8 @@ def incident_list(
             shown = status if len(status) <= 40 else status[:39] + "…"
             what = f"{shown!r} is not a status" if status else "--status needs a status"
             raise fail(f"{what}; use one of {', '.join(STATUSES)}.", 2)
-    with core() as opened, opened.factory() as session:
-        incidents = queries.list_incidents(session, status=status)
-        rows = [queries.incident_json(i) for i in incidents]
+    with core() as opened:
+        rows = Reader(opened.factory).incidents_json(status)
         if format == "json":
             sys.stdout.write(json.dumps(rows, indent=2) + "\n")
             return
@@ -74,14 +73,13 @@ def incident_show(
     if format not in ("text", "json"):
         raise fail("--format is text or json.", 2)
     incident_id = reference(incident)
-    with core() as opened, opened.factory() as session:
-        found = queries.get_incident(session, incident_id)
-        data = queries.incident_detail_json(session, found)
+    with core() as opened:
+        detail = Reader(opened.factory).incident_detail(incident_id)
+        data, said = detail.data, detail.said
         if format == "json":
             sys.stdout.write(json.dumps(data, indent=2) + "\n")
             return
         # The JSON reads each event plainly; the table names the people in it.
-        said = [event_words(e.text, e.data) for e in queries.timeline(session, found.id)]
         people = [data["commander"]] + [e["actor"] for e in data["timeline"]]
         people += [u for e in data["timeline"] for u in mentioned_ids(e["text"])]
         people += [u for words in said for u in named(words)]

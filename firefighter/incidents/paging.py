@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from contextlib import suppress
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -37,6 +38,9 @@ from firefighter.incidents.paging_plan import AUTOMATIC, NEVER, PageView, Paging
 from firefighter.incidents.paging_queries import pages_of, view
 from firefighter.incidents.unit_of_work import UnitOfWork
 from firefighter.outbox import enqueue
+
+if TYPE_CHECKING:
+    from firefighter.incidents.read import IncidentView
 
 VENDOR_NAMES = {"pagerduty": "PagerDuty", "opsgenie": "Opsgenie"}
 
@@ -111,7 +115,7 @@ class PagingService:
         """Whether an incident of `severity` on `component` is paged without asking."""
         return self.plan.enabled and self.plan.mode(severity, component) == AUTOMATIC
 
-    def offered(self, incident: Incident) -> str | None:
+    def offered(self, incident: Incident | IncidentView) -> str | None:
         """The service a Page on-call button would page now, or None (no button)."""
         if incident.drill or not self.plan.enabled or incident.status == lifecycle.CLOSED:
             return None

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from firefighter.incidents import queries
 from firefighter.incidents.followup_queries import list_followups
 from firefighter.incidents.models import Incident, TimelineEvent
+from firefighter.incidents.read import EventView, IncidentView
 from firefighter.incidents.wording import event_words, people, plain
 from firefighter.postmortem.followups import FollowUpLine, followup_lines
 from firefighter.settings import Severity
@@ -226,7 +227,7 @@ def _between(start: datetime | None, end: datetime | None) -> float | None:
 
 
 def status_spans(
-    declared_at: datetime, events: Sequence[TimelineEvent], as_of: datetime
+    declared_at: datetime, events: Sequence[TimelineEvent | EventView], as_of: datetime
 ) -> tuple[Span, ...]:
     """The statuses the incident went through, from its status-changing events."""
     spans: list[Span] = []
@@ -252,7 +253,7 @@ def status_spans(
     return tuple(spans)
 
 
-def alerts_line(events: Sequence[TimelineEvent]) -> str:
+def alerts_line(events: Sequence[TimelineEvent | EventView]) -> str:
     """How many alerts were linked and how many of them resolved, from the timeline."""
     last: dict[object, str] = {}
     for event in events:
@@ -266,8 +267,8 @@ def alerts_line(events: Sequence[TimelineEvent]) -> str:
 
 
 def build_view(
-    incident: Incident,
-    events: Sequence[TimelineEvent],
+    incident: Incident | IncidentView,
+    events: Sequence[TimelineEvent | EventView],
     *,
     zone: ZoneInfo,
     severities: Sequence[Severity] = (),
@@ -300,9 +301,10 @@ def build_view(
         if name and name not in participants:
             participants.append(name)
     order = {role: i for i, role in enumerate(ROLE_LABELS)}
+    held = [(r.role, r.user_id) for r in incident.roles]
     roles = tuple(
-        (ROLE_LABELS.get(r.role, r.role.capitalize()), names.get(r.user_id) or r.user_id)
-        for r in sorted(incident.roles, key=lambda r: (order.get(r.role, len(order)), r.role))
+        (ROLE_LABELS.get(role, role.capitalize()), names.get(user) or user)
+        for role, user in sorted(held, key=lambda r: (order.get(r[0], len(order)), r[0]))
     )
     named = (
         ("started", "Impact started", incident.started_at),
@@ -388,7 +390,9 @@ def build_view(
     )
 
 
-def people_in(incident: Incident, events: Sequence[TimelineEvent]) -> list[str]:
+def people_in(
+    incident: Incident | IncidentView, events: Sequence[TimelineEvent | EventView]
+) -> list[str]:
     """Every user id a post-mortem of `incident` names: roles, actors, mentions."""
     ids = [r.user_id for r in incident.roles] + [incident.declarer or ""]
     ids += mentioned_ids(incident.description or "")

@@ -7,51 +7,46 @@ from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block
-from sqlalchemy.orm import Session, sessionmaker
 
 from firefighter.gameday.engine import GameDays
-from firefighter.incidents import lifecycle, queries
+from firefighter.incidents import lifecycle
 from firefighter.incidents.alerts import AlertService, linked_counts
 from firefighter.incidents.errors import IncidentError
-from firefighter.incidents.followup_queries import counts
 from firefighter.incidents.followups import FollowUpService
 from firefighter.incidents.messages import MessageService
 from firefighter.incidents.models import Incident
 from firefighter.incidents.paging import PagingService
 from firefighter.incidents.paging_plan import OnCallReader
+from firefighter.incidents.read import IncidentView, Reader
 from firefighter.incidents.service import IncidentService
 from firefighter.settings import Settings
 from firefighter.slack.blocks.incident import CardContext, incident_card
 from firefighter.slack.mrkdwn import sentence
 
 
-def card_context(service: IncidentService, settings: Settings, incident: Incident) -> CardContext:
+def card_context(
+    service: IncidentService, settings: Settings, incident: Incident | IncidentView
+) -> CardContext:
     """The moves and severities a card for `incident` may offer."""
     return CardContext(
-        next_states=service.next_states(incident),
+        next_states=service.rules.next_states(incident.status, incident.severity),
         severities=settings.severities,
         can_close_early=lifecycle.can_close_early(incident.status),
         can_reopen=bool(lifecycle.reopen_targets(incident.status)),
         drill=incident.drill,
         alerts=linked_counts(service.factory, incident.id),
-        followups=followup_counts(service.factory, incident.id),
+        followups=Reader(service.factory).followup_counts(incident.id),
         base_url=settings.base_url,
         **paging_facts(service, incident),
     )
 
 
-def paging_facts(service: IncidentService, incident: Incident) -> dict[str, Any]:
+def paging_facts(service: IncidentService, incident: Incident | IncidentView) -> dict[str, Any]:
     """The card's pages and the service its Page on-call button would page."""
     paging = service.paging
     if not isinstance(paging, PagingService):
         return {}
     return {"pages": tuple(paging.pages(incident.id)), "page_offer": paging.offered(incident)}
-
-
-def followup_counts(factory: sessionmaker[Session], incident_id: int) -> tuple[int, int]:
-    """(open, total) follow-ups of the incident, for its card."""
-    with factory() as session:
-        return counts(session, incident_id)
 
 
 @dataclass
@@ -80,16 +75,11 @@ class SlackContext:
         return paging if isinstance(paging, PagingService) else None
 
     @property
-    def factory(self) -> sessionmaker[Session]:
-        """Sessions for reading (writes go through the service)."""
-        return self.service.factory
+    def read(self) -> Reader:
+        """The read side (writes go through the services); lists and pickers apply the one
+        visibility rule, admins included."""
+        return Reader(self.service.factory, self.service.policy.is_admin)
 
-    def visible(self, session: Session, incidents: list[Incident], user_id: str) -> list[Incident]:
-        """The one visibility rule (`queries.visible_to`), admins included, for every list
-        and picker a person sees."""
-        admin = self.service.policy.is_admin(user_id) if user_id else False
-        return queries.visible_to(session, incidents, user_id or "", admin=admin)
-
-    def card(self, incident: Incident) -> list[Block]:
+    def card(self, incident: IncidentView) -> list[Block]:
         """The incident card as it should look now."""
         return incident_card(incident, card_context(self.service, self.settings, incident))

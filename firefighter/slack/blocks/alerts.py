@@ -25,6 +25,7 @@ from slack_sdk.models.views import View
 from firefighter.incidents.alert_models import ATTACHED, DECLARED, DISMISSED, TRIAGE
 from firefighter.incidents.alerts import CardState
 from firefighter.incidents.models import Incident
+from firefighter.incidents.read import IncidentView
 from firefighter.slack.blocks.common import FIELD_MAX, HEADER_MAX, OPTION_MAX, md, modal, plain
 from firefighter.slack.blocks.incident import STATUS_ACTION, action_value, title_line
 from firefighter.slack.mrkdwn import escape, link, slack_date, user
@@ -136,7 +137,7 @@ def card_text(state: CardState) -> str:
     )
 
 
-def attach_modal(state: CardState, incidents: Sequence[Incident]) -> View:
+def attach_modal(state: CardState, incidents: Sequence[IncidentView]) -> View:
     """Pick the open incident the alerts belong to."""
     options = [
         Option(

@@ -21,8 +21,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from firefighter.incidents.followup_models import FollowUp
-from firefighter.incidents.models import Incident
+from firefighter.incidents.read import FollowUpView, IncidentView
 from firefighter.slack.blocks.common import MAX_BLOCKS, OPTION_MAX, md, modal, plain
 from firefighter.slack.blocks.incident import status_label, title_line, web_page_url
 from firefighter.slack.mrkdwn import escape, link
@@ -46,7 +45,7 @@ def parse_message_ref(value: str) -> tuple[str, str]:
     return str(data["channel"]), str(data["ts"])
 
 
-def pick_incident_modal(incidents: Sequence[Incident], channel_id: str, ts: str) -> View:
+def pick_incident_modal(incidents: Sequence[IncidentView], channel_id: str, ts: str) -> View:
     """Asks which open incident a message from another channel belongs to."""
     options = [
         Option(value=str(i.id), text=plain(f"{i.severity} {title_line(i)}", OPTION_MAX))
@@ -74,10 +73,10 @@ class HomeState:
     """What one person's Home tab shows."""
 
     user_id: str
-    open_incidents: Sequence[Incident]
-    mine: Sequence[tuple[Incident, Sequence[str]]]
+    open_incidents: Sequence[IncidentView]
+    mine: Sequence[tuple[IncidentView, Sequence[str]]]
     """The user's open incidents, with the roles they hold there."""
-    followups: Sequence[tuple[FollowUp, str]] = ()
+    followups: Sequence[tuple[FollowUpView, str]] = ()
     """The user's open follow-ups, with their incident's reference."""
     today: date | None = None
     oncall: str | None = None
@@ -88,7 +87,7 @@ class HomeState:
     """FIREFIGHTER_BASE_URL: when set, each incident links to its web page."""
 
 
-def _line(incident: Incident, base_url: str | None = None) -> str:
+def _line(incident: IncidentView, base_url: str | None = None) -> str:
     channel = f"<#{incident.channel_id}>" if incident.channel_id else "(no channel yet)"
     lock = ":lock: " if incident.private else ""
     page = web_page_url(base_url, incident.id)
@@ -143,7 +142,7 @@ def home_view(state: HomeState) -> View:
     return View(type="home", blocks=blocks[:MAX_BLOCKS])
 
 
-def _followup_line(followup: FollowUp, reference: str, today: date | None) -> str:
+def _followup_line(followup: FollowUpView, reference: str, today: date | None) -> str:
     due = ""
     if followup.due is not None:
         late = today is not None and followup.due < today

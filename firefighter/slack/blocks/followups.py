@@ -21,6 +21,7 @@ from slack_sdk.models.views import View
 from firefighter.incidents.followup_models import FOLLOWUP_TITLE_MAX, FollowUp
 from firefighter.incidents.followup_reminders import OVERDUE, UNOWNED
 from firefighter.incidents.models import Incident
+from firefighter.incidents.read import FollowUpView, IncidentView
 from firefighter.slack.blocks.common import MAX_BLOCKS, OPTION_MAX, md, modal, plain
 from firefighter.slack.blocks.incident import title_line
 from firefighter.slack.mrkdwn import escape, link
@@ -35,7 +36,7 @@ PICK_BLOCK = "incident"
 OPTIONS_MAX = 100  # a static_select offers at most 100 options
 
 
-def describe(followup: FollowUp) -> str:
+def describe(followup: FollowUp | FollowUpView) -> str:
     """One line: title, owner, due date, status and Jira link, in mrkdwn."""
     parts = [f"*#{followup.id}* {escape(followup.title)}"]
     parts.append(f"<@{followup.owner}>" if followup.owner else "no owner")
@@ -51,14 +52,16 @@ def describe(followup: FollowUp) -> str:
     return " · ".join(parts)
 
 
-def done_button(followup: FollowUp) -> ButtonElement:
+def done_button(followup: FollowUp | FollowUpView) -> ButtonElement:
     """The "Done" button of one follow-up."""
     return ButtonElement(
         text=plain("Done", 75), action_id=DONE_ACTION, value=str(followup.id), style="primary"
     )
 
 
-def followup_list(incident: Incident, followups: Sequence[FollowUp]) -> list[Block]:
+def followup_list(
+    incident: Incident | IncidentView, followups: Sequence[FollowUpView]
+) -> list[Block]:
     """An incident's follow-ups, a "Done" button on each open one, and an "Add" button."""
     blocks: list[Block] = []
     open_count = sum(1 for f in followups if f.is_open)
@@ -113,7 +116,7 @@ def _fields(title: str) -> list[Block]:
     ]
 
 
-def followup_modal(incident: Incident, title: str = "") -> View:
+def followup_modal(incident: Incident | IncidentView, title: str = "") -> View:
     """The "Add a follow-up" form (the Add button and the message shortcut open it)."""
     return modal(
         callback_id=ADD_CALLBACK,
@@ -124,7 +127,7 @@ def followup_modal(incident: Incident, title: str = "") -> View:
     )
 
 
-def followup_pick_modal(incidents: Sequence[Incident], title: str = "") -> View:
+def followup_pick_modal(incidents: Sequence[IncidentView], title: str = "") -> View:
     """The same form with an incident to pick first: the shortcut used outside incidents.
 
     No incident in the private metadata: the submission reads it from the picker, and checks

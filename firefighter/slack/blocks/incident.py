@@ -24,6 +24,7 @@ from slack_sdk.models.blocks import (
 
 from firefighter.incidents.models import Incident, TimelineEvent
 from firefighter.incidents.paging_plan import PageView
+from firefighter.incidents.read import IncidentView
 from firefighter.incidents.service import ROLES
 from firefighter.incidents.wording import event_words, fill
 from firefighter.settings import Severity
@@ -84,13 +85,13 @@ def web_page_url(base_url: str | None, incident_id: int) -> str | None:
     return f"{base_url.rstrip('/')}/incidents/{incident_id}"
 
 
-def title_line(incident: Incident) -> str:
+def title_line(incident: Incident | IncidentView) -> str:
     """`INC-12: title`, with a DRILL label for drills (plain text, not escaped)."""
     label = "[DRILL] " if incident.drill else ""
     return f"{label}{incident.reference}: {incident.title}"
 
 
-def drill_label(incident: Incident) -> str:
+def drill_label(incident: Incident | IncidentView) -> str:
     """`[DRILL] ` before every message a drill posts; empty for real incidents."""
     return "[DRILL] " if incident.drill else ""
 
@@ -100,7 +101,7 @@ def status_label(status: str) -> str:
     return f"{STATUS_EMOJI.get(status, '')} {status}".strip()
 
 
-def action_value(incident: Incident) -> str:
+def action_value(incident: Incident | IncidentView) -> str:
     """Button value: the incident id and the status the button was drawn for.
 
     A click on a button drawn for another status than the current one is refused, so a
@@ -115,7 +116,7 @@ def parse_action_value(value: str) -> tuple[int, str | None]:
     return int(head), status or None
 
 
-def _fields(incident: Incident) -> list[MarkdownTextObject]:
+def _fields(incident: Incident | IncidentView) -> list[MarkdownTextObject]:
     values = [
         f"*Severity*\n{incident.severity}",
         f"*Status*\n{status_label(incident.status)}",
@@ -135,7 +136,7 @@ def _fields(incident: Incident) -> list[MarkdownTextObject]:
     return [md(v, FIELD_MAX) for v in values[:10]]
 
 
-def _actions(incident: Incident, context: CardContext) -> ActionsBlock | None:
+def _actions(incident: Incident | IncidentView, context: CardContext) -> ActionsBlock | None:
     if incident.status == "closed":
         return None
     value = action_value(incident)
@@ -184,7 +185,7 @@ def _actions(incident: Incident, context: CardContext) -> ActionsBlock | None:
     return ActionsBlock(block_id=f"{ACTION_PREFIX}:{value}", elements=elements)
 
 
-def incident_card(incident: Incident, context: CardContext) -> list[Block]:
+def incident_card(incident: Incident | IncidentView, context: CardContext) -> list[Block]:
     """The pinned card in the incident channel."""
     blocks: list[Block] = [
         HeaderBlock(text=plain(f"🔥 {title_line(incident)}", HEADER_MAX)),
@@ -223,7 +224,7 @@ def incident_card(incident: Incident, context: CardContext) -> list[Block]:
     return blocks
 
 
-def announcement(incident: Incident, context: CardContext) -> list[Block]:
+def announcement(incident: Incident | IncidentView, context: CardContext) -> list[Block]:
     """The announcement in the incidents channel: who, what, where, and the buttons."""
     channel = f"<#{incident.channel_id}>" if incident.channel_id else "_channel being created_"
     summary = (
@@ -243,14 +244,14 @@ def announcement(incident: Incident, context: CardContext) -> list[Block]:
     return blocks
 
 
-def fallback_text(incident: Incident) -> str:
+def fallback_text(incident: Incident | IncidentView) -> str:
     """The notification text that goes with the blocks."""
     return truncate(
         f"{escape(title_line(incident))} — {incident.severity}, {incident.status}", SECTION_MAX
     )
 
 
-def topic(incident: Incident) -> str:
+def topic(incident: Incident | IncidentView) -> str:
     """The channel topic: severity, status and commander (Slack allows 250 characters)."""
     commander = incident.holder("commander")
     text = f"{incident.severity} · {incident.status} · IC {user(commander)}"
@@ -324,7 +325,7 @@ def help_text(command: str) -> str:
     return "\n".join(lines)
 
 
-def incident_list(incidents: Sequence[Incident]) -> list[Block]:
+def incident_list(incidents: Sequence[IncidentView]) -> list[Block]:
     """Open incidents, one line each with a channel link."""
     if not incidents:
         return [SectionBlock(text=md(":sunny: No open incidents."))]

@@ -19,6 +19,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from firefighter.incidents.models import TITLE_MAX, UPDATE_MAX, Incident
+from firefighter.incidents.read import IncidentView
 from firefighter.incidents.service import CLOSURE_REASONS
 from firefighter.settings import Severity
 from firefighter.slack.blocks.common import OPTION_MAX, md, modal, plain
@@ -162,7 +163,7 @@ def page_checkbox(ticked: bool, hint: str) -> InputBlock:
     )
 
 
-def close_modal(incident: Incident, failure_classes: Sequence[str] = ()) -> View:
+def close_modal(incident: Incident | IncidentView, failure_classes: Sequence[str] = ()) -> View:
     """Asks why an incident closes before it was mitigated, and where the failure came from."""
     options = [
         Option(value=r, text=plain(r.replace("_", " "), OPTION_MAX)) for r in CLOSURE_REASONS
@@ -204,7 +205,7 @@ def close_modal(incident: Incident, failure_classes: Sequence[str] = ()) -> View
     )
 
 
-def reopen_modal(incident: Incident) -> View:
+def reopen_modal(incident: Incident | IncidentView) -> View:
     """Asks why a mitigated incident reopens, and to which state."""
     return modal(
         callback_id=REOPEN_CALLBACK,
@@ -237,7 +238,7 @@ def reopen_modal(incident: Incident) -> View:
     )
 
 
-def update_modal(incident: Incident) -> View:
+def update_modal(incident: Incident | IncidentView) -> View:
     """The "Post an update" form."""
     return modal(
         callback_id=UPDATE_CALLBACK,

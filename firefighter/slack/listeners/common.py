@@ -8,9 +8,8 @@ from typing import Any
 
 from slack_bolt import Ack, Respond
 
-from firefighter.incidents import queries
 from firefighter.incidents.errors import NotFound
-from firefighter.incidents.models import Incident
+from firefighter.incidents.read import IncidentView
 from firefighter.slack.context import SlackContext
 from firefighter.slack.listeners.refusals import record_id
 
@@ -68,11 +67,10 @@ def form_errors(block_id: str, message: str) -> dict[str, Any]:
     return {"response_action": "errors", "errors": {block_id: message[:150]}}
 
 
-def incident_of(ctx: SlackContext, value: Any) -> Incident:
+def incident_of(ctx: SlackContext, value: Any) -> IncidentView:
     """The incident whose id a button carried; NotFound if none or malformed."""
     try:
         incident_id = record_id(value)
     except ValueError:
         raise NotFound("That button is not one FireFighter drew.") from None
-    with ctx.factory() as session:
-        return queries.get_incident(session, incident_id)
+    return ctx.read.incident(incident_id)

@@ -17,14 +17,11 @@ from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from firefighter.gameday.engine import GameDays
-from firefighter.incidents import queries
 from firefighter.incidents.access import Forbidden
-from firefighter.incidents.alerts import alert_json, list_alerts
 from firefighter.incidents.errors import (
     AlreadyProcessed,
     Conflict,
@@ -33,9 +30,11 @@ from firefighter.incidents.errors import (
     NotFound,
     TransitionRefused,
 )
-from firefighter.incidents.followup_queries import followup_json, list_followups
+from firefighter.incidents.followup_queries import followup_json
 from firefighter.incidents.followups import FollowUpService
-from firefighter.incidents.models import Incident, IncidentMember
+from firefighter.incidents.models import Incident
+from firefighter.incidents.read import Reader
+from firefighter.incidents.read_lists import IncidentQuery, ListReader
 from firefighter.incidents.service import IncidentService
 from firefighter.settings import Settings
 from firefighter.stats import measure
@@ -84,13 +83,6 @@ REFUSALS: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _visible(query: Any, caller: Caller) -> Any:
-    if caller.person is None:
-        return query.where(Incident.private.is_(False))
-    members = select(IncidentMember.incident_id).where(IncidentMember.user_id == caller.person)
-    return query.where(or_(Incident.private.is_(False), Incident.id.in_(members)))
-
-
 def _time(value: str | None, field: str) -> datetime | None:
     if not value:
         return None
@@ -106,6 +98,7 @@ def _time(value: str | None, field: str) -> datetime | None:
 def api_router(services: ApiServices) -> APIRouter:
     """The API's routes."""
     factory, service = services.factory, services.service
+    read, lists = Reader(factory), ListReader(factory)
 
     def caller(request: Request) -> Caller:
         header = request.headers.get("authorization")
@@ -137,13 +130,9 @@ def api_router(services: ApiServices) -> APIRouter:
     Who = Annotated[Caller, Depends(caller)]
     Writer = Annotated[Caller, Depends(writer)]
 
-    def seen(session: Session, incident_id: int, who: Caller) -> Incident:
-        incident: Incident | None = session.scalar(
-            _visible(select(Incident), who).where(Incident.id == incident_id)
-        )
-        if incident is None:
+    def seen(incident_id: int, who: Caller) -> None:
+        if not lists.sees(incident_id, who.person):
             raise ApiRefusal(404, f"there is no incident {incident_id} you may see")
-        return incident
 
     def acting(command: Callable[[], Done]) -> Done:
         try:
@@ -162,8 +151,7 @@ def api_router(services: ApiServices) -> APIRouter:
             raise ApiRefusal(422, str(error)) from None
 
     def detail(incident_id: int) -> dict[str, Any]:
-        with factory() as session:
-            return queries.incident_detail_json(session, queries.get_incident(session, incident_id))
+        return read.incident_detail(incident_id).data
 
     # Kept a minute per period, as on the console's figures page (stats/cache.py says why).
     kept = FiguresCache(
@@ -184,40 +172,30 @@ def api_router(services: ApiServices) -> APIRouter:
         limit: Annotated[int, Query(ge=1, le=500)] = 50,
         cursor: Annotated[str | None, Query(description="next_cursor of the page before")] = None,
     ) -> dict[str, Any]:
-        query = _visible(select(Incident), who)
-        if status:
-            query = query.where(Incident.status == status)
-        if severity:
-            query = query.where(Incident.severity == severity.upper())
-        if component:
-            query = query.where(Incident.component == component)
-        if q:
-            like = f"%{q.replace('%', '').replace('_', '')}%"
-            query = query.where(or_(Incident.title.ilike(like), Incident.description.ilike(like)))
         since, until = _time(from_, "from"), _time(to, "to")
-        if since is not None:
-            query = query.where(Incident.declared_at >= since)
-        if until is not None:
-            query = query.where(Incident.declared_at < until)
-        if drills is not None:
-            query = query.where(Incident.drill.is_(drills))
-        if cursor:
-            if not cursor.isdigit():
-                raise ApiRefusal(422, "cursor: the next_cursor of a previous page")
-            query = query.where(Incident.id < int(cursor))
-        query = query.order_by(Incident.id.desc()).limit(limit + 1)
-        with factory() as session:
-            rows = list(session.scalars(query))
-            items = [queries.incident_json(i) for i in rows[:limit]]
-        more = len(rows) > limit
+        if cursor and not cursor.isdigit():
+            raise ApiRefusal(422, "cursor: the next_cursor of a previous page")
+        wanted = IncidentQuery(
+            status=status,
+            severity=severity,
+            component=component,
+            q=q,
+            since=since,
+            until=until,
+            drills=drills,
+            before=int(cursor) if cursor else None,
+        )
+        items, more = lists.incidents(wanted, who.person, limit)
         return {"items": items, "next_cursor": str(items[-1]["id"]) if more else None}
 
     @router.get(
         "/incidents/{incident_id}", summary="One incident, as `incident show --format json`"
     )
     def incident(incident_id: int, who: Who) -> dict[str, Any]:
-        with factory() as session:
-            return queries.incident_detail_json(session, seen(session, incident_id, who))
+        found = lists.detail(incident_id, who.person)
+        if found is None:
+            raise ApiRefusal(404, f"there is no incident {incident_id} you may see")
+        return found
 
     @router.post(
         "/incidents",
@@ -285,15 +263,13 @@ def api_router(services: ApiServices) -> APIRouter:
 
     @router.post("/incidents/{incident_id}/updates", summary="Post a status update")
     def update(incident_id: int, body: Update, who: Writer) -> dict[str, Any]:
-        with factory() as session:
-            seen(session, incident_id, who)
+        seen(incident_id, who)
         acting(lambda: service.add_update(incident_id, body.text, actor=who.person or who.actor))
         return detail(incident_id)
 
     @router.post("/incidents/{incident_id}/status", summary="Move the incident's status")
     def move(incident_id: int, body: Move, who: Writer) -> dict[str, Any]:
-        with factory() as session:
-            seen(session, incident_id, who)
+        seen(incident_id, who)
         acting(
             lambda: service.transition(
                 incident_id, body.status, actor=who.person or who.actor, reason=body.reason
@@ -307,8 +283,7 @@ def api_router(services: ApiServices) -> APIRouter:
         summary="Add a follow-up (a Jira issue too when Jira is configured)",
     )
     def add_followup(incident_id: int, body: AddFollowUp, who: Writer) -> dict[str, Any]:
-        with factory() as session:
-            seen(session, incident_id, who)
+        seen(incident_id, who)
         added = acting(
             lambda: services.followups.add(
                 incident_id,
@@ -324,18 +299,11 @@ def api_router(services: ApiServices) -> APIRouter:
     def followups(
         who: Who, incident: int | None = None, open: bool = False
     ) -> list[dict[str, Any]]:
-        with factory() as session:
-            visible = set(session.scalars(_visible(select(Incident.id), who)))
-            rows = list_followups(session, incident_id=incident, open_only=open)
-            return [followup_json(f) for f in rows if f.incident_id in visible]
+        return lists.followups(who.person, incident, open_only=open)
 
     @router.get("/alerts", summary="Alerts, most recent first, as `alerts list --format json`")
     def alerts(who: Who, limit: Annotated[int, Query(ge=1, le=500)] = 50) -> list[dict[str, Any]]:
-        with factory() as session:
-            hidden = set(session.scalars(select(Incident.id).where(Incident.private.is_(True))))
-            hidden -= set(session.scalars(_visible(select(Incident.id), who)))
-            rows = [alert_json(a) for a in list_alerts(session, limit=limit)]
-        return [r for r in rows if r["incident_id"] not in hidden]
+        return lists.alerts(who.person, limit)
 
     @router.get("/stats", summary="Figures of the last N days, as `stats --format json`")
     def stats(who: Who, days: Annotated[int, Query(ge=1, le=3660)] = 7) -> dict[str, Any]:
@@ -343,9 +311,7 @@ def api_router(services: ApiServices) -> APIRouter:
         return metrics_json(kept.get(days))
 
     def seen_ids(who: Caller, ids: Iterable[int]) -> set[int]:
-        with factory() as session:
-            wanted = _visible(select(Incident.id), who).where(Incident.id.in_(list(ids)))
-            return set(session.scalars(wanted))
+        return lists.seen_ids(ids, who.person)
 
     gamedays = GameDays(services.settings, service)
     add_gameday_routes(router, caller, gamedays, seen_ids, ApiRefusal)

@@ -12,10 +12,10 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from firefighter.settings import Settings
-from firefighter.stats import measure
+from firefighter.stats import measure, measure_weeks
 from firefighter.stats.cache import KEPT_PERIODS, FiguresCache
 from firefighter.stats.chart import weekly_chart
-from firefighter.stats.metrics import METRIC_LABELS, METRICS, weekly
+from firefighter.stats.metrics import METRIC_LABELS, METRICS
 from firefighter.stats.report import metrics_json
 from firefighter.web.console.pages import sign_in_first
 from firefighter.web.console.render import SECURITY_HEADERS, Renderer
@@ -83,8 +83,7 @@ def figures_pages(
         )
 
     def chart(weeks: int) -> bytes:
-        with factory() as session:
-            series = weekly(session, end=clock(), severities=settings.severities, weeks=weeks)
+        series = measure_weeks(factory, settings, end=clock(), weeks=weeks)
         return weekly_chart(series, settings.zone, dpi=90)
 
     # Drawing the chart takes matplotlib ~0.3-2 s: the charts the page shows are kept too.

@@ -7,14 +7,12 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from firefighter.gameday.engine import GameDays
 from firefighter.gameday.scoring import CATEGORIES, CATEGORY_LABELS
 from firefighter.incidents.errors import NotFound
-from firefighter.incidents.models import Incident
-from firefighter.web.console.listing import visible_clause
+from firefighter.incidents.listing import visible_ids
 from firefighter.web.console.pages import sign_in_first
 from firefighter.web.console.render import Renderer
 from firefighter.web.signin import Viewer, current_viewer
@@ -44,12 +42,7 @@ def gameday_pages(
         except NotFound:
             return None
         drills = [d.incident_id for d in board.drills]
-        with factory() as session:
-            seen = set(
-                session.scalars(
-                    select(Incident.id).where(Incident.id.in_(drills), visible_clause(viewer.sees))
-                )
-            )
+        seen = visible_ids(factory, drills, viewer.sees)
         return {
             "gameday": gameday,
             "board": board,

@@ -7,23 +7,19 @@ from collections.abc import Callable, Iterable
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from firefighter.incidents.alert_models import Alert
-from firefighter.incidents.followup_queries import followup_json, list_followups
 from firefighter.incidents.lifecycle import Status
-from firefighter.incidents.queries import timeline
-from firefighter.postmortem.chart import timeline_chart
-from firefighter.postmortem.document import build_view, people_in
-from firefighter.settings import Settings
-from firefighter.web.console.listing import (
+from firefighter.incidents.listing import (
     FilterError,
     Filters,
     csv_stream,
     find_visible,
     list_page,
 )
+from firefighter.postmortem.chart import timeline_chart
+from firefighter.postmortem.document import build_view, people_in
+from firefighter.settings import Settings
 from firefighter.web.console.render import SECURITY_HEADERS, Renderer
 from firefighter.web.signin import current_viewer
 
@@ -69,9 +65,7 @@ def incident_pages(
             filters = filters_of(request)
         except FilterError as problem:
             filters, error = Filters(), str(problem)
-        with factory() as session:
-            found = list_page(session, filters, viewer.sees, zone, page)
-            session.expunge_all()
+        found = list_page(factory, filters, viewer.sees, zone, page)
         commanders = [i.holder("commander") or "" for i in found.incidents]
         params = filters.query_params()
         query = "?" + urllib.parse.urlencode(params) if params else ""
@@ -129,19 +123,10 @@ def incident_pages(
             return sign_in_first(request)
         if not incident_id.isdigit():
             return not_found(request, incident_id)
-        with factory() as session:
-            found = find_visible(session, int(incident_id), viewer.sees)
-            if found is None:
-                return not_found(request, f"INC-{incident_id}")
-            events = timeline(session, found.id)
-            followups = [followup_json(f) for f in list_followups(session, incident_id=found.id)]
-            alerts = list(
-                session.scalars(
-                    select(Alert).where(Alert.incident_id == found.id).order_by(Alert.first_seen)
-                )
-            )
-            _ = found.roles
-            session.expunge_all()
+        record = find_visible(factory, int(incident_id), viewer.sees)
+        if record is None:
+            return not_found(request, f"INC-{incident_id}")
+        found, events, followups = record.incident, record.events, list(record.followups)
         people = people_in(found, events) + [f["owner"] for f in followups if f["owner"]]
         known = names(people)
         view = build_view(found, events, zone=zone, severities=settings.severities, names=known)
@@ -153,7 +138,7 @@ def incident_pages(
             view=view,
             names=known,
             followups=followups,
-            alerts=alerts,
+            alerts=record.alerts,
             channel_url=slack_channel_url(found.channel_id),
         )
 
@@ -162,14 +147,10 @@ def incident_pages(
         viewer = current_viewer(request)
         if viewer is None:
             return Response(status_code=401)
-        with factory() as session:
-            found = find_visible(session, incident_id, viewer.sees)
-            if found is None:
-                return Response("not found\n", status_code=404, media_type="text/plain")
-            events = timeline(session, found.id)
-            _ = found.roles
-            session.expunge_all()
-        view = build_view(found, events, zone=zone, severities=settings.severities)
+        record = find_visible(factory, incident_id, viewer.sees, full=False)
+        if record is None:
+            return Response("not found\n", status_code=404, media_type="text/plain")
+        view = build_view(record.incident, record.events, zone=zone, severities=settings.severities)
         return Response(
             timeline_chart(view, dpi=90),
             media_type="image/png",

@@ -139,7 +139,7 @@ def test_figures_equal_stats_json(world: World, days: int) -> None:
 def test_the_csv_streams_chunk_after_chunk(world: World) -> None:
     from zoneinfo import ZoneInfo
 
-    from firefighter.web.console.listing import Filters, csv_stream
+    from firefighter.incidents.listing import Filters, csv_stream
 
     ids = seed(world)
     parts = list(csv_stream(world.core.factory, Filters(), "UBOB", ZoneInfo("UTC"), chunk=1))
@@ -147,8 +147,8 @@ def test_the_csv_streams_chunk_after_chunk(world: World) -> None:
     rows = list(csv.DictReader(io.StringIO("".join(parts))))
     assert sorted(int(r["id"]) for r in rows) == sorted(ids.values())
     # Every cell is the CLI's JSON value, as `csv_row` derives it from `incident_json`.
+    from firefighter.incidents.listing import CSV_FIELDS, csv_row
     from firefighter.incidents.models import Incident
-    from firefighter.web.console.listing import CSV_FIELDS, csv_row
 
     with world.core.factory() as session:
         for row in rows:

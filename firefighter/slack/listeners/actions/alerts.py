@@ -10,7 +10,7 @@ from slack_bolt import App, Respond
 from slack_sdk import WebClient
 from slack_sdk.models.views import View
 
-from firefighter.incidents import queries, rules
+from firefighter.incidents import rules
 from firefighter.incidents.alert_models import TRIAGE
 from firefighter.incidents.alerts import CardState
 from firefighter.incidents.errors import IncidentError
@@ -53,12 +53,8 @@ def register(app: App, ctx: SlackContext) -> None:
         user_id = user_of(body)
 
         def build(state: CardState) -> View:
-            with ctx.factory() as session:
-                incidents = queries.list_incidents(
-                    session, active_only=True, severity_order=ctx.settings.severity_names
-                )
-                # The one visibility rule: a private incident shows only to its members.
-                incidents = ctx.visible(session, incidents, user_id)
+            # The one visibility rule: a private incident shows only to its members.
+            incidents = ctx.read.open_incidents(user_id, ctx.settings.severity_names)
             takers = [i for i in incidents if rules.takes_alerts(drill=i.drill, status=i.status)]
             return attach_modal(state, takers)
 

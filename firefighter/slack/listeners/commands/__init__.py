@@ -68,7 +68,7 @@ def handle(ctx: SlackContext, command: dict[str, Any], client: WebClient) -> Rep
             return Reply(
                 f"I don't know `{escape(word[:40])}`. Here is what I can do:\n\n" + help_text(name)
             )
-        incident = ctx.service.find_by_channel(channel_id) if channel_id else None
+        incident = ctx.read.by_channel(channel_id) if channel_id else None
         if incident is None:
             return Reply(
                 f"`{name} {sub}` works inside an incident channel. "

@@ -6,8 +6,7 @@ import re
 from datetime import date
 
 from firefighter.incidents.errors import InvalidInput
-from firefighter.incidents.followups import list_followups
-from firefighter.incidents.models import Incident
+from firefighter.incidents.read import IncidentView
 from firefighter.slack.blocks.common import as_dicts
 from firefighter.slack.blocks.followups import followup_list
 from firefighter.slack.context import SlackContext
@@ -53,13 +52,12 @@ def parse(rest: str) -> tuple[str, str | None, date | None]:
     return re.sub(r"\s+", " ", text), owner, due
 
 
-def handle(ctx: SlackContext, incident: Incident, sub: str, rest: str, user_id: str) -> Reply:
+def handle(ctx: SlackContext, incident: IncidentView, sub: str, rest: str, user_id: str) -> Reply:
     """Add a follow-up, or list them with their buttons."""
     if ctx.followups is None:
         raise InvalidInput("Follow-ups are not available in this FireFighter.")
     if sub == "followups":
-        with ctx.factory() as session:
-            followups = list_followups(session, incident_id=incident.id)
+        followups = ctx.read.followups(incident.id)
         blocks = as_dicts(followup_list(incident, followups))
         return Reply(f"{plural(len(followups), 'follow-up')} for {incident.reference}", blocks)
     title, owner, due = parse(rest)

@@ -9,11 +9,11 @@ from typing import Any
 
 from slack_sdk import WebClient
 
-from firefighter.incidents import lifecycle, queries
+from firefighter.incidents import lifecycle
 from firefighter.incidents.authorization import Action
 from firefighter.incidents.errors import AlreadyProcessed, InvalidInput
 from firefighter.incidents.lifecycle import ClosureReason
-from firefighter.incidents.models import Incident
+from firefighter.incidents.read import IncidentView
 from firefighter.incidents.service import CLOSURE_REASONS, ROLES, normalise_role
 from firefighter.slack.blocks.common import as_dicts
 from firefighter.slack.blocks.incident import fallback_text, incident_list
@@ -79,11 +79,7 @@ def page_choice(ctx: SlackContext) -> tuple[bool, str] | None:
 
 def list_open(ctx: SlackContext, user_id: str) -> Reply:
     """Open incidents, most severe first; private ones only for their members."""
-    with ctx.factory() as session:
-        incidents = queries.list_incidents(
-            session, active_only=True, severity_order=ctx.settings.severity_names
-        )
-        incidents = ctx.visible(session, incidents, user_id)
+    incidents = ctx.read.open_incidents(user_id, ctx.settings.severity_names)
     rendered = as_dicts(incident_list(incidents))
     return Reply(f"{plural(len(incidents), 'open incident')}", rendered)
 
@@ -92,7 +88,7 @@ def in_channel(
     ctx: SlackContext,
     client: WebClient,
     command: dict[str, Any],
-    incident: Incident,
+    incident: IncidentView,
     sub: str,
     rest: str,
     user_id: str,
@@ -140,7 +136,7 @@ def in_channel(
     raise InvalidInput(f"Unknown subcommand {sub!r}.")
 
 
-def assign_role(ctx: SlackContext, incident: Incident, rest: str, user_id: str) -> Reply:
+def assign_role(ctx: SlackContext, incident: IncidentView, rest: str, user_id: str) -> Reply:
     """`role commander|comms|scribe @user`."""
     role, _, who = rest.partition(" ")
     if not role:
@@ -161,7 +157,7 @@ def close(
     ctx: SlackContext,
     client: WebClient,
     command: dict[str, Any],
-    incident: Incident,
+    incident: IncidentView,
     rest: str,
     user_id: str,
 ) -> Reply | None:
@@ -190,7 +186,7 @@ def _reopen_args(rest: str) -> tuple[str, str]:
     return lifecycle.INVESTIGATING, rest
 
 
-def postmortem(ctx: SlackContext, incident: Incident, user_id: str) -> Reply:
+def postmortem(ctx: SlackContext, incident: IncidentView, user_id: str) -> Reply:
     """Start the post-mortem, or export it again: the core decides which (or refuses)."""
     if ctx.service.postmortem(incident.id, actor=user_id):
         return Reply(f"{incident.reference} is now in post-mortem; the page is being written.")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from firefighter.incidents.errors import InvalidInput
-from firefighter.incidents.models import Incident
+from firefighter.incidents.read import IncidentView
 from firefighter.slack.blocks.paging import oncall_reply
 from firefighter.slack.context import SlackContext
 from firefighter.slack.listeners.common import Reply
@@ -12,7 +12,7 @@ from firefighter.slack.mrkdwn import escape
 NOT_SET_UP = "Paging is not set up here: an operator names the services in FIREFIGHTER_PAGING."
 
 
-def page(ctx: SlackContext, incident: Incident, rest: str, user_id: str) -> Reply:
+def page(ctx: SlackContext, incident: IncidentView, rest: str, user_id: str) -> Reply:
     """Page a service's on-call (the component's by default) for the channel's incident."""
     paging = ctx.paging
     if paging is None:

@@ -16,7 +16,7 @@ def stats_reply(ctx: SlackContext, text_args: str) -> tuple[str, list[dict[str, 
         days = parse_period(text_args)
     except PeriodError as error:
         return f":warning: {error}", []
-    metrics = measure(ctx.factory, ctx.settings, now=ctx.service.clock(), days=days)
+    metrics = measure(ctx.service.factory, ctx.settings, now=ctx.service.clock(), days=days)
     zone = ctx.settings.zone
     text = fallback_text(metrics, zone, prefix=f"Incidents, last {days} days")
     return text, as_dicts(stats_blocks(metrics, zone))

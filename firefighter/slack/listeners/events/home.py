@@ -14,11 +14,7 @@ from typing import Any
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
-from sqlalchemy import select
 
-from firefighter.incidents import queries
-from firefighter.incidents.followup_queries import owned_open
-from firefighter.incidents.models import Incident
 from firefighter.incidents.service import ROLES
 from firefighter.slack.blocks.conversation import HomeState, home_view
 from firefighter.slack.blocks.paging import home_oncall_line
@@ -32,18 +28,8 @@ HOME_MIN_SECONDS = 5.0
 
 def home_state(ctx: SlackContext, user_id: str) -> HomeState:
     """What `user_id` may see: open incidents (private ones only for members), and theirs."""
-    with ctx.factory() as session:
-        found = queries.list_incidents(
-            session, active_only=True, severity_order=ctx.settings.severity_names
-        )
-        visible = ctx.visible(session, found, user_id)
-        owned = owned_open(session, user_id)
-        # A follow-up of a private incident shows only to a member (its owner usually is).
-        theirs = list(
-            session.scalars(select(Incident).where(Incident.id.in_({f.incident_id for f in owned})))
-        )
-        seen = {i.id: i.reference for i in ctx.visible(session, theirs, user_id)}
-        followups = [(f, seen[f.incident_id]) for f in owned if f.incident_id in seen]
+    visible = ctx.read.open_incidents(user_id, ctx.settings.severity_names)
+    followups = ctx.read.owned_followups(user_id)
     mine = []
     for incident in visible:
         roles = [ROLES.get(r.role, r.role).lower() for r in incident.roles if r.user_id == user_id]

@@ -20,7 +20,7 @@ def register(app: App, ctx: SlackContext) -> None:
         # is the same, so the second delivery is recognised and ignored.
         if not first_delivery(ctx, body):
             return
-        incident = ctx.service.find_by_channel(str(event.get("channel") or ""))
+        incident = ctx.read.by_channel(str(event.get("channel") or ""))
         if incident is not None and event.get("user"):
             ctx.service.joined(incident.id, str(event["user"]))
 
@@ -30,4 +30,4 @@ def first_delivery(ctx: SlackContext, body: dict[str, Any]) -> bool:
     event_id = body.get("event_id")
     if not event_id:
         return True
-    return idempotency.remember(ctx.factory, f"event:{event_id}")
+    return idempotency.remember(ctx.service.factory, f"event:{event_id}")

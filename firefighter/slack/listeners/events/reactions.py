@@ -31,7 +31,7 @@ def register(app: App, ctx: SlackContext) -> None:
         if not first_delivery(ctx, body):
             return
         channel, user_id = str(item.get("channel") or ""), str(event.get("user") or "")
-        incident = ctx.service.find_by_channel(channel)
+        incident = ctx.read.by_channel(channel)
         if incident is None or ctx.messages is None:
             return  # a pin elsewhere is ordinary Slack use, not ours to answer
         try:

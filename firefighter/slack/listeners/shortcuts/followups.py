@@ -13,7 +13,6 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from firefighter.incidents import queries
 from firefighter.slack.blocks.followups import SHORTCUT, followup_modal, followup_pick_modal
 from firefighter.slack.chat_messages import Unreadable
 from firefighter.slack.context import SlackContext
@@ -46,16 +45,12 @@ def register(app: App, ctx: SlackContext) -> None:
         except Unreadable as error:
             say_privately(respond, str(error))
             return
-        incident = ctx.service.find_by_channel(message.channel_id)
+        incident = ctx.read.by_channel(message.channel_id)
         if incident is not None:
             view = followup_modal(incident, message.first_line)
         else:
             user_id = user_of(body)
-            with ctx.factory() as session:
-                found = queries.list_incidents(
-                    session, active_only=True, severity_order=ctx.settings.severity_names
-                )
-                found = ctx.visible(session, found, user_id)
+            found = ctx.read.open_incidents(user_id, ctx.settings.severity_names)
             if not found:
                 say_privately(respond, NO_INCIDENT)
                 return

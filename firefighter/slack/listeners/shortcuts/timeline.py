@@ -13,7 +13,6 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from firefighter.incidents import queries
 from firefighter.incidents.errors import IncidentError
 from firefighter.incidents.messages import ChatMessage
 from firefighter.slack.blocks.conversation import message_ref, pick_incident_modal
@@ -66,18 +65,14 @@ def register(app: App, ctx: SlackContext) -> None:
         except Unreadable as error:
             say_privately(respond, str(error))
             return
-        incident = ctx.service.find_by_channel(message.channel_id)
+        incident = ctx.read.by_channel(message.channel_id)
         if incident is not None:
             try:
                 say_privately(respond, pin(ctx, incident.id, message, user_id))
             except IncidentError as error:
                 say_privately(respond, ctx.said(error))
             return
-        with ctx.factory() as session:
-            found = queries.list_incidents(
-                session, active_only=True, severity_order=ctx.settings.severity_names
-            )
-            found = ctx.visible(session, found, user_id)
+        found = ctx.read.open_incidents(user_id, ctx.settings.severity_names)
         if not found:
             say_privately(
                 respond,

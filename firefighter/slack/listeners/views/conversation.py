@@ -8,8 +8,7 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from firefighter.incidents import queries
-from firefighter.incidents.errors import IncidentError, NotFound
+from firefighter.incidents.errors import IncidentError
 from firefighter.slack.blocks.conversation import PICK_CALLBACK, parse_message_ref
 from firefighter.slack.chat_messages import Unreadable, read_message
 from firefighter.slack.context import SlackContext
@@ -34,12 +33,9 @@ def register(app: App, ctx: SlackContext) -> None:
             ack(**form_errors("incident", "Pick the incident this message belongs to."))
             return
         try:
-            with ctx.factory() as session:
-                incident = queries.get_incident(session, incident_id)
-                # The list showed only what this person may see; a forged value must not
-                # reach a private incident either.
-                if not ctx.visible(session, [incident], user_id):
-                    raise NotFound(f"There is no incident INC-{incident_id}.")
+            # The list showed only what this person may see; a forged value must not
+            # reach a private incident either.
+            ctx.read.visible_incident(incident_id, user_id)
             message = read_message(client, channel, ts)
             pin(ctx, incident_id, message, user_id)
         except (Unreadable, IncidentError) as error:

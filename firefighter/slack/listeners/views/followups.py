@@ -7,7 +7,6 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
-from firefighter.incidents import queries
 from firefighter.incidents.errors import AlreadyProcessed, IncidentError, InvalidInput, NotFound
 from firefighter.slack.blocks.followups import ADD_CALLBACK, PICK_BLOCK
 from firefighter.slack.context import SlackContext
@@ -41,11 +40,7 @@ def _incident_id(ctx: SlackContext, view: dict[str, Any], user_id: str) -> int:
     if picked is None:
         raise ValueError("no incident picked")
     incident_id = record_id(picked)
-    with ctx.factory() as session:
-        incident = queries.get_incident(session, incident_id)
-        if not ctx.visible(session, [incident], user_id):
-            raise NotFound(f"There is no incident INC-{incident_id}.")
-    return incident_id
+    return ctx.read.visible_incident(incident_id, user_id).id
 
 
 def submission(ctx: SlackContext, body: dict[str, Any], view: dict[str, Any]) -> dict[str, Any]:

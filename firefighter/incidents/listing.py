@@ -1,4 +1,6 @@
-"""The incident list: filters from the query string, who may see what, one page, the CSV."""
+"""The console's incident list, read side: filters from the query string, who may see what,
+one page, one incident with what its page shows, the CSV. Each function opens and closes its
+own session and returns plain frozen data."""
 
 from __future__ import annotations
 
@@ -24,9 +26,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
+from firefighter.incidents.alert_models import Alert
+from firefighter.incidents.followup_queries import followup_json, list_followups
 from firefighter.incidents.lifecycle import Status
 from firefighter.incidents.models import Incident, IncidentMember, IncidentRole, TimelineEvent
-from firefighter.incidents.queries import incident_json
+from firefighter.incidents.queries import incident_json, timeline
+from firefighter.incidents.read import AlertView, EventView, IncidentView, event_view, incident_view
 
 PAGE_SIZE = 50
 CSV_CHUNK = 1000
@@ -176,16 +181,33 @@ def quick_reads(session: Session) -> None:
 class Page:
     """One page of the list."""
 
-    incidents: list[Incident]
+    incidents: tuple[IncidentView, ...]
     number: int
     has_next: bool
 
 
+@dataclass(frozen=True)
+class IncidentRecord:
+    """One incident as its page shows it: timeline oldest first, follow-ups (the CLI's
+    JSON), linked alerts first seen first."""
+
+    incident: IncidentView
+    events: tuple[EventView, ...]
+    followups: tuple[dict[str, Any], ...] = ()
+    alerts: tuple[AlertView, ...] = ()
+
+
 def list_page(
+    factory: sessionmaker[Session], filters: Filters, user_id: str | None, zone: ZoneInfo, page: int
+) -> Page:
+    """Page `page` (from 1) of the filtered list."""
+    with factory() as session:
+        return _page(session, filters, user_id, zone, max(1, page))
+
+
+def _page(
     session: Session, filters: Filters, user_id: str | None, zone: ZoneInfo, page: int
 ) -> Page:
-    """Page `page` (from 1) of the filtered list, roles loaded."""
-    page = max(1, page)
     quick_reads(session)
     opened, closed = open_then_closed(filtered(filters, user_id, zone))
     offset, wanted = (page - 1) * PAGE_SIZE, PAGE_SIZE + 1
@@ -202,13 +224,47 @@ def list_page(
             .offset(max(0, offset - (open_total or 0)))
             .limit(wanted - len(rows))
         )
-    return Page(rows[:PAGE_SIZE], page, len(rows) > PAGE_SIZE)
+    shown = tuple(incident_view(i) for i in rows[:PAGE_SIZE])
+    return Page(shown, page, len(rows) > PAGE_SIZE)
 
 
-def find_visible(session: Session, incident_id: int, user_id: str | None) -> Incident | None:
-    """The incident if `user_id` may see it; None (a 404) otherwise."""
+def _visible(session: Session, incident_id: int, user_id: str | None) -> Incident | None:
     query = select(Incident).where(and_(Incident.id == incident_id, visible_clause(user_id)))
     return session.scalars(query).first()
+
+
+def find_visible(
+    factory: sessionmaker[Session], incident_id: int, user_id: str | None, *, full: bool = True
+) -> IncidentRecord | None:
+    """The incident and its timeline if `user_id` may see it, None (a 404) otherwise; with
+    `full`, its follow-ups and linked alerts too."""
+    with factory() as session:
+        found = _visible(session, incident_id, user_id)
+        if found is None:
+            return None
+        events = tuple(event_view(e) for e in timeline(session, found.id))
+        if not full:
+            return IncidentRecord(incident_view(found), events)
+        followups = list_followups(session, incident_id=found.id)
+        alerts = session.scalars(
+            select(Alert).where(Alert.incident_id == found.id).order_by(Alert.first_seen)
+        )
+        return IncidentRecord(
+            incident_view(found),
+            events,
+            tuple(followup_json(f) for f in followups),
+            tuple(
+                AlertView(a.title, a.link, a.source, a.status, a.first_seen, a.count)
+                for a in alerts
+            ),
+        )
+
+
+def visible_ids(factory: sessionmaker[Session], ids: list[int], user_id: str | None) -> set[int]:
+    """Those of `ids` `user_id` may see."""
+    query = select(Incident.id).where(Incident.id.in_(ids), visible_clause(user_id))
+    with factory() as session:
+        return set(session.scalars(query))
 
 
 CSV_FIELDS = (
