@@ -28,6 +28,7 @@ from firefighter.incidents.alerts import AlertService
 from firefighter.incidents.chaos import ChaosRecord, ChaosService, Recorded
 from firefighter.incidents.followups import FollowUpService
 from firefighter.incidents.messages import MessageService
+from firefighter.incidents.outcomes import outcome_recorders
 from firefighter.incidents.paging import PagingService
 from firefighter.incidents.people import People
 from firefighter.incidents.service import IncidentService
@@ -92,13 +93,16 @@ class Core:
     def dispatcher(self, **kwargs: Any) -> Dispatcher:
         """A dispatcher with no handlers yet; `register_handlers` adds them."""
         kwargs.setdefault("lease_seconds", self.settings.outbox_lease_seconds)
-        return Dispatcher(
+        dispatcher = Dispatcher(
             self.factory,
             clock=self.service.clock,
             max_attempts=self.settings.outbox_max_attempts,
             faults=self.faults,
             **kwargs,
         )
+        # What handlers report back (a channel id, a card's ts) is the core's to write.
+        dispatcher.record_with(outcome_recorders(self.alerts, self.service.clock))
+        return dispatcher
 
     def gamedays(self) -> GameDays:
         """The Game Day engine on this database."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -23,3 +25,16 @@ def remember(factory: sessionmaker[Session], key: str) -> bool:
     except IntegrityError:
         return False
     return True
+
+
+@dataclass(frozen=True)
+class Remembered:
+    """An outcome: a handler's one-off step `key` is done (recorded with the delivery)."""
+
+    key: str
+
+
+def record_remembered(session: Session, done: Remembered) -> None:
+    """Write `done` in the dispatcher's transaction (every dispatcher knows this outcome)."""
+    if session.get(ProcessedRequest, ledger_key(done.key)) is None:
+        session.add(ProcessedRequest(key=ledger_key(done.key), created_at=utcnow()))

@@ -6,7 +6,8 @@ handlers use to say how a delivery went. `dispatcher` delivers.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -34,7 +35,47 @@ class Message:
     priority: int = 1
 
 
-Handler = Callable[[Message], None]
+Handler = Callable[[Message], object]
+"""Delivers one item; returns None, an outcome, or a list of outcomes (see `Recorder`)."""
+
+Recorder = Callable[[Session, Any], None]
+"""Writes one kind of outcome (what a handler made: a channel id, a message ts).
+
+The core registers one per outcome type; the dispatcher calls it in the transaction that marks
+the item delivered, so a handler never opens a session and what it made is recorded exactly
+when its delivery is.
+"""
+
+_DONE = "outbox_outcomes"
+
+
+def outcomes_of(result: object) -> tuple[object, ...]:
+    """A handler's result as a tuple of outcomes."""
+    if result is None:
+        return ()
+    if isinstance(result, list | tuple):
+        return tuple(result)
+    return (result,)
+
+
+@contextmanager
+def progress() -> Iterator[list[object]]:
+    """Outcomes of a handler's finished steps, recorded even when a later step fails.
+
+    A handler in several steps (create the channel, post the card, pin it) appends what each
+    step made; a retry then resumes at the step that failed instead of repeating the others.
+    """
+    done: list[object] = []
+    try:
+        yield done
+    except Exception as error:
+        setattr(error, _DONE, tuple(done))
+        raise
+
+
+def outcomes_before(error: BaseException) -> tuple[object, ...]:
+    """What a failed handler finished before `error` (see `progress`)."""
+    return tuple(getattr(error, _DONE, ()))
 
 
 class RetryLater(Exception):
