@@ -10,14 +10,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from firefighter.incidents import effects
 from firefighter.incidents.adapter_facts import add_member
 from firefighter.incidents.alerts import AlertService
+from firefighter.incidents.followups import FollowUpService
 from firefighter.incidents.unit_of_work import Clock, write_unversioned
-from firefighter.outbox import Recorder
+from firefighter.outbox import Recorder, enqueue
+from firefighter.outbox.models import ProcessedRequest, ledger_key
 
 
 @dataclass(frozen=True)
@@ -76,7 +80,38 @@ class StormCardDrawn:
     ts: str | None
 
 
-def outcome_recorders(alerts: AlertService, clock: Clock) -> dict[type, Recorder]:
+@dataclass(frozen=True)
+class JiraIssueLinked:
+    """The follow-up's issue is `key` in Jira (created, or adopted after a crash)."""
+
+    followup_id: int
+    key: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A handler has news for the incident channel, sent once per `key` (see service.notify)."""
+
+    incident_id: int
+    text: str
+    key: str
+
+
+def record_notice(session: Session, notice: Notice, now: datetime) -> None:
+    """Queue the notice unless one with its key was queued before (by this or by `notify`)."""
+    done = ledger_key(f"notify:{notice.key}")
+    if session.get(ProcessedRequest, done) is not None:
+        return
+    session.add(ProcessedRequest(key=done, created_at=now))
+    # No incident_id on the row: see effects.NOTIFY.
+    notify = effects.Notify(notice.incident_id, notice.text, notice.key)
+    enqueue(session, notify, incident_id=None, now=now)
+
+
+def outcome_recorders(
+    alerts: AlertService, followups: FollowUpService, clock: Clock
+) -> dict[type, Recorder]:
     """How each outcome is written; the composition root registers them with dispatchers."""
 
     def channel_opened(session: Session, made: ChannelOpened) -> None:
@@ -118,7 +153,15 @@ def outcome_recorders(alerts: AlertService, clock: Clock) -> dict[type, Recorder
             ts=made.ts,
         )
 
+    def jira_linked(session: Session, made: JiraIssueLinked) -> None:
+        followups.jira_linked(session, made.followup_id, made.key, made.url)
+
+    def notice(session: Session, made: Notice) -> None:
+        record_notice(session, made, clock())
+
     written: dict[type, Callable[[Session, Any], None]] = {
+        JiraIssueLinked: jira_linked,
+        Notice: notice,
         ChannelOpened: channel_opened,
         IncidentCardPosted: card_posted,
         AnnouncementPosted: announced,

@@ -12,7 +12,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from firefighter.incidents import paging_effects as effects
-from firefighter.incidents.delivery_views import channel_of
+from firefighter.incidents.delivery_views import incident_summary
 from firefighter.incidents.outcomes import MembersAdded
 from firefighter.incidents.service import IncidentService
 from firefighter.outbox import Dispatcher, Message
@@ -39,7 +39,7 @@ class PagingInvites:
         """Find the acknowledger by e-mail and invite them."""
         incident_id = int(message.payload["incident_id"])
         email = str(message.payload.get("email") or "")
-        channel = channel_of(self.service.factory, incident_id).channel_id
+        channel = incident_summary(self.service.factory, incident_id).channel_id
         if not channel or not email:
             return None
         with slack_errors("users.lookupByEmail"):
