@@ -101,7 +101,9 @@ class Core:
             **kwargs,
         )
         # What handlers report back (a channel id, a card's ts) is the core's to write.
-        dispatcher.record_with(outcome_recorders(self.alerts, self.followups, self.service.clock))
+        dispatcher.record_with(
+            outcome_recorders(self.alerts, self.followups, self.paging, self.service.clock)
+        )
         return dispatcher
 
     def gamedays(self) -> GameDays:

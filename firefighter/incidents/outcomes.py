@@ -19,6 +19,7 @@ from firefighter.incidents import effects
 from firefighter.incidents.adapter_facts import add_member
 from firefighter.incidents.alerts import AlertService
 from firefighter.incidents.followups import FollowUpService
+from firefighter.incidents.paging import PagingService
 from firefighter.incidents.unit_of_work import Clock, write_unversioned
 from firefighter.outbox import Recorder, enqueue
 from firefighter.outbox.models import ProcessedRequest, ledger_key
@@ -98,6 +99,30 @@ class Notice:
     key: str
 
 
+@dataclass(frozen=True)
+class PageSent:
+    """The vendor accepted our `action` (trigger, acknowledge, resolve) of the page."""
+
+    page_id: int
+    action: str
+    vendor_url: str | None = None
+
+
+@dataclass(frozen=True)
+class PageCancelled:
+    """The page was never sent: the incident closed before the vendor could be reached."""
+
+    page_id: int
+
+
+@dataclass(frozen=True)
+class PageRefused:
+    """The vendor refused the page for good (a bad key)."""
+
+    page_id: int
+    reason: str
+
+
 def record_notice(session: Session, notice: Notice, now: datetime) -> None:
     """Queue the notice unless one with its key was queued before (by this or by `notify`)."""
     done = ledger_key(f"notify:{notice.key}")
@@ -110,7 +135,10 @@ def record_notice(session: Session, notice: Notice, now: datetime) -> None:
 
 
 def outcome_recorders(
-    alerts: AlertService, followups: FollowUpService, clock: Clock
+    alerts: AlertService,
+    followups: FollowUpService,
+    paging: PagingService | None,
+    clock: Clock,
 ) -> dict[type, Recorder]:
     """How each outcome is written; the composition root registers them with dispatchers."""
 
@@ -159,7 +187,10 @@ def outcome_recorders(
     def notice(session: Session, made: Notice) -> None:
         record_notice(session, made, clock())
 
-    written: dict[type, Callable[[Session, Any], None]] = {
+    written: dict[type, Callable[[Session, Any], None]] = {}
+    if paging is not None:
+        written.update(paging_recorders(paging))
+    written |= {
         JiraIssueLinked: jira_linked,
         Notice: notice,
         ChannelOpened: channel_opened,
@@ -170,3 +201,18 @@ def outcome_recorders(
         StormCardDrawn: storm_card,
     }
     return written
+
+
+def paging_recorders(paging: PagingService) -> dict[type, Recorder]:
+    """How the paging outcomes are written (only where paging is configured)."""
+
+    def sent(session: Session, made: PageSent) -> None:
+        paging.record_sent(session, made.page_id, made.action, vendor_url=made.vendor_url)
+
+    def cancelled(session: Session, made: PageCancelled) -> None:
+        paging.cancel(session, made.page_id)
+
+    def refused(session: Session, made: PageRefused) -> None:
+        paging.record_failure(session, made.page_id, made.reason)
+
+    return {PageSent: sent, PageCancelled: cancelled, PageRefused: refused}
