@@ -101,9 +101,10 @@ class Core:
             **kwargs,
         )
         # What handlers report back (a channel id, a card's ts) is the core's to write.
-        dispatcher.record_with(
-            outcome_recorders(self.alerts, self.followups, self.paging, self.service.clock)
+        recorders = outcome_recorders(
+            self.service.work, self.alerts, self.followups, self.paging, self.service.clock
         )
+        dispatcher.record_with(recorders)
         return dispatcher
 
     def gamedays(self) -> GameDays:

@@ -20,7 +20,8 @@ from firefighter.incidents.adapter_facts import add_member
 from firefighter.incidents.alerts import AlertService
 from firefighter.incidents.followups import FollowUpService
 from firefighter.incidents.paging import PagingService
-from firefighter.incidents.unit_of_work import Clock, write_unversioned
+from firefighter.incidents.postmortem_pages import PostmortemPublished, record_page
+from firefighter.incidents.unit_of_work import Clock, UnitOfWork, write_unversioned
 from firefighter.outbox import Recorder, enqueue
 from firefighter.outbox.models import ProcessedRequest, ledger_key
 
@@ -135,6 +136,7 @@ def record_notice(session: Session, notice: Notice, now: datetime) -> None:
 
 
 def outcome_recorders(
+    work: UnitOfWork,
     alerts: AlertService,
     followups: FollowUpService,
     paging: PagingService | None,
@@ -187,12 +189,16 @@ def outcome_recorders(
     def notice(session: Session, made: Notice) -> None:
         record_notice(session, made, clock())
 
+    def postmortem(session: Session, made: PostmortemPublished) -> None:
+        record_page(work, session, made)
+
     written: dict[type, Callable[[Session, Any], None]] = {}
     if paging is not None:
         written.update(paging_recorders(paging))
     written |= {
         JiraIssueLinked: jira_linked,
         Notice: notice,
+        PostmortemPublished: postmortem,
         ChannelOpened: channel_opened,
         IncidentCardPosted: card_posted,
         AnnouncementPosted: announced,
