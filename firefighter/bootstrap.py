@@ -22,6 +22,7 @@ from firefighter.chaos.endpoint import chaos_router
 from firefighter.db import check_ready, make_engine, make_session_factory, utcnow
 from firefighter.faults import NO_FAULTS, Faults
 from firefighter.gameday.engine import GameDays
+from firefighter.gameday.outcomes import RECORDERS as GAMEDAY_RECORDERS
 from firefighter.incidents import effects
 from firefighter.incidents.access import AccessPolicy
 from firefighter.incidents.alerts import AlertService
@@ -105,6 +106,7 @@ class Core:
             self.service.work, self.alerts, self.followups, self.paging, self.service.clock
         )
         dispatcher.record_with(recorders)
+        dispatcher.record_with(GAMEDAY_RECORDERS)
         return dispatcher
 
     def gamedays(self) -> GameDays:

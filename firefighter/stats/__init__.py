@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from firefighter.settings import Settings
 from firefighter.stats.followups import followup_figures
-from firefighter.stats.metrics import Metrics, compute
+from firefighter.stats.metrics import Metrics, WeeklySeries, compute, weekly
 from firefighter.stats.resilience import resilience
 
 PERIODS = (7, 30, 90)
@@ -59,3 +59,11 @@ def measure(
         )
         scores = resilience(session, end=end or now, days=settings.resilience_days)
     return replace(metrics, followups=figures, resilience=scores)
+
+
+def weekly_series(
+    factory: sessionmaker[Session], settings: Settings, *, end: datetime, weeks: int
+) -> WeeklySeries:
+    """The last `weeks` weeks before `end` (the digest's chart), in one short session."""
+    with factory() as session:
+        return weekly(session, end=end, severities=settings.severities, weeks=weeks)
