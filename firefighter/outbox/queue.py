@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from firefighter.db import utcnow
 from firefighter.outbox.effect_types import Effect, lane_of
@@ -151,3 +151,22 @@ def retry_dead(session: Session, item_id: int | None = None, *, now: datetime | 
     if item_id is not None:
         statement = statement.where(OutboxItem.id == item_id)
     return int(session.execute(statement).rowcount)  # type: ignore[attr-defined]
+
+
+def waiting_ahead(
+    factory: sessionmaker[Session], item_id: int, incident_id: int, target: str
+) -> list[tuple[str, str | None]]:
+    """(kind, last error) of the undelivered items ahead of `item_id` in its lane."""
+    with factory() as session:
+        rows = session.execute(
+            select(OutboxItem.kind, OutboxItem.last_error)
+            .where(
+                OutboxItem.incident_id == incident_id,
+                OutboxItem.target == target,
+                OutboxItem.id < item_id,
+                OutboxItem.delivered_at.is_(None),
+                OutboxItem.dead_at.is_(None),
+            )
+            .order_by(OutboxItem.id)
+        ).all()
+    return [(str(kind), error) for kind, error in rows]

@@ -12,17 +12,15 @@ import logging
 from dataclasses import replace
 from pathlib import Path
 
-from sqlalchemy import select
-
 from firefighter.faults import NO_FAULTS, PAGE_PUBLISHED, Faults
-from firefighter.incidents import effects, queries
+from firefighter.incidents import effects
+from firefighter.incidents.delivery_views import incident_summary, last_export_warning
 from firefighter.incidents.errors import NotFound
-from firefighter.incidents.models import TimelineEvent
 from firefighter.incidents.outcomes import Notice
 from firefighter.incidents.postmortem_pages import PostmortemPublished
 from firefighter.incidents.service import IncidentService
 from firefighter.outbox import Dispatcher, Message, PermanentFailure, RetryLater, progress
-from firefighter.outbox.models import OutboxItem
+from firefighter.outbox.queue import waiting_ahead
 from firefighter.postmortem.chart import chart_filename, timeline_chart
 from firefighter.postmortem.confluence import ConfluencePublisher
 from firefighter.postmortem.document import Names, PostmortemView, load_view
@@ -225,29 +223,17 @@ def export_now(
         raise ExportFailed("no post-mortem handler was registered; nothing can export it")
     reference = f"INC-{incident_id}"
     delivery = dispatcher.deliver_now(item_id, timeout)
-    with service.factory() as session:
-        if delivery.delivered:
-            url = queries.get_incident(session, incident_id).postmortem_url
-            if url:
-                return url
-            raise ExportFailed(f"the export of {reference} finished but stored no URL")
-        if delivery.state == "dead":
-            raise ExportFailed(
-                f"the post-mortem of {reference} could not be published: "
-                f"{_reason(delivery.last_error)}"
-            )
-        ahead = session.execute(
-            select(OutboxItem.kind, OutboxItem.last_error)
-            .where(
-                OutboxItem.incident_id == incident_id,
-                # Only its own lane holds an export back (Slack effects do not).
-                OutboxItem.target == effects.ExportPostmortem.target,
-                OutboxItem.id < item_id,
-                OutboxItem.delivered_at.is_(None),
-                OutboxItem.dead_at.is_(None),
-            )
-            .order_by(OutboxItem.id)
-        ).all()
+    if delivery.delivered:
+        url = incident_summary(service.factory, incident_id).postmortem_url
+        if url:
+            return url
+        raise ExportFailed(f"the export of {reference} finished but stored no URL")
+    if delivery.state == "dead":
+        raise ExportFailed(
+            f"the post-mortem of {reference} could not be published: {_reason(delivery.last_error)}"
+        )
+    # Only its own lane holds an export back (Slack effects do not).
+    ahead = waiting_ahead(service.factory, item_id, incident_id, effects.ExportPostmortem.target)
     errors = [error for _, error in ahead if error] + (
         [delivery.last_error] if delivery.last_error else []
     )
@@ -265,15 +251,4 @@ def export_now(
 
 def export_warning(service: IncidentService, incident_id: int) -> str | None:
     """What the latest export of the incident went out without (the chart), or None."""
-    with service.factory() as session:
-        data = session.scalar(
-            select(TimelineEvent.data)
-            .where(
-                TimelineEvent.incident_id == incident_id,
-                TimelineEvent.kind == "postmortem_published",
-            )
-            .order_by(TimelineEvent.id.desc())
-            .limit(1)
-        )
-    warning = (data or {}).get("warning")
-    return str(warning) if warning else None
+    return last_export_warning(service.factory, incident_id)

@@ -15,8 +15,8 @@ from slack_sdk import WebClient
 
 from firefighter.incidents import effects
 from firefighter.incidents.alerts import AlertService, linked_counts
+from firefighter.incidents.delivery_views import detached_incident
 from firefighter.incidents.errors import NotFound
-from firefighter.incidents.models import Incident
 from firefighter.incidents.outcomes import AlertCardDrawn, StormCardDrawn
 from firefighter.incidents.service import IncidentService
 from firefighter.outbox import Dispatcher, Message, PermanentFailure, RetryLater
@@ -109,8 +109,7 @@ class AlertEffects:
     def resolved(self, message: Message) -> None:
         """Tell the incident channel that its alerts all resolved, with a mitigated button."""
         incident_id = int(message.payload["incident_id"])
-        with self.service.factory() as session:
-            incident = session.get(Incident, incident_id)
+        incident = detached_incident(self.service.factory, incident_id)
         if incident is None:
             return
         if not incident.channel_id:

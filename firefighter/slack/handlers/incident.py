@@ -19,7 +19,8 @@ from firefighter import faults
 from firefighter.faults import NO_FAULTS, Faults
 from firefighter.incidents import effects
 from firefighter.incidents.audience import announcement_channel, first_invitees
-from firefighter.incidents.models import Incident, TimelineEvent
+from firefighter.incidents.delivery_views import detached_event, detached_incident
+from firefighter.incidents.models import Incident
 from firefighter.incidents.outcomes import (
     AnnouncementPosted,
     ChannelOpened,
@@ -93,11 +94,10 @@ class SlackEffects:
     # ---- reading state -------------------------------------------------------------
 
     def _incident(self, incident_id: int) -> Incident:
-        with self.service.factory() as session:
-            incident = session.get(Incident, incident_id)
-            if incident is None:
-                raise PermanentFailure(f"incident {incident_id} no longer exists")
-            return incident
+        incident = detached_incident(self.service.factory, incident_id)
+        if incident is None:
+            raise PermanentFailure(f"incident {incident_id} no longer exists")
+        return incident
 
     def _with_channel(self, message: Message) -> Incident:
         incident = self._incident(int(message.payload["incident_id"]))
@@ -301,8 +301,7 @@ class SlackEffects:
     def post_event(self, message: Message) -> None:
         """Post a timeline event in the channel; updates also go to the announcement thread."""
         incident = self._with_channel(message)
-        with self.service.factory() as session:
-            event = session.get(TimelineEvent, int(message.payload["event_id"]))
+        event = detached_event(self.service.factory, int(message.payload["event_id"]))
         if event is None:
             raise PermanentFailure("timeline event vanished")
         text = event_text(event, incident)
