@@ -94,20 +94,18 @@ class Core:
     def dispatcher(self, **kwargs: Any) -> Dispatcher:
         """A dispatcher with no handlers yet; `register_handlers` adds them."""
         kwargs.setdefault("lease_seconds", self.settings.outbox_lease_seconds)
-        dispatcher = Dispatcher(
-            self.factory,
-            clock=self.service.clock,
-            max_attempts=self.settings.outbox_max_attempts,
-            faults=self.faults,
-            **kwargs,
-        )
         # What handlers report back (a channel id, a card's ts) is the core's to write.
         recorders = outcome_recorders(
             self.service.work, self.alerts, self.followups, self.paging, self.service.clock
         )
-        dispatcher.record_with(recorders)
-        dispatcher.record_with(GAMEDAY_RECORDERS)
-        return dispatcher
+        return Dispatcher(
+            self.factory,
+            clock=self.service.clock,
+            max_attempts=self.settings.outbox_max_attempts,
+            faults=self.faults,
+            recorders={**recorders, **GAMEDAY_RECORDERS, **kwargs.pop("recorders", {})},
+            **kwargs,
+        )
 
     def gamedays(self) -> GameDays:
         """The Game Day engine on this database."""

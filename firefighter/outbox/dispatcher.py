@@ -154,6 +154,7 @@ class Dispatcher:
         worker_id: str | None = None,
         reclaim_seconds: float = 1.0,
         faults: Faults = NO_FAULTS,
+        recorders: dict[type, Recorder] | None = None,
     ) -> None:
         self.factory = factory
         self.faults = faults
@@ -166,7 +167,8 @@ class Dispatcher:
         self.database = DatabaseWatch("outbox worker", log)
         self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
         self.handlers: dict[str, Handler] = {}
-        self.recorders: dict[type, Recorder] = {Remembered: record_remembered}
+        # How each outcome type a handler may return is written (the core's, by the root).
+        self.recorders: dict[type, Recorder] = {Remembered: record_remembered, **(recorders or {})}
         self.on_dead: Callable[[Message, str], None] | None = None
         # Told "delivered", "retry" or "dead" after each attempt (metrics hook).
         self.on_result: Callable[[Message, str], None] | None = None
@@ -175,10 +177,6 @@ class Dispatcher:
     def register(self, kind: str, handler: Handler) -> None:
         """Deliver items of `kind` with `handler`."""
         self.handlers[kind] = handler
-
-    def record_with(self, recorders: dict[type, Recorder]) -> None:
-        """Write each outcome type a handler may return with its recorder (the core's)."""
-        self.recorders.update(recorders)
 
     def _claim(self, limit: int) -> list[Message]:
         now = self.clock()

@@ -128,13 +128,12 @@ def test_a_recorder_that_refuses_makes_the_attempt_fail_instead_of_holding_the_i
     core: Core, clock: FakeClock
 ) -> None:
     incident_id = queued(core, clock)
-    dispatcher = core.dispatcher()
-    dispatcher.register("open", lambda _message: Unknown())
 
     def refuse(_session: object, _outcome: object) -> None:
         raise ValueError("that incident is gone")
 
-    dispatcher.record_with({Unknown: refuse})
+    dispatcher = core.dispatcher(recorders={Unknown: refuse})
+    dispatcher.register("open", lambda _message: Unknown())
     assert dispatcher.run_once() == 1
     found = item(core)
     assert found.delivered_at is None and found.attempts == 1
