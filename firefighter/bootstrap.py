@@ -22,12 +22,14 @@ from firefighter.chaos.endpoint import chaos_router
 from firefighter.db import check_ready, make_engine, make_session_factory, utcnow
 from firefighter.faults import NO_FAULTS, Faults
 from firefighter.gameday.engine import GameDays
+from firefighter.gameday.outcomes import RECORDERS as GAMEDAY_RECORDERS
 from firefighter.incidents import effects
 from firefighter.incidents.access import AccessPolicy
 from firefighter.incidents.alerts import AlertService
 from firefighter.incidents.chaos import ChaosRecord, ChaosService, Recorded
 from firefighter.incidents.followups import FollowUpService
 from firefighter.incidents.messages import MessageService
+from firefighter.incidents.outcomes import outcome_recorders
 from firefighter.incidents.paging import PagingService
 from firefighter.incidents.people import People
 from firefighter.incidents.service import IncidentService
@@ -93,11 +95,16 @@ class Core:
     def dispatcher(self, **kwargs: Any) -> Dispatcher:
         """A dispatcher with no handlers yet; `register_handlers` adds them."""
         kwargs.setdefault("lease_seconds", self.settings.outbox_lease_seconds)
+        # What handlers report back (a channel id, a card's ts) is the core's to write.
+        recorders = outcome_recorders(
+            self.service.work, self.alerts, self.followups, self.paging, self.service.clock
+        )
         return Dispatcher(
             self.factory,
             clock=self.service.clock,
             max_attempts=self.settings.outbox_max_attempts,
             faults=self.faults,
+            recorders={**recorders, **GAMEDAY_RECORDERS, **kwargs.pop("recorders", {})},
             **kwargs,
         )
 
@@ -429,7 +436,6 @@ def register_handlers(dispatcher: Dispatcher, core: Core, client: WebClient) -> 
             core.paging_config,
             core.pagerduty,
             core.opsgenie,
-            notify=core.service.notify,
         ).register(dispatcher)
         PagingInvites(core.service, client).register(dispatcher)
 

@@ -30,6 +30,8 @@ PAGE_PUBLISHED = "postmortem.page_published"
 """The post-mortem page is published; the incident does not know its URL yet."""
 HANDLED = "outbox.handled"
 """A handler returned (detail: the item's kind); the item is not marked delivered yet."""
+OUTCOME_RECORDED = "outbox.outcome_recorded"
+"""What a handler reported is written and the item marked delivered; not committed yet."""
 INCIDENT_LOADED = "incidents.loaded"
 """A command read the incident it changes; it has not written yet."""
 
@@ -42,6 +44,7 @@ POINTS = frozenset(
         BOARD_POSTED,
         PAGE_PUBLISHED,
         HANDLED,
+        OUTCOME_RECORDED,
         INCIDENT_LOADED,
     }
 )

@@ -206,6 +206,13 @@ CRASH_POINTS: dict[str, tuple[str, str, bool]] = {
     "channel created, not recorded": (faults.CHANNEL_CREATED, "", True),
     "card posted, not recorded": (faults.CARD_POSTED, "", True),
     "announcement posted, not recorded": (faults.ANNOUNCEMENT_POSTED, "", True),
+    # Every step done (channel, announcement, card, pin, invitations, topic) and the outcomes
+    # written, but the transaction that records them with the delivery never commits.
+    "channel opened, outcomes not committed": (
+        faults.OUTCOME_RECORDED,
+        effects.OPEN_CHANNEL,
+        True,
+    ),
     "update posted in the channel, not marked": (faults.POSTED_UNMARKED, ":channel", False),
     "update posted in the thread, not marked": (faults.POSTED_UNMARKED, ":thread", False),
 }

@@ -281,26 +281,6 @@ class GameDays:
         enqueue(session, effects.GAMEDAY_REPORT, payload, now=now)
         return True
 
-    def record_board(self, gameday_id: int, ts: str) -> None:
-        """Remember the scoreboard message, so that later redraws update it in place."""
-        with transaction(self.factory) as session:
-            session.execute(
-                update(GameDay)
-                .where(GameDay.id == gameday_id)
-                .values(board_ts=ts)
-                .execution_options(synchronize_session=False)
-            )
-
-    def record_report(self, gameday_id: int, *, page_id: str, url: str) -> None:
-        """Remember where the report was published."""
-        with transaction(self.factory) as session:
-            session.execute(
-                update(GameDay)
-                .where(GameDay.id == gameday_id)
-                .values(report_page_id=page_id, report_url=url[:500])
-                .execution_options(synchronize_session=False)
-            )
-
     # ---- the tick --------------------------------------------------------------------
 
     def tick(self) -> list[str]:

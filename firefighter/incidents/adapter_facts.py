@@ -6,6 +6,8 @@ before the channel existed, or before someone joined, stays valid.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -70,7 +72,10 @@ class AdapterFacts:
             return session.scalar(select(Incident).where(Incident.channel_id == channel_id))
 
     def _member(self, session: Session, incident_id: int, user_id: str) -> None:
-        if session.get(IncidentMember, (incident_id, user_id)) is None:
-            session.add(
-                IncidentMember(incident_id=incident_id, user_id=user_id, added_at=self.clock())
-            )
+        add_member(session, incident_id, user_id, self.clock())
+
+
+def add_member(session: Session, incident_id: int, user_id: str, at: datetime) -> None:
+    """`user_id` is in the incident from `at` on, unless known already."""
+    if session.get(IncidentMember, (incident_id, user_id)) is None:
+        session.add(IncidentMember(incident_id=incident_id, user_id=user_id, added_at=at))

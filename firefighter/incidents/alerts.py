@@ -375,22 +375,31 @@ class AlertService:
         return storm_state(self.incidents.factory, storm_id, self.storm_cards)
 
     def storm_drawn(
-        self, storm_id: int, *, round: int, changes: int, channel: str | None, ts: str | None
+        self,
+        session: Session,
+        storm_id: int,
+        *,
+        round: int,
+        changes: int,
+        channel: str | None,
+        ts: str | None,
     ) -> None:
-        """The storm card now shows `changes`; queue the next draw if more arrived meanwhile."""
+        """The storm card now shows `changes`; queue the next draw if more arrived meanwhile.
+
+        Written in the caller's transaction: the dispatcher's, marking the draw delivered.
+        """
         now = self.clock()
-        with self.work.begin() as session:
-            storm = session.get(AlertStorm, storm_id, with_for_update=True)
-            if storm is None:
-                return
-            if storm.round == round and ts is not None:
-                storm.card_channel, storm.card_ts = channel, ts
-            storm.drawn = max(storm.drawn, changes)
-            storm.drawn_at = now
-            if storm.changes > storm.drawn:
-                self._enqueue_storm(session, storm, now)
-            else:
-                storm.pending = False
+        storm = session.get(AlertStorm, storm_id, with_for_update=True)
+        if storm is None:
+            return
+        if storm.round == round and ts is not None:
+            storm.card_channel, storm.card_ts = channel, ts
+        storm.drawn = max(storm.drawn, changes)
+        storm.drawn_at = now
+        if storm.changes > storm.drawn:
+            self._enqueue_storm(session, storm, now)
+        else:
+            storm.pending = False
 
     def group_of_alert(self, alert_id: int) -> tuple[int, int]:
         """(group id, round) of the alert `alert_id`, for the command line; NotFound if none."""
@@ -446,22 +455,31 @@ class AlertService:
             )
 
     def card_drawn(
-        self, group_id: int, *, round: int, changes: int, channel: str | None, ts: str | None
+        self,
+        session: Session,
+        group_id: int,
+        *,
+        round: int,
+        changes: int,
+        channel: str | None,
+        ts: str | None,
     ) -> None:
-        """The card now shows `changes`; queue the next draw if more arrived meanwhile."""
+        """The card now shows `changes`; queue the next draw if more arrived meanwhile.
+
+        Written in the caller's transaction: the dispatcher's, marking the draw delivered.
+        """
         now = self.clock()
-        with self.work.begin() as session:
-            group = session.get(AlertGroup, group_id, with_for_update=True)
-            if group is None:
-                return
-            if group.round == round and ts is not None:
-                group.card_channel, group.card_ts = channel, ts
-            group.drawn = max(group.drawn, changes)
-            group.drawn_at = now
-            if group.changes > group.drawn:
-                self._enqueue_card(session, group, now)
-            else:
-                group.pending = False
+        group = session.get(AlertGroup, group_id, with_for_update=True)
+        if group is None:
+            return
+        if group.round == round and ts is not None:
+            group.card_channel, group.card_ts = channel, ts
+        group.drawn = max(group.drawn, changes)
+        group.drawn_at = now
+        if group.changes > group.drawn:
+            self._enqueue_card(session, group, now)
+        else:
+            group.pending = False
 
     # ---- the buttons ------------------------------------------------------------------
 

@@ -175,22 +175,26 @@ class FollowUpService:
     def record_jira(self, followup_id: int, key: str, url: str) -> None:
         """Remember the follow-up's Jira issue (once: the first key recorded stays)."""
         with self.work.begin() as session:
-            followup = self._get(session, followup_id, lock=True)
-            if followup.jira_key is not None:
-                return
-            incident = self.work.load(session, followup.incident_id, None)
-            followup.jira_key, followup.jira_url = key, url
-            self.work.record(
-                session,
-                incident,
-                KIND,
-                None,
-                f"Follow-up “{followup.title}” is tracked in Jira as {key}",
-                {"followup_id": followup.id, "jira_key": key, "url": url},
-                redraw=None,
-                touch=False,
-                announce=False,
-            )
+            self.jira_linked(session, followup_id, key, url)
+
+    def jira_linked(self, session: Session, followup_id: int, key: str, url: str) -> None:
+        """`record_jira` in the caller's transaction (the dispatcher's: see outcomes)."""
+        followup = self._get(session, followup_id, lock=True)
+        if followup.jira_key is not None:
+            return
+        incident = self.work.load(session, followup.incident_id, None)
+        followup.jira_key, followup.jira_url = key, url
+        self.work.record(
+            session,
+            incident,
+            KIND,
+            None,
+            f"Follow-up “{followup.title}” is tracked in Jira as {key}",
+            {"followup_id": followup.id, "jira_key": key, "url": url},
+            redraw=None,
+            touch=False,
+            announce=False,
+        )
 
     def sync_from_jira(self, key: str, done: bool) -> FollowUp | None:
         """Follow the Jira issue `key`'s status category; None when no follow-up has it."""

@@ -250,51 +250,50 @@ class PagingService:
         with self.factory() as session:
             return pages_of(session, incident_id)
 
-    def record_sent(self, page_id: int, action: str, *, vendor_url: str | None = None) -> PageView:
-        """The vendor accepted our trigger, acknowledge or resolve."""
-        with self.work.begin() as session:
-            page = session.get(Page, page_id)
-            if page is None:
-                raise InvalidInput(f"There is no page {page_id}.")
-            now = self.clock()
-            if vendor_url:
-                page.vendor_url = vendor_url
-            if action == WANT_TRIGGER and page.status == REQUESTED:
-                page.triggered_at = page.triggered_at or now
-                page.status = TRIGGERED
-                incident = self.work.load(session, page.incident_id, None)
-                if incident.channel_id:
-                    self.work.redraw(session, incident, "paging")
-            elif action == WANT_ACKNOWLEDGE and page.ack_sent_at is None:
-                page.ack_sent_at = now
-            elif action == WANT_RESOLVE and page.resolve_sent_at is None:
-                page.resolve_sent_at = now
-            page.last_error = None
-            return view(page)
+    def record_sent(
+        self, session: Session, page_id: int, action: str, *, vendor_url: str | None = None
+    ) -> None:
+        """The vendor accepted our trigger, acknowledge or resolve (in the dispatcher's
+        transaction, marking the effect delivered: see incidents/outcomes)."""
+        page = session.get(Page, page_id)
+        if page is None:
+            raise InvalidInput(f"There is no page {page_id}.")
+        now = self.clock()
+        if vendor_url:
+            page.vendor_url = vendor_url
+        if action == WANT_TRIGGER and page.status == REQUESTED:
+            page.triggered_at = page.triggered_at or now
+            page.status = TRIGGERED
+            incident = self.work.load(session, page.incident_id, None)
+            if incident.channel_id:
+                self.work.redraw(session, incident, "paging")
+        elif action == WANT_ACKNOWLEDGE and page.ack_sent_at is None:
+            page.ack_sent_at = now
+        elif action == WANT_RESOLVE and page.resolve_sent_at is None:
+            page.resolve_sent_at = now
+        page.last_error = None
 
-    def cancel(self, page_id: int) -> None:
+    def cancel(self, session: Session, page_id: int) -> None:
         """Closed before the page reached the vendor: it is not sent at all."""
-        with self.work.begin() as session:
-            page = session.get(Page, page_id)
-            if page is None or page.triggered_at is not None or page.status != REQUESTED:
-                return
-            page.status, page.resolved_at = RESOLVED, self.clock()
-            page.last_error = "the incident closed before the vendor could be reached"
-            incident = self.work.load(session, page.incident_id, None)
-            if incident.channel_id:
-                self.work.redraw(session, incident, "paging")
+        page = session.get(Page, page_id)
+        if page is None or page.triggered_at is not None or page.status != REQUESTED:
+            return
+        page.status, page.resolved_at = RESOLVED, self.clock()
+        page.last_error = "the incident closed before the vendor could be reached"
+        incident = self.work.load(session, page.incident_id, None)
+        if incident.channel_id:
+            self.work.redraw(session, incident, "paging")
 
-    def record_failure(self, page_id: int, reason: str) -> None:
+    def record_failure(self, session: Session, page_id: int, reason: str) -> None:
         """The vendor refused the page for good (a bad key): the card says so."""
-        with self.work.begin() as session:
-            page = session.get(Page, page_id)
-            if page is None or page.status == FAILED:
-                return
-            page.status = FAILED
-            page.last_error = reason[:2000]
-            incident = self.work.load(session, page.incident_id, None)
-            if incident.channel_id:
-                self.work.redraw(session, incident, "paging")
+        page = session.get(Page, page_id)
+        if page is None or page.status == FAILED:
+            return
+        page.status = FAILED
+        page.last_error = reason[:2000]
+        incident = self.work.load(session, page.incident_id, None)
+        if incident.channel_id:
+            self.work.redraw(session, incident, "paging")
 
     def vendor_event(
         self,

@@ -7,6 +7,7 @@ from firefighter.incidents import effects, rules
 from firefighter.incidents.authorization import Action
 from firefighter.incidents.errors import AlreadyProcessed
 from firefighter.incidents.models import Incident
+from firefighter.incidents.postmortem_pages import PostmortemPublished, record_page
 from firefighter.incidents.service_base import ServiceBase
 
 
@@ -45,25 +46,8 @@ class PostmortemCommands(ServiceBase):
         warning: str | None,
     ) -> Incident:
         with self.work.begin(f"postmortem-recorded:{key}" if key else None) as session:
-            incident = self.work.load(session, incident_id, None)
-            first = incident.postmortem_page_id is None
-            incident.postmortem_page_id = page_id
-            incident.postmortem_url = url
-            verb = "published" if first else "updated"
-            # Not posted as an event: POSTMORTEM_PUBLISHED links it back in the channel.
-            self.work.record(
-                session,
-                incident,
-                "postmortem_published",
-                actor,
-                f"Post-mortem {verb}: {url}",
-                {"page_id": page_id, "url": url, "first": first, "warning": warning},
-                announce=False,
-                redraw="postmortem",
-            )
-            published = effects.PostmortemPublished(incident.id, url, first)
-            self.work.enqueue(session, published, incident)
-            return incident
+            published = PostmortemPublished(incident_id, page_id, url, actor, warning)
+            return record_page(self.work, session, published)
 
     def request_postmortem(self, incident_id: int, *, actor: str | None) -> int:
         """Enqueue a post-mortem export; returns the outbox item id to wait for."""

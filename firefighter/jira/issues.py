@@ -13,8 +13,9 @@ from collections.abc import Callable
 from typing import Any
 
 from firefighter.incidents import effects
+from firefighter.incidents.delivery_views import followup_view, incident_summary
 from firefighter.incidents.followups import FollowUpService
-from firefighter.incidents.queries import get_incident
+from firefighter.incidents.outcomes import JiraIssueLinked, Notice
 from firefighter.jira.client import (
     DONE,
     category,
@@ -60,6 +61,8 @@ class JiraFollowUps:
         self.email_of = email_of
         self.client = client if client is not None else make_client(settings)
         self.base = (settings.jira_url or "").rstrip("/")
+        # Handed to the core's read functions; this adapter never opens a session itself.
+        self.factory = followups.incidents.factory
 
     def register(self, dispatcher: Dispatcher) -> None:
         """Handle the follow-up effects."""
@@ -77,23 +80,24 @@ class JiraFollowUps:
         """The issue's page."""
         return f"{self.base}/browse/{key}"
 
-    def create(self, message: Message) -> None:
+    def create(self, message: Message) -> list[object]:
         """Create the follow-up's issue, or adopt the one a crashed attempt created."""
-        followup = self.followups.get(int(message.payload["followup_id"]))
+        followup = followup_view(self.factory, int(message.payload["followup_id"]))
         if followup.jira_key:
-            return
+            return []
         with permanent_refusals(f"create the issue of follow-up #{followup.id}"):
-            self._create(followup.id, followup.incident_id, followup.title, followup.owner)
+            return self._create(followup.id, followup.incident_id, followup.title, followup.owner)
 
-    def _create(self, followup_id: int, incident_id: int, title: str, owner: str | None) -> None:
+    def _create(
+        self, followup_id: int, incident_id: int, title: str, owner: str | None
+    ) -> list[object]:
         tag = label(incident_id)
         project = self.settings.jira_project or ""
         jql = f'project = "{project}" AND labels = "{tag}"'
         for issue in search(self.client, jql, "description,labels,status"):
             if marker(followup_id) in str((issue.get("fields") or {}).get("description") or ""):
                 log.info("adopting Jira issue %s for follow-up %s", issue["key"], followup_id)
-                self.followups.record_jira(followup_id, issue["key"], self.browse(issue["key"]))
-                return
+                return [JiraIssueLinked(followup_id, issue["key"], self.browse(issue["key"]))]
         fields: dict[str, Any] = {
             "project": {"key": project},
             "issuetype": {"name": self.settings.jira_issue_type},
@@ -117,22 +121,24 @@ class JiraFollowUps:
                 fields["assignee"] = assignee
         created = self.client.create_issue(fields=fields)
         key = str(created["key"])
-        self.followups.record_jira(followup_id, key, self.browse(key))
+        made: list[object] = [JiraIssueLinked(followup_id, key, self.browse(key))]
         if lookup_failed is not None:
-            self.followups.incidents.notify(
-                incident_id,
-                f":information_source: Follow-up #{followup_id}'s Jira issue {key} was created "
-                f"unassigned: Jira would not look up <@{owner}>'s account ({lookup_failed}). "
-                f"Assign it in Jira: {self.browse(key)}",
-                key=f"jira-unassigned:{followup_id}",
+            made.append(
+                Notice(
+                    incident_id,
+                    f":information_source: Follow-up #{followup_id}'s Jira issue {key} was "
+                    f"created unassigned: Jira would not look up <@{owner}>'s account "
+                    f"({lookup_failed}). Assign it in Jira: {self.browse(key)}",
+                    key=f"jira-unassigned:{followup_id}",
+                )
             )
+        return made
 
     def _description(self, incident_id: int, followup_id: int) -> str:
-        with self.followups.incidents.factory() as session:
-            incident = get_incident(session, incident_id)
-            reference, title = incident.reference, incident.title
-            channel, name = incident.channel_id, incident.channel_name
-            postmortem = incident.postmortem_url
+        incident = incident_summary(self.factory, incident_id)
+        reference, title = incident.reference, incident.title
+        channel, name = incident.channel_id, incident.channel_name
+        postmortem = incident.postmortem_url
         lines = [f"Follow-up of {reference}: {title}", ""]
         if channel:
             lines.append(f"Slack channel: #{name or channel} ({channel})")
@@ -140,18 +146,18 @@ class JiraFollowUps:
         lines += ["", f"Created by FireFighter {marker(followup_id)}"]
         return "\n".join(lines)
 
-    def done(self, message: Message) -> None:
+    def done(self, message: Message) -> Notice | None:
         """Move the issue to a done status if its workflow allows it now; otherwise say so once."""
-        followup = self.followups.get(int(message.payload["followup_id"]))
+        followup = followup_view(self.factory, int(message.payload["followup_id"]))
         if not followup.jira_key or followup.is_open:
-            return
+            return None
         with permanent_refusals(f"move {followup.jira_key} to done"):
-            self._done(followup.id, followup.incident_id, followup.jira_key)
+            return self._done(followup.id, followup.incident_id, followup.jira_key)
 
-    def _done(self, followup_id: int, incident_id: int, key: str) -> None:
+    def _done(self, followup_id: int, incident_id: int, key: str) -> Notice | None:
         issue = self.client.issue(key, fields="status")
         if category(issue) == DONE:
-            return
+            return None
         answer = self.client.get_issue_transitions_full(key) or {}
         to_done = [
             t
@@ -159,12 +165,12 @@ class JiraFollowUps:
             if ((t.get("to") or {}).get("statusCategory") or {}).get("key") == DONE
         ]
         if not to_done:
-            self.followups.incidents.notify(
+            return Notice(
                 incident_id,
                 f":information_source: Follow-up #{followup_id} is done, but its Jira issue "
                 f"{key} cannot move to done from “{status_name(issue)}” in its workflow; "
                 f"close it in Jira: {self.browse(key)}",
                 key=f"jira-done:{followup_id}:{status_name(issue)}",
             )
-            return
         self.client.set_issue_status_by_transition_id(key, to_done[0]["id"])
+        return None

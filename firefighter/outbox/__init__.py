@@ -6,9 +6,13 @@ from firefighter.outbox.queue import (
     Handler,
     Message,
     PermanentFailure,
+    Recorder,
     RetryLater,
     enqueue,
+    outcomes_before,
+    outcomes_of,
     pending_count,
+    progress,
     retry_dead,
 )
 
@@ -20,8 +24,12 @@ __all__ = [
     "Handler",
     "Message",
     "PermanentFailure",
+    "Recorder",
     "RetryLater",
     "enqueue",
+    "outcomes_before",
+    "outcomes_of",
     "pending_count",
+    "progress",
     "retry_dead",
 ]

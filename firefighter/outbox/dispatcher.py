@@ -2,7 +2,9 @@
 
 Delivery is at least once. A worker leases a due item in a short transaction, runs its
 handler with no transaction open (handlers call Slack or Confluence), then records the
-outcome in another short transaction.
+result in another short transaction. What the handler made (a channel id, a message ts) comes
+back as typed outcomes, written by the recorders the core registered in that same transaction:
+an item is delivered exactly when what its handler made is known.
 
 Items wait in lanes: one per incident and target system (see `effect_types`). In a lane an
 item waits while an older item of the same lane is undelivered, so a Jira that refuses
@@ -37,10 +39,20 @@ from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from firefighter.db import transaction, utcnow
 from firefighter.db_outage import DatabaseWatch, unreachable
-from firefighter.faults import HANDLED, NO_FAULTS, Faults
+from firefighter.faults import HANDLED, NO_FAULTS, OUTCOME_RECORDED, Faults
 from firefighter.outbox.effect_types import Priority
+from firefighter.outbox.idempotency import Remembered, record_remembered
 from firefighter.outbox.models import OutboxItem
-from firefighter.outbox.queue import Clock, Handler, Message, PermanentFailure, RetryLater
+from firefighter.outbox.queue import (
+    Clock,
+    Handler,
+    Message,
+    PermanentFailure,
+    Recorder,
+    RetryLater,
+    outcomes_before,
+    outcomes_of,
+)
 
 log = logging.getLogger(__name__)
 
@@ -144,6 +156,7 @@ class Dispatcher:
         faults: Faults = NO_FAULTS,
         on_dead: Callable[[Message, str], None] | None = None,
         on_result: Callable[[Message, str], None] | None = None,
+        recorders: dict[type, Recorder] | None = None,
     ) -> None:
         self.factory = factory
         self.faults = faults
@@ -156,6 +169,8 @@ class Dispatcher:
         self.database = DatabaseWatch("outbox worker", log)
         self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
         self.handlers: dict[str, Handler] = {}
+        # How each outcome type a handler may return is written (the core's, by the root).
+        self.recorders: dict[type, Recorder] = {Remembered: record_remembered, **(recorders or {})}
         # Told about an item given up on (the incident's channel is told, by the root).
         self.on_dead = on_dead
         # Told "delivered", "retry" or "dead" after each attempt (the metrics).
@@ -248,19 +263,33 @@ class Dispatcher:
             )
             return int(getattr(result, "rowcount", 0) or 0)
 
-    def _finish(self, message: Message, error: BaseException | None) -> None:
+    def _finish(
+        self, message: Message, error: BaseException | None, outcomes: tuple[object, ...]
+    ) -> None:
         try:
-            self._record(message, error)
+            try:
+                self._record(message, error, outcomes)
+            except Exception as failed:
+                if unreachable(failed) or not outcomes:
+                    raise
+                # A recorder that refuses (the incident was deleted meanwhile) must not hold
+                # the item forever: the attempt counts as failed and the item retries, then dies.
+                log.exception("recording what outbox item %s made failed", message.id)
+                self._record(message, failed, ())
         finally:
             self.heartbeat.drop([message.id])
 
-    def _record(self, message: Message, error: BaseException | None) -> None:
+    def _record(
+        self, message: Message, error: BaseException | None, outcomes: tuple[object, ...]
+    ) -> None:
         now = self.clock()
         result = "delivered"
         with transaction(self.factory) as session:
             item = session.get(OutboxItem, message.id)
             if item is None or item.delivered_at is not None:
                 return
+            for outcome in outcomes:
+                self.recorders[type(outcome)](session, outcome)
             item.locked_by = None
             item.locked_until = None
             if error is None:
@@ -281,6 +310,7 @@ class Dispatcher:
                         seconds=delay if delay is not None else self.backoff.delay(item.attempts)
                     )
                     result = "retry"
+            self.faults.reach(OUTCOME_RECORDED, message.kind)
         if self.on_result is not None:
             self.on_result(message, result)
         if result == "dead" and self.on_dead is not None:
@@ -342,12 +372,18 @@ class Dispatcher:
 
     def _deliver(self, message: Message) -> None:
         error: BaseException | None = None
+        outcomes: tuple[object, ...] = ()
         try:
-            self.handlers[message.kind](message)
+            outcomes = outcomes_of(self.handlers[message.kind](message))
+            unknown = sorted({type(o).__name__ for o in outcomes if type(o) not in self.recorders})
+            if unknown:
+                raise PermanentFailure(f"no recorder for the outcome(s) {unknown}")
             # Done outside, not yet recorded: a worker dying here is what makes delivery
             # at-least-once, and every handler must survive the redelivery.
             self.faults.reach(HANDLED, message.kind)
         except Exception as exc:  # a failing effect must never stop the worker
+            # Steps finished before the failure are kept, so the retry resumes after them.
+            outcomes = tuple(o for o in outcomes_before(exc) if type(o) in self.recorders)
             log.warning(
                 "outbox item %s (%s) failed: %s",
                 message.id,
@@ -356,7 +392,7 @@ class Dispatcher:
                 extra={"incident_id": message.incident_id},
             )
             error = exc
-        self._finish(message, error)
+        self._finish(message, error, outcomes)
 
     def drain(self, *, max_rounds: int = 1000) -> int:
         """Deliver until nothing is due now (tests and the demo use this)."""

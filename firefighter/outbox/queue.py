@@ -6,13 +6,14 @@ handlers use to say how a delivery went. `dispatcher` delivers.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from firefighter.db import utcnow
 from firefighter.outbox.effect_types import Effect, lane_of
@@ -34,7 +35,47 @@ class Message:
     priority: int = 1
 
 
-Handler = Callable[[Message], None]
+Handler = Callable[[Message], object]
+"""Delivers one item; returns None, an outcome, or a list of outcomes (see `Recorder`)."""
+
+Recorder = Callable[[Session, Any], None]
+"""Writes one kind of outcome (what a handler made: a channel id, a message ts).
+
+The core registers one per outcome type; the dispatcher calls it in the transaction that marks
+the item delivered, so a handler never opens a session and what it made is recorded exactly
+when its delivery is.
+"""
+
+_DONE = "outbox_outcomes"
+
+
+def outcomes_of(result: object) -> tuple[object, ...]:
+    """A handler's result as a tuple of outcomes."""
+    if result is None:
+        return ()
+    if isinstance(result, list | tuple):
+        return tuple(result)
+    return (result,)
+
+
+@contextmanager
+def progress() -> Iterator[list[object]]:
+    """Outcomes of a handler's finished steps, recorded even when a later step fails.
+
+    A handler in several steps (create the channel, post the card, pin it) appends what each
+    step made; a retry then resumes at the step that failed instead of repeating the others.
+    """
+    done: list[object] = []
+    try:
+        yield done
+    except Exception as error:
+        setattr(error, _DONE, tuple(done))
+        raise
+
+
+def outcomes_before(error: BaseException) -> tuple[object, ...]:
+    """What a failed handler finished before `error` (see `progress`)."""
+    return tuple(getattr(error, _DONE, ()))
 
 
 class RetryLater(Exception):
@@ -110,3 +151,22 @@ def retry_dead(session: Session, item_id: int | None = None, *, now: datetime | 
     if item_id is not None:
         statement = statement.where(OutboxItem.id == item_id)
     return int(session.execute(statement).rowcount)  # type: ignore[attr-defined]
+
+
+def waiting_ahead(
+    factory: sessionmaker[Session], item_id: int, incident_id: int, target: str
+) -> list[tuple[str, str | None]]:
+    """(kind, last error) of the undelivered items ahead of `item_id` in its lane."""
+    with factory() as session:
+        rows = session.execute(
+            select(OutboxItem.kind, OutboxItem.last_error)
+            .where(
+                OutboxItem.incident_id == incident_id,
+                OutboxItem.target == target,
+                OutboxItem.id < item_id,
+                OutboxItem.delivered_at.is_(None),
+                OutboxItem.dead_at.is_(None),
+            )
+            .order_by(OutboxItem.id)
+        ).all()
+    return [(str(kind), error) for kind, error in rows]

@@ -10,10 +10,11 @@ setting to fix; a vendor that is busy or down is retried with the outbox's backo
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from typing import Any
 
 from firefighter.incidents import paging_effects as effects
+from firefighter.incidents.delivery_views import incident_summary
+from firefighter.incidents.outcomes import Notice, PageCancelled, PageRefused, PageSent
 from firefighter.incidents.paging import VENDOR_NAMES, PagingService
 from firefighter.incidents.paging_models import (
     ACKNOWLEDGED,
@@ -24,8 +25,7 @@ from firefighter.incidents.paging_models import (
     WANT_TRIGGER,
 )
 from firefighter.incidents.paging_plan import PageView
-from firefighter.incidents.queries import get_incident
-from firefighter.outbox import Dispatcher, Message, RetryLater
+from firefighter.outbox import Dispatcher, Message, RetryLater, progress
 from firefighter.paging.config import PagingConfig
 from firefighter.paging.vendors import Opsgenie, PagerDuty, VendorBusy, VendorRefused
 from firefighter.settings import Settings
@@ -33,10 +33,6 @@ from firefighter.settings import Settings
 log = logging.getLogger(__name__)
 
 PD_SEVERITY = ("critical", "error", "warning", "info")
-
-
-# Tells an incident's channel something, once per key (IncidentService.notify).
-Notify = Callable[..., None]
 
 
 class PagingEffects:
@@ -49,11 +45,8 @@ class PagingEffects:
         config: PagingConfig,
         pagerduty: PagerDuty,
         opsgenie: Opsgenie,
-        *,
-        notify: Notify,
     ) -> None:
         self.settings = settings
-        self.notify = notify
         self.paging = paging
         self.config = config
         self.pagerduty = pagerduty
@@ -71,43 +64,55 @@ class PagingEffects:
 
     # ---- the three effects ----------------------------------------------------------
 
-    def trigger(self, message: Message) -> None:
-        """Send the page, then whatever the incident asked meanwhile."""
+    def trigger(self, message: Message) -> list[object]:
+        """Send the page, then whatever the incident asked meanwhile.
+
+        What went out is reported even when a later send fails, so the retry sends only
+        what is still owed.
+        """
         page = self.paging.get(int(message.payload["page_id"]))
         if page.status == FAILED:
-            return
+            return []
         if page.triggered_at is None and page.want == WANT_RESOLVE:
             # Closed while the vendor was unreachable: waking someone now helps nobody.
-            self.paging.cancel(page.id)
-            return
-        if page.triggered_at is None:
-            if not self._send(page, WANT_TRIGGER):
-                return
-            page = self.paging.get(page.id)
-        self._catch_up(page)
+            return [PageCancelled(page.id)]
+        with progress() as done:
+            if page.triggered_at is None:
+                done += self._send(page, WANT_TRIGGER)
+                if not isinstance(done[0], PageSent):
+                    return done
+                # What the incident asks now (the trigger itself is recorded with the delivery).
+                page = self.paging.get(page.id)
+            self._catch_up(page, done)
+        return done
 
-    def acknowledge(self, message: Message) -> None:
+    def acknowledge(self, message: Message) -> list[object]:
         """Mitigated: acknowledge the page, unless it is not out yet or the vendor already did."""
         page = self.paging.get(int(message.payload["page_id"]))
-        if page.triggered_at is not None:
-            self._catch_up(page)
+        with progress() as done:
+            if page.triggered_at is not None:
+                self._catch_up(page, done)
+        return done
 
     resolve = acknowledge
     """Closed: resolve the page (the same catching up: it sends what is still owed)."""
 
-    def _catch_up(self, page: PageView) -> None:
+    def _catch_up(self, page: PageView, done: list[object]) -> None:
         if page.status == FAILED:
             return
         unacknowledged = page.status not in (ACKNOWLEDGED, RESOLVED)
         if page.want == WANT_ACKNOWLEDGE and unacknowledged and page.ack_sent_at is None:
-            self._send(page, WANT_ACKNOWLEDGE)
+            done += self._send(page, WANT_ACKNOWLEDGE)
         if page.want == WANT_RESOLVE and page.status != RESOLVED and page.resolve_sent_at is None:
-            self._send(page, WANT_RESOLVE)
+            done += self._send(page, WANT_RESOLVE)
 
     # ---- talking to the vendor ------------------------------------------------------
 
-    def _send(self, page: PageView, action: str) -> bool:
-        """Send `action`; True when the vendor took it. Raises RetryLater when busy."""
+    def _send(self, page: PageView, action: str) -> list[object]:
+        """Send `action`; what came of it (PageSent first when the vendor took it).
+
+        Raises RetryLater when the vendor is busy.
+        """
         try:
             url = (
                 self._pagerduty(page, action)
@@ -117,16 +122,15 @@ class PagingEffects:
         except VendorBusy as busy:
             raise RetryLater(str(busy), busy.delay, counts=busy.delay is None) from None
         except VendorRefused as refused:
-            self._refused(page, action, refused)
-            return False
-        self.paging.record_sent(page.id, action, vendor_url=url)
-        return True
+            return self._refused(page, action, refused)
+        return [PageSent(page.id, action, url)]
 
-    def _refused(self, page: PageView, action: str, refused: VendorRefused) -> None:
+    def _refused(self, page: PageView, action: str, refused: VendorRefused) -> list[object]:
         vendor = VENDOR_NAMES.get(page.vendor, page.vendor)
         log.warning("%s refused %s of page %s: %s", vendor, action, page.id, refused)
+        made: list[object] = []
         if action == WANT_TRIGGER:
-            self.paging.record_failure(page.id, str(refused))
+            made.append(PageRefused(page.id, str(refused)))
         if page.vendor == "pagerduty":
             setting = f"`routing_key` of the service {page.service} in FIREFIGHTER_PAGING"
         else:
@@ -142,32 +146,34 @@ class PagingEffects:
         verb = {WANT_TRIGGER: "page", WANT_ACKNOWLEDGE: "acknowledge", WANT_RESOLVE: "resolve"}[
             action
         ]
-        self.notify(
-            page.incident_id,
-            f":warning: {vendor} refused to {verb} the {page.service} on-call: "
-            f"{str(refused)[:300]}. "
-            f"An operator should check {setting}; until then, reach the on-call another way.",
-            key=f"page-refused:{page.id}:{action}",
+        made.append(
+            Notice(
+                page.incident_id,
+                f":warning: {vendor} refused to {verb} the {page.service} on-call: "
+                f"{str(refused)[:300]}. "
+                f"An operator should check {setting}; until then, reach the on-call another way.",
+                key=f"page-refused:{page.id}:{action}",
+            )
         )
+        return made
 
     def _facts(self, page: PageView) -> dict[str, Any]:
-        with self.paging.factory() as session:
-            incident = get_incident(session, page.incident_id)
-            names = self.settings.severity_names
-            rank = names.index(incident.severity) if incident.severity in names else len(names)
-            channel = incident.channel_id
-            facts: dict[str, Any] = {
-                "reference": incident.reference,
-                # A private incident's title stays in Slack: the vendor is told where to look.
-                "title": "private incident, details in its Slack channel"
-                if incident.private
-                else incident.title,
-                "severity": incident.severity,
-                "rank": rank,
-                "component": incident.component,
-                "channel": f"https://slack.com/app_redirect?channel={channel}" if channel else None,
-                "channel_name": f"#{incident.channel_name or channel}" if channel else None,
-            }
+        incident = incident_summary(self.paging.factory, page.incident_id)
+        names = self.settings.severity_names
+        rank = names.index(incident.severity) if incident.severity in names else len(names)
+        channel = incident.channel_id
+        facts: dict[str, Any] = {
+            "reference": incident.reference,
+            # A private incident's title stays in Slack: the vendor is told where to look.
+            "title": "private incident, details in its Slack channel"
+            if incident.private
+            else incident.title,
+            "severity": incident.severity,
+            "rank": rank,
+            "component": incident.component,
+            "channel": f"https://slack.com/app_redirect?channel={channel}" if channel else None,
+            "channel_name": f"#{incident.channel_name or channel}" if channel else None,
+        }
         base = (self.settings.base_url or "").rstrip("/")
         facts["console"] = f"{base}/incidents/{page.incident_id}" if base else None
         return facts

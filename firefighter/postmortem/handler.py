@@ -1,9 +1,9 @@
 """The outbox handler that exports post-mortems, and a synchronous export for the CLI.
 
 One export: read the incident in a short session (closed before any network call), render
-it, publish it (Confluence or files), then record the page in its own transaction with
-`service.record_postmortem`. People hear about trouble once per export request, not once
-per retry: notices are keyed by the outbox item.
+it, publish it (Confluence or files), then report the page as an outcome that the dispatcher
+records with the delivery. People hear about trouble once per export request, not once per
+retry: notices are keyed by the outbox item.
 """
 
 from __future__ import annotations
@@ -12,20 +12,20 @@ import logging
 from dataclasses import replace
 from pathlib import Path
 
-from sqlalchemy import select
-
 from firefighter.faults import NO_FAULTS, PAGE_PUBLISHED, Faults
-from firefighter.incidents import effects, queries
+from firefighter.incidents import effects
+from firefighter.incidents.delivery_views import incident_summary, last_export_warning
 from firefighter.incidents.errors import NotFound
-from firefighter.incidents.models import TimelineEvent
+from firefighter.incidents.outcomes import Notice
+from firefighter.incidents.postmortem_pages import PostmortemPublished
 from firefighter.incidents.service import IncidentService
-from firefighter.outbox import Dispatcher, Message, PermanentFailure, RetryLater
-from firefighter.outbox.models import OutboxItem
+from firefighter.outbox import Dispatcher, Message, PermanentFailure, RetryLater, progress
+from firefighter.outbox.queue import waiting_ahead
 from firefighter.postmortem.chart import chart_filename, timeline_chart
 from firefighter.postmortem.confluence import ConfluencePublisher
 from firefighter.postmortem.document import Names, PostmortemView, load_view
 from firefighter.postmortem.files import FilePublisher
-from firefighter.postmortem.publishing import Publisher, RenderedPage
+from firefighter.postmortem.publishing import Published, Publisher, RenderedPage
 from firefighter.postmortem.render import InvalidStorage, render_storage
 from firefighter.settings import ConfigError, Settings
 
@@ -89,8 +89,8 @@ class Exporter:
         self.names = names
         self.faults = faults
 
-    def __call__(self, message: Message) -> None:
-        """Export the incident named in the message's payload."""
+    def __call__(self, message: Message) -> list[object]:
+        """Export the incident named in the message's payload; the page and any notice."""
         incident_id = int(message.payload["incident_id"])
         settings = self.settings
         try:
@@ -107,56 +107,68 @@ class Exporter:
         view = replace(view, command=settings.command)
         if settings.base_url:
             view = replace(view, web_url=f"{settings.base_url.rstrip('/')}/incidents/{view.id}")
-        try:
-            page = render_page(view, template=self.template)
-        except InvalidStorage as error:
-            reason = f"the post-mortem template produced an invalid page: {error}"
-            self._failed(message, view, reason, "fix FIREFIGHTER_POSTMORTEM_TEMPLATE")
-            raise PermanentFailure(reason) from None
-        try:
-            published = self.publisher.publish(page, known_page_id)
-        except RetryLater as error:
-            self._delayed(message, view, error)
-            raise
-        except PermanentFailure as error:
-            self._failed(message, view, str(error), "fix that")
-            raise
+        published = self._publish(message, view, known_page_id)
         self.faults.reach(PAGE_PUBLISHED, str(incident_id))
-        self.service.record_postmortem(
-            incident_id,
-            page_id=published.page_id,
-            url=published.url,
-            actor=message.payload.get("requested_by"),
-            key=f"outbox:{message.id}",
-            warning=published.warning,
-        )
-        if published.warning:
-            self.service.notify(
-                view.id,
-                f":warning: The post-mortem of {view.reference} is published without its "
-                f"chart: {published.warning}.",
-                key=f"postmortem-chart:{view.id}:{message.id}",
+        actor = message.payload.get("requested_by")
+        made: list[object] = [
+            PostmortemPublished(
+                incident_id,
+                published.page_id,
+                published.url,
+                str(actor) if actor else None,
+                published.warning,
             )
+        ]
+        if published.warning:
+            made.append(
+                Notice(
+                    view.id,
+                    f":warning: The post-mortem of {view.reference} is published without its "
+                    f"chart: {published.warning}.",
+                    key=f"postmortem-chart:{view.id}:{message.id}",
+                )
+            )
+        return made
 
-    def _delayed(self, message: Message, view: PostmortemView, error: RetryLater) -> None:
+    def _publish(
+        self, message: Message, view: PostmortemView, known_page_id: str | None
+    ) -> Published:
+        # A failure's notice is reported with the failure (see outbox.progress).
+        with progress() as done:
+            try:
+                page = render_page(view, template=self.template)
+            except InvalidStorage as error:
+                reason = f"the post-mortem template produced an invalid page: {error}"
+                remedy = "fix FIREFIGHTER_POSTMORTEM_TEMPLATE"
+                done.append(self._failed(message, view, reason, remedy))
+                raise PermanentFailure(reason) from None
+            try:
+                return self.publisher.publish(page, known_page_id)
+            except RetryLater as error:
+                done.append(self._delayed(message, view, error))
+                raise
+            except PermanentFailure as error:
+                done.append(self._failed(message, view, str(error), "fix that"))
+                raise
+
+    def _delayed(self, message: Message, view: PostmortemView, error: RetryLater) -> Notice:
         last = message.attempts + 1 >= self.settings.outbox_max_attempts
         if last:
-            self._failed(
+            return self._failed(
                 message,
                 view,
                 f"it still failed after {message.attempts + 1} attempts ({error})",
                 "check that the destination is reachable",
             )
-            return
-        self.service.notify(
+        return Notice(
             view.id,
             f"The post-mortem of {view.reference} is delayed: {error}. FireFighter keeps "
             "trying and will post the link here once it is published.",
             key=f"postmortem-delayed:{view.id}:{message.id}",
         )
 
-    def _failed(self, message: Message, view: PostmortemView, reason: str, remedy: str) -> None:
-        self.service.notify(
+    def _failed(self, message: Message, view: PostmortemView, reason: str, remedy: str) -> Notice:
+        return Notice(
             view.id,
             f"The post-mortem of {view.reference} could not be published: {reason}. "
             f"Please {remedy}, then run `{self.settings.command} postmortem` again.",
@@ -211,29 +223,17 @@ def export_now(
         raise ExportFailed("no post-mortem handler was registered; nothing can export it")
     reference = f"INC-{incident_id}"
     delivery = dispatcher.deliver_now(item_id, timeout)
-    with service.factory() as session:
-        if delivery.delivered:
-            url = queries.get_incident(session, incident_id).postmortem_url
-            if url:
-                return url
-            raise ExportFailed(f"the export of {reference} finished but stored no URL")
-        if delivery.state == "dead":
-            raise ExportFailed(
-                f"the post-mortem of {reference} could not be published: "
-                f"{_reason(delivery.last_error)}"
-            )
-        ahead = session.execute(
-            select(OutboxItem.kind, OutboxItem.last_error)
-            .where(
-                OutboxItem.incident_id == incident_id,
-                # Only its own lane holds an export back (Slack effects do not).
-                OutboxItem.target == effects.ExportPostmortem.target,
-                OutboxItem.id < item_id,
-                OutboxItem.delivered_at.is_(None),
-                OutboxItem.dead_at.is_(None),
-            )
-            .order_by(OutboxItem.id)
-        ).all()
+    if delivery.delivered:
+        url = incident_summary(service.factory, incident_id).postmortem_url
+        if url:
+            return url
+        raise ExportFailed(f"the export of {reference} finished but stored no URL")
+    if delivery.state == "dead":
+        raise ExportFailed(
+            f"the post-mortem of {reference} could not be published: {_reason(delivery.last_error)}"
+        )
+    # Only its own lane holds an export back (Slack effects do not).
+    ahead = waiting_ahead(service.factory, item_id, incident_id, effects.ExportPostmortem.target)
     errors = [error for _, error in ahead if error] + (
         [delivery.last_error] if delivery.last_error else []
     )
@@ -251,15 +251,4 @@ def export_now(
 
 def export_warning(service: IncidentService, incident_id: int) -> str | None:
     """What the latest export of the incident went out without (the chart), or None."""
-    with service.factory() as session:
-        data = session.scalar(
-            select(TimelineEvent.data)
-            .where(
-                TimelineEvent.incident_id == incident_id,
-                TimelineEvent.kind == "postmortem_published",
-            )
-            .order_by(TimelineEvent.id.desc())
-            .limit(1)
-        )
-    warning = (data or {}).get("warning")
-    return str(warning) if warning else None
+    return last_export_warning(service.factory, incident_id)

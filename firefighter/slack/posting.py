@@ -40,13 +40,10 @@ from slack_sdk.http_retry.jitter import RandomJitter
 from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
-from sqlalchemy import delete
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from firefighter.db import transaction, utcnow
 from firefighter.faults import NO_FAULTS, POSTED_UNMARKED, Faults
-from firefighter.outbox.models import ProcessedRequest, ledger_key
+from firefighter.outbox import idempotency
 from firefighter.settings import Settings
 from firefighter.slack.pacing import Paced, PacedWebClient
 
@@ -210,22 +207,15 @@ class OncePoster:
     # ---- the intent and posted rows ------------------------------------------------
 
     def _created_at(self, key: str) -> datetime | None:
-        with self.factory() as session:
-            row = session.get(ProcessedRequest, ledger_key(key))
-            return row.created_at if row is not None else None
+        return idempotency.remembered_at(self.factory, key)
 
     def _insert(self, key: str) -> None:
-        try:
-            with transaction(self.factory) as session:
-                # Wall-clock time, not the service clock: it is compared with Slack's ts.
-                session.add(ProcessedRequest(key=ledger_key(key), created_at=utcnow()))
-        except IntegrityError:
-            # Already there: it means the same.
-            return
+        # Wall-clock time, not the service clock: it is compared with Slack's ts. Already
+        # there means the same.
+        idempotency.remember(self.factory, key)
 
     def _delete(self, key: str) -> None:
-        with transaction(self.factory) as session:
-            session.execute(delete(ProcessedRequest).where(ProcessedRequest.key == ledger_key(key)))
+        idempotency.forget(self.factory, key)
 
     def posted(self, key: str) -> bool:
         """Whether the post `key` was made and recorded by `post_and_mark`."""
@@ -233,17 +223,8 @@ class OncePoster:
 
     def mark_posted(self, key: str) -> None:
         """Record that the post `key` is made; its intent is no longer needed."""
-        try:
-            with transaction(self.factory) as session:
-                session.execute(
-                    delete(ProcessedRequest).where(
-                        ProcessedRequest.key == ledger_key(_INTENT + key)
-                    )
-                )
-                session.add(ProcessedRequest(key=ledger_key(_POSTED + key), created_at=utcnow()))
-        except IntegrityError:
-            # Marked by an earlier delivery that died before finishing the item.
-            return
+        # False when marked by an earlier delivery that died before finishing the item.
+        idempotency.replace(self.factory, _INTENT + key, _POSTED + key)
 
     # ---- posting -------------------------------------------------------------------
 

@@ -15,8 +15,9 @@ from slack_sdk import WebClient
 
 from firefighter.incidents import effects
 from firefighter.incidents.alerts import AlertService, linked_counts
+from firefighter.incidents.delivery_views import detached_incident
 from firefighter.incidents.errors import NotFound
-from firefighter.incidents.models import Incident
+from firefighter.incidents.outcomes import AlertCardDrawn, StormCardDrawn
 from firefighter.incidents.service import IncidentService
 from firefighter.outbox import Dispatcher, Message, PermanentFailure, RetryLater
 from firefighter.settings import Settings
@@ -43,16 +44,15 @@ class AlertEffects:
         dispatcher.register(effects.ALERT_CARD, self.card)
         dispatcher.register(effects.ALERTS_RESOLVED, self.resolved)
 
-    def card(self, message: Message) -> None:
+    def card(self, message: Message) -> AlertCardDrawn | StormCardDrawn | None:
         """Post the group's card for its current round, or redraw it (or the storm card)."""
         if "storm_id" in message.payload:
-            self.storm(int(message.payload["storm_id"]))
-            return
+            return self.storm(int(message.payload["storm_id"]))
         group_id = int(message.payload["group_id"])
         try:
             state = self.alerts.card_state(group_id)
         except NotFound:
-            return
+            return None
         channel, ts = self._draw(
             "alert card",
             f"alert-card:{group_id}:{state.round}",
@@ -61,16 +61,14 @@ class AlertEffects:
             text=card_text(state),
             blocks=as_dicts(triage_card(state)),
         )
-        self.alerts.card_drawn(
-            group_id, round=state.round, changes=state.changes, channel=channel, ts=ts
-        )
+        return AlertCardDrawn(group_id, state.round, state.changes, channel, ts)
 
-    def storm(self, storm_id: int) -> None:
+    def storm(self, storm_id: int) -> StormCardDrawn | None:
         """Post the source's storm card for its current storm, or redraw it in place."""
         try:
             state = self.alerts.storm_state(storm_id)
         except NotFound:
-            return
+            return None
         channel, ts = self._draw(
             "alert storm card",
             f"alert-storm:{storm_id}:{state.round}",
@@ -79,9 +77,7 @@ class AlertEffects:
             text=storm_text(state),
             blocks=as_dicts(storm_card(state)),
         )
-        self.alerts.storm_drawn(
-            storm_id, round=state.round, changes=state.changes, channel=channel, ts=ts
-        )
+        return StormCardDrawn(storm_id, state.round, state.changes, channel, ts)
 
     def _draw(
         self,
@@ -113,8 +109,7 @@ class AlertEffects:
     def resolved(self, message: Message) -> None:
         """Tell the incident channel that its alerts all resolved, with a mitigated button."""
         incident_id = int(message.payload["incident_id"])
-        with self.service.factory() as session:
-            incident = session.get(Incident, incident_id)
+        incident = detached_incident(self.service.factory, incident_id)
         if incident is None:
             return
         if not incident.channel_id:

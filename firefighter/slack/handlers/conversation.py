@@ -6,7 +6,8 @@ from __future__ import annotations
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from firefighter.incidents import effects, queries
+from firefighter.incidents import effects
+from firefighter.incidents.delivery_views import incident_summary
 from firefighter.incidents.errors import NotFound
 from firefighter.incidents.service import IncidentService
 from firefighter.outbox import Dispatcher, Message, PermanentFailure, RetryLater
@@ -49,8 +50,7 @@ class ConversationEffects:
         """Reply in the source message's thread with the incident and its channel."""
         incident_id = int(message.payload["incident_id"])
         try:
-            with self.service.factory() as session:
-                incident = queries.get_incident(session, incident_id)
+            incident = incident_summary(self.service.factory, incident_id)
         except NotFound as error:
             raise PermanentFailure(str(error)) from None
         if not incident.channel_id:

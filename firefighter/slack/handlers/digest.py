@@ -1,10 +1,10 @@
 """The outbox handler that posts the managers' digest and uploads its chart.
 
-Figures are read in a short session that is closed before any Slack call. A redelivered
-item finishes what is missing (message, then chart) rather than posting twice; the message
-goes through `OncePoster`, so a worker killed between posting it and recording it leaves an
-intent behind, and the next delivery finds the message in the channel instead of posting a
-second digest.
+Figures are read by the core (`stats`) in short sessions closed before any Slack call. A
+redelivered item finishes what is missing (message, then chart) rather than posting twice; the
+message goes through `OncePoster`, so a worker killed between posting it and recording it
+leaves an intent behind, and the next delivery finds the message in the channel instead of
+posting a second digest.
 """
 
 from __future__ import annotations
@@ -22,9 +22,8 @@ from firefighter.settings import Settings
 from firefighter.slack.blocks.stats import digest_blocks, fallback_text
 from firefighter.slack.errors import slack_errors
 from firefighter.slack.posting import OncePoster
-from firefighter.stats import measure
+from firefighter.stats import measure, measure_weeks
 from firefighter.stats.chart import chart_filename, weekly_chart
-from firefighter.stats.metrics import weekly
 
 log = logging.getLogger(__name__)
 
@@ -75,8 +74,7 @@ class DigestPoster:
         chart_key = f"digest:{message.id}:chart"
         if metrics.quiet or idempotency.seen(self.factory, chart_key):
             return
-        with self.factory() as session:
-            series = weekly(session, end=end, severities=settings.severities, weeks=CHART_WEEKS)
+        series = measure_weeks(self.factory, settings, end=end, weeks=CHART_WEEKS)
         png = weekly_chart(series, zone)
         with slack_errors("files.upload (digest chart)"):
             self.client.files_upload_v2(

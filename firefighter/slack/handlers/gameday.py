@@ -17,10 +17,19 @@ from slack_sdk import WebClient
 from firefighter.faults import BOARD_POSTED, NO_FAULTS, Faults
 from firefighter.gameday.chart import chart_filename, scores_chart
 from firefighter.gameday.engine import DrillContext, GameDays
+from firefighter.gameday.outcomes import BoardPosted, ReportPublished
 from firefighter.gameday.spec import from_stored
 from firefighter.incidents import effects
-from firefighter.incidents.models import Incident
-from firefighter.outbox import Dispatcher, Message, PermanentFailure, RetryLater, idempotency
+from firefighter.incidents.delivery_views import IncidentSummary, incident_summary
+from firefighter.incidents.errors import NotFound
+from firefighter.outbox import (
+    Dispatcher,
+    Message,
+    PermanentFailure,
+    RetryLater,
+    idempotency,
+    progress,
+)
 from firefighter.slack.blocks.common import as_dicts
 from firefighter.slack.blocks.gameday import (
     DRILL,
@@ -60,7 +69,7 @@ class GameDayEffects:
 
     def register(self, dispatcher: Dispatcher) -> None:
         """Register a handler for each Game Day effect."""
-        handlers: dict[str, Callable[[Message], None]] = {
+        handlers: dict[str, Callable[[Message], object]] = {
             effects.GAMEDAY_BOARD: self.board,
             effects.GAMEDAY_THEME: self.theme,
             effects.GAMEDAY_SYMPTOM: self.symptom,
@@ -81,12 +90,12 @@ class GameDayEffects:
         post()
         idempotency.remember(self.factory, key)
 
-    def _drill(self, message: Message) -> tuple[Incident, DrillContext]:
+    def _drill(self, message: Message) -> tuple[IncidentSummary, DrillContext]:
         incident_id = int(message.payload["incident_id"])
-        with self.factory() as session:
-            incident = session.get(Incident, incident_id)
-        if incident is None:
-            raise PermanentFailure(f"drill {incident_id} no longer exists")
+        try:
+            incident = incident_summary(self.factory, incident_id)
+        except NotFound:
+            raise PermanentFailure(f"drill {incident_id} no longer exists") from None
         found = self.gamedays.context(incident_id)
         if found is None:
             raise PermanentFailure(f"{incident.reference} is not a Game Day drill")
@@ -103,7 +112,7 @@ class GameDayEffects:
 
     # ---- handlers ------------------------------------------------------------------
 
-    def board(self, message: Message) -> None:
+    def board(self, message: Message) -> BoardPosted | None:
         """Post the scoreboard once, then redraw that same message in place."""
         gameday_id = int(message.payload["gameday_id"])
         board = self.gamedays.board(gameday_id)
@@ -116,7 +125,7 @@ class GameDayEffects:
                 self.client.chat_update(
                     channel=board.channel_id, ts=board.board_ts, text=text, blocks=blocks
                 )
-            return
+            return None
         if not message.payload.get("create"):
             # Only the start posts the board: a redraw queued before that post waits for it.
             raise RetryLater(f"the board of Game Day #{gameday_id} is not posted yet")
@@ -125,7 +134,7 @@ class GameDayEffects:
                 f"gameday-board:{gameday_id}", channel=board.channel_id, text=text, blocks=blocks
             )
         self.faults.reach(BOARD_POSTED, str(gameday_id))
-        self.gamedays.record_board(gameday_id, ts)
+        return BoardPosted(gameday_id, ts)
 
     def theme(self, message: Message) -> None:
         """Tell each member of a team its theme, in a direct message."""
@@ -191,18 +200,21 @@ class GameDayEffects:
 
         self._once(f"slack-posted:{message.id}", upload)
 
-    def report(self, message: Message) -> None:
+    def report(self, message: Message) -> list[object]:
         """Publish the report (Confluence or files) and link it in the Game Day channel."""
         gameday_id = int(message.payload["gameday_id"])
         board = self.gamedays.board(gameday_id)
         page_id, url = self.publish_report(gameday_id)
-        self.gamedays.record_report(gameday_id, page_id=page_id, url=url)
-        if board.channel_id:
-            self._post(
-                f"gameday-report-link:{gameday_id}",
-                board.channel_id,
-                report_text(board, url),
-            )
+        with progress() as done:
+            # Recorded even when the link fails to post: the report is out.
+            done.append(ReportPublished(gameday_id, page_id, url))
+            if board.channel_id:
+                self._post(
+                    f"gameday-report-link:{gameday_id}",
+                    board.channel_id,
+                    report_text(board, url),
+                )
+        return done
 
     def announce(self, message: Message) -> None:
         """A scheduled Game Day: tell its teams in the Game Day channel (or why it is skipped)."""

@@ -1,8 +1,9 @@
 """Outbox handlers for incidents in Slack: channels, cards, announcements, posts, invites.
 
 Each handler reads the incident's current state, does its Slack calls with no database
-transaction open, and records what it made (channel id, message ts) so that a redelivery
-finishes the work instead of repeating it.
+transaction open, and returns what it made (channel id, message ts) as outcomes that the
+dispatcher records with the delivery, so that a redelivery finishes the work instead of
+repeating it.
 """
 
 from __future__ import annotations
@@ -18,9 +19,24 @@ from firefighter import faults
 from firefighter.faults import NO_FAULTS, Faults
 from firefighter.incidents import effects
 from firefighter.incidents.audience import announcement_channel, first_invitees
-from firefighter.incidents.models import Incident, TimelineEvent
+from firefighter.incidents.delivery_views import detached_event, detached_incident
+from firefighter.incidents.models import Incident
+from firefighter.incidents.outcomes import (
+    AnnouncementPosted,
+    ChannelOpened,
+    IncidentCardPosted,
+    MembersAdded,
+)
 from firefighter.incidents.service import IncidentService
-from firefighter.outbox import Dispatcher, Message, PermanentFailure, RetryLater, idempotency
+from firefighter.outbox import (
+    Dispatcher,
+    Message,
+    PermanentFailure,
+    RetryLater,
+    idempotency,
+    progress,
+)
+from firefighter.outbox.idempotency import Remembered
 from firefighter.settings import Settings
 from firefighter.slack import posting
 from firefighter.slack.blocks.common import as_dicts
@@ -63,7 +79,7 @@ class SlackEffects:
 
     def register(self, dispatcher: Dispatcher) -> None:
         """Register a handler for each Slack effect."""
-        handlers: dict[str, Callable[[Message], None]] = {
+        handlers: dict[str, Callable[[Message], object]] = {
             effects.OPEN_CHANNEL: self.open_channel,
             effects.REFRESH: self.refresh,
             effects.POST_EVENT: self.post_event,
@@ -78,11 +94,10 @@ class SlackEffects:
     # ---- reading state -------------------------------------------------------------
 
     def _incident(self, incident_id: int) -> Incident:
-        with self.service.factory() as session:
-            incident = session.get(Incident, incident_id)
-            if incident is None:
-                raise PermanentFailure(f"incident {incident_id} no longer exists")
-            return incident
+        incident = detached_incident(self.service.factory, incident_id)
+        if incident is None:
+            raise PermanentFailure(f"incident {incident_id} no longer exists")
+        return incident
 
     def _with_channel(self, message: Message) -> Incident:
         incident = self._incident(int(message.payload["incident_id"]))
@@ -100,43 +115,46 @@ class SlackEffects:
 
     # ---- handlers ------------------------------------------------------------------
 
-    def open_channel(self, message: Message) -> None:
+    def open_channel(self, message: Message) -> list[object]:
         """Create the channel, announce it, post and pin the card, invite people, set the topic.
 
-        Each step is recorded when done, so a retry resumes at the step that failed. The
-        announcement comes right after the channel: people watching the incidents channel
-        learn of the fire first, and it waits for no invitation or pin.
+        Each step's outcome is kept even when a later step fails, so a retry resumes at the
+        step that failed. The announcement comes right after the channel: people watching the
+        incidents channel learn of the fire first, and it waits for no invitation or pin.
         """
         incident = self._incident(int(message.payload["incident_id"]))
-        if not incident.channel_id:
-            self._create_channel(incident)
-            incident = self._incident(incident.id)
-        assert incident.channel_id is not None
-        self._announce(incident)
-        card_ts = self._post_card(incident)
-        self._step(incident, "pinned", lambda: self._pin(incident, card_ts))
-        self._step(
-            incident, "invited", lambda: self._invite(incident, self._first_invitees(incident))
-        )
-        self._step(
-            incident,
-            "topic",
-            lambda: self.idempotent.conversations_setTopic(
-                channel=incident.channel_id or "", topic=topic(incident)
-            ),
-        )
+        with progress() as done:
+            if not incident.channel_id:
+                opened = self._create_channel(incident)
+                done.append(opened)
+                # Drawn from here on with its channel (recorded with the delivery, not yet).
+                incident.channel_id = opened.channel_id
+                incident.channel_name = opened.channel_name
+            done += self._announce(incident)
+            card_ts = incident.card_ts or self._post_card(incident, done)
+            done += self._step(incident, "pinned", lambda: self._pin(incident, card_ts))
+            done += self._step(
+                incident, "invited", lambda: self._invite(incident, self._first_invitees(incident))
+            )
+            done += self._step(
+                incident,
+                "topic",
+                lambda: self.idempotent.conversations_setTopic(
+                    channel=incident.channel_id or "", topic=topic(incident)
+                ),
+            )
+        return done
 
-    def _step(self, incident: Incident, name: str, run: Callable[[], object]) -> None:
+    def _step(self, incident: Incident, name: str, run: Callable[[], object]) -> list[object]:
+        """Run a step once; its outcomes, and that it is done, are recorded together."""
         key = f"open-channel:{incident.id}:{name}"
         if idempotency.seen(self.service.factory, key):
-            return
+            return []
         with slack_errors(f"open channel ({name})"):
-            run()
-        idempotency.remember(self.service.factory, key)
+            made = run()
+        return [made, Remembered(key)] if isinstance(made, MembersAdded) else [Remembered(key)]
 
-    def _post_card(self, incident: Incident) -> str:
-        if incident.card_ts:
-            return incident.card_ts
+    def _post_card(self, incident: Incident, done: list[object]) -> str:
         context = card_context(self.service, self.settings, incident)
         poster = posting.OncePoster(self.service.factory, self.client, self.faults)
         with slack_errors("chat.postMessage (card)"):
@@ -149,7 +167,7 @@ class SlackEffects:
                 blocks=as_dicts(incident_card(incident, context)),
             )
         self.faults.reach(faults.CARD_POSTED, str(incident.id))
-        self.service.record_slack(incident.id, card_ts=card_ts)
+        done.append(IncidentCardPosted(incident.id, card_ts))
         return card_ts
 
     def _pin(self, incident: Incident, card_ts: str) -> None:
@@ -159,10 +177,10 @@ class SlackEffects:
             if error.response.get("error") != "already_pinned":
                 raise
 
-    def _announce(self, incident: Incident) -> None:
+    def _announce(self, incident: Incident) -> list[object]:
         channel = announcement_channel(incident, self.settings)
         if not channel or incident.announcement_ts:
-            return
+            return []
         context = card_context(self.service, self.settings, incident)
         poster = posting.OncePoster(self.service.factory, self.client, self.faults)
         with slack_errors("chat.postMessage (announcement)"):
@@ -174,11 +192,9 @@ class SlackEffects:
                 unfurl_links=False,
             )
         self.faults.reach(faults.ANNOUNCEMENT_POSTED, str(incident.id))
-        self.service.record_slack(
-            incident.id, announcement_channel=channel, announcement_ts=announcement_ts
-        )
+        return [AnnouncementPosted(incident.id, channel, announcement_ts)]
 
-    def _create_channel(self, incident: Incident) -> None:
+    def _create_channel(self, incident: Incident) -> ChannelOpened:
         prefix = "drill" if incident.drill else "inc"
         base = channel_name(incident.id, incident.declared_at, incident.title, prefix=prefix)
         candidate = base
@@ -202,10 +218,7 @@ class SlackEffects:
                         continue
                     channel = reclaimed
             self.faults.reach(faults.CHANNEL_CREATED, str(incident.id))
-            self.service.record_slack(
-                incident.id, channel_id=str(channel["id"]), channel_name=str(channel["name"])
-            )
-            return
+            return ChannelOpened(incident.id, str(channel["id"]), str(channel["name"]))
         raise PermanentFailure(f"no free channel name near {base!r}")
 
     def _first_invitees(self, incident: Incident) -> list[str]:
@@ -220,7 +233,7 @@ class SlackEffects:
                 wanted.append(ident)
         return list(dict.fromkeys(wanted))
 
-    def _invite(self, incident: Incident, users: list[str]) -> None:
+    def _invite(self, incident: Incident, users: list[str]) -> MembersAdded:
         bot = self.bot_user()
         invited = []
         for user_id in users:
@@ -241,12 +254,12 @@ class SlackEffects:
                 log.warning("could not invite %s to %s: %s", user_id, incident.reference, error)
                 continue
             invited.append(user_id)
-        self.service.add_members(incident.id, invited)
+        return MembersAdded(incident.id, tuple(invited))
 
-    def invite(self, message: Message) -> None:
+    def invite(self, message: Message) -> MembersAdded:
         """Invite users (a new role holder) into the channel."""
         incident = self._with_channel(message)
-        self._invite(incident, [str(u) for u in message.payload.get("users", [])])
+        return self._invite(incident, [str(u) for u in message.payload.get("users", [])])
 
     def refresh(self, message: Message) -> None:
         """Redraw the card and the announcement in place; refresh the topic when it changed."""
@@ -288,8 +301,7 @@ class SlackEffects:
     def post_event(self, message: Message) -> None:
         """Post a timeline event in the channel; updates also go to the announcement thread."""
         incident = self._with_channel(message)
-        with self.service.factory() as session:
-            event = session.get(TimelineEvent, int(message.payload["event_id"]))
+        event = detached_event(self.service.factory, int(message.payload["event_id"]))
         if event is None:
             raise PermanentFailure("timeline event vanished")
         text = event_text(event, incident)

@@ -12,7 +12,8 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from firefighter.incidents import paging_effects as effects
-from firefighter.incidents.queries import get_incident
+from firefighter.incidents.delivery_views import incident_summary
+from firefighter.incidents.outcomes import MembersAdded
 from firefighter.incidents.service import IncidentService
 from firefighter.outbox import Dispatcher, Message
 from firefighter.slack.errors import slack_errors
@@ -34,14 +35,13 @@ class PagingInvites:
         """Handle the Slack side of paging."""
         dispatcher.register(effects.PAGE_INVITE, self.invite)
 
-    def invite(self, message: Message) -> None:
+    def invite(self, message: Message) -> MembersAdded | None:
         """Find the acknowledger by e-mail and invite them."""
         incident_id = int(message.payload["incident_id"])
         email = str(message.payload.get("email") or "")
-        with self.service.factory() as session:
-            channel = get_incident(session, incident_id).channel_id
+        channel = incident_summary(self.service.factory, incident_id).channel_id
         if not channel or not email:
-            return
+            return None
         with slack_errors("users.lookupByEmail"):
             try:
                 found = self.client.users_lookupByEmail(email=email)
@@ -49,14 +49,14 @@ class PagingInvites:
                 if error.response.get("error") not in UNKNOWN:
                     raise
                 log.info("no Slack user has the acknowledger's address; not invited")
-                return
+                return None
         user_id = str((found.get("user") or {}).get("id") or "")
         if not user_id:
-            return
+            return None
         with slack_errors("conversations.invite"):
             try:
                 self.client.conversations_invite(channel=channel, users=[user_id])
             except SlackApiError as error:
                 if error.response.get("error") not in ALREADY:
                     raise
-        self.service.add_members(incident_id, [user_id])
+        return MembersAdded(incident_id, (user_id,))

@@ -19,7 +19,8 @@ from slack_sdk.models.blocks import (
 )
 
 from firefighter.incidents import effects, followup_reminders, reminders
-from firefighter.incidents.followup_models import FollowUp
+from firefighter.incidents.delivery_views import due_nudge, followup_and_incident
+from firefighter.incidents.errors import NotFound
 from firefighter.incidents.models import Incident
 from firefighter.incidents.service import IncidentService
 from firefighter.outbox import Dispatcher, Message, PermanentFailure, RetryLater
@@ -63,15 +64,13 @@ class ReminderEffects:
 
     def _due(self, message: Message, kind: str) -> Incident | None:
         """The incident, if the nudge still makes sense; None to drop it quietly."""
-        with self.service.factory() as session:
-            incident = session.get(Incident, int(message.payload["incident_id"]))
-            if incident is None:
-                raise PermanentFailure("the incident no longer exists")
-            decided_at = datetime.fromisoformat(str(message.payload["decided_at"]))
-            if not reminders.still_due(kind, incident, decided_at):
-                log.info("%s nudge for %s no longer due", kind, incident.reference)
-                return None
-            return incident
+        decided_at = datetime.fromisoformat(str(message.payload["decided_at"]))
+        try:
+            return due_nudge(
+                self.service.factory, int(message.payload["incident_id"]), kind, decided_at
+            )
+        except NotFound:
+            raise PermanentFailure("the incident no longer exists") from None
 
     def _post(
         self,
@@ -144,13 +143,12 @@ class ReminderEffects:
         user_id = str(message.payload.get("recipient") or "")
         if not user_id:
             raise PermanentFailure("a follow-up reminder with nobody to tell")
-        with self.service.factory() as session:
-            found = session.get(FollowUp, int(message.payload["followup_id"]))
-            if found is None:
-                raise PermanentFailure("the follow-up no longer exists")
-            incident = session.get(Incident, found.incident_id)
-            assert incident is not None  # the follow-up's foreign key cascades
-            session.expunge_all()
+        try:
+            found, incident = followup_and_incident(
+                self.service.factory, int(message.payload["followup_id"])
+            )
+        except NotFound:
+            raise PermanentFailure("the follow-up no longer exists") from None
         # "Today" in the configured zone, as the decision was: a snooze names a day there.
         today = self.service.clock().astimezone(self.settings.zone).date()
         if not followup_reminders.still_due(found, user_id, today):
