@@ -269,7 +269,7 @@ def fill_postgresql(url: str, count: int, per_incident: int, seed: int) -> None:
 
 def measure(url: str, repeat: int) -> dict[str, Any]:
     """Time the digest queries and count(*); peak allocations of one digest run."""
-    from firefighter.stats.followups import followup_figures
+    from firefighter.stats.followup_figures import followup_figures
     from firefighter.stats.metrics import compute, weekly
 
     settings = Settings(_env_file=None, database_url=url)  # type: ignore[call-arg]

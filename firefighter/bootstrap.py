@@ -44,20 +44,20 @@ from firefighter.paging.oncall import OnCallDirectory
 from firefighter.paging.vendors import Opsgenie, PagerDuty
 from firefighter.paging.webhooks import opsgenie_router, pagerduty_consumer
 from firefighter.postmortem.gameday_publish import publish_gameday
-from firefighter.postmortem.handler import register as register_exporter
+from firefighter.postmortem.handler import register_exporter
 from firefighter.schedules import Scheduler
 from firefighter.settings import ConfigError, Settings
 from firefighter.slack.app import create_bolt
 from firefighter.slack.client import make_client, request_client
 from firefighter.slack.context import SlackContext
 from firefighter.slack.directory import SlackDirectory
-from firefighter.slack.handlers.alerts import AlertEffects
-from firefighter.slack.handlers.conversation import ConversationEffects
+from firefighter.slack.handlers.alert_effects import AlertEffects
+from firefighter.slack.handlers.conversation_effects import ConversationEffects
 from firefighter.slack.handlers.digest import DigestPoster
-from firefighter.slack.handlers.gameday import GameDayEffects
-from firefighter.slack.handlers.incident import SlackEffects
-from firefighter.slack.handlers.paging import PagingInvites
-from firefighter.slack.handlers.reminders import ReminderEffects
+from firefighter.slack.handlers.gameday_effects import GameDayEffects
+from firefighter.slack.handlers.incident_effects import SlackEffects
+from firefighter.slack.handlers.paging_invites import PagingInvites
+from firefighter.slack.handlers.reminder_effects import ReminderEffects
 from firefighter.slack.identity import BotIdentity
 from firefighter.slack.outage import REQUEST_SECONDS
 from firefighter.slack.pacing import Pacer, paced

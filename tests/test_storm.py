@@ -28,7 +28,7 @@ from firefighter.outbox import Backoff, Dispatcher, Message
 from firefighter.settings import Settings
 from firefighter.slack import posting
 from firefighter.slack.client import make_client
-from firefighter.slack.handlers.incident import SlackEffects
+from firefighter.slack.handlers.incident_effects import SlackEffects
 from firefighter.web import BackgroundServer
 from tests.conftest import SLACK_DEADLINE_S
 from tests.load.audit import audit, outbox_state

@@ -115,7 +115,7 @@ def run_file(
 ) -> None:
     """Load a Game Day file and start it (or, with --fast, play it against the emulator)."""
     if fast:
-        from firefighter.sandbox.gameday import play_fast
+        from firefighter.sandbox.gameday_play import play_fast
 
         with handled():
             spec = _spec(path, load_settings().severity_names)

@@ -21,7 +21,7 @@ from firefighter.outbox.effect_types import (
     Effect,
 )
 
-# ---- people-facing incident effects (slack/handlers/incident.py) ---------------------------
+# ---- people-facing incident effects (slack/handlers/incident_effects.py) ------------------
 
 
 @dataclass(frozen=True)
@@ -98,7 +98,7 @@ class PostmortemPublished(Effect, kind="postmortem.published", target=SLACK, pri
 class MessagePinned(
     Effect, kind="incident.message_pinned", target=SLACK, priority=PEOPLE, ordered=False
 ):
-    """Show on a Slack message that it is in the timeline now (slack/handlers/conversation.py)."""
+    """Show on a Slack message that it is in the timeline now (see conversation_effects)."""
 
     incident_id: int
     channel: str
@@ -334,7 +334,7 @@ GAMEDAY = (
     GAMEDAY_REPORT,
     GAMEDAY_ANNOUNCE,
 )
-"""Effects of Game Days; their handlers live in `firefighter.slack.handlers.gameday`."""
+"""Effects of Game Days; their handlers live in `firefighter.slack.handlers.gameday_effects`."""
 
 ALERT_CARD = AlertCard.kind
 FOLLOWUP_JIRA_CREATE = FollowUpJiraCreate.kind

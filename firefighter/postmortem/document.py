@@ -18,7 +18,7 @@ from firefighter.incidents.followup_queries import list_followups
 from firefighter.incidents.models import Incident, TimelineEvent
 from firefighter.incidents.read import EventView, IncidentView
 from firefighter.incidents.wording import event_words, people, plain
-from firefighter.postmortem.followups import FollowUpLine, followup_lines
+from firefighter.postmortem.followup_section import FollowUpLine, followup_lines
 from firefighter.settings import Severity
 from firefighter.text import format_duration, mentioned_ids, slack_plain
 

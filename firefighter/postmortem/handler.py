@@ -176,7 +176,7 @@ class Exporter:
         )
 
 
-def register(
+def register_exporter(
     dispatcher: Dispatcher,
     settings: Settings,
     service: IncidentService,

@@ -20,7 +20,7 @@ from firefighter.incidents.paging_plan import OnCallReader
 from firefighter.incidents.read import IncidentView, Reader
 from firefighter.incidents.service import IncidentService
 from firefighter.settings import Settings
-from firefighter.slack.blocks.incident import CardContext, incident_card
+from firefighter.slack.blocks.incident_blocks import CardContext, incident_card
 from firefighter.slack.mrkdwn import sentence
 
 

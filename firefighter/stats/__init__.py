@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session, sessionmaker
 
 from firefighter.settings import Settings
-from firefighter.stats.followups import followup_figures
+from firefighter.stats.followup_figures import followup_figures
 from firefighter.stats.metrics import Metrics, WeeklySeries, compute, weekly
 from firefighter.stats.resilience import resilience
 

@@ -42,7 +42,7 @@ from firefighter.incidents.lifecycle import ACTIVE, CLOSED, Status
 from firefighter.incidents.models import Incident
 from firefighter.incidents.reminders import business_days_before
 from firefighter.settings import Severity
-from firefighter.stats.followups import FollowUpFigures
+from firefighter.stats.followup_figures import FollowUpFigures
 from firefighter.stats.resilience import Resilience
 from firefighter.stats.sql import EMPTY, DurationStats, duration_stats, seconds_between
 

@@ -14,7 +14,7 @@ from firefighter.bootstrap import Core
 from firefighter.cli.gameday import app
 from firefighter.gameday.spec import load_spec_file
 from firefighter.incidents.alert_models import Alert, AlertGroup
-from firefighter.sandbox.gameday import play_fast
+from firefighter.sandbox.gameday_play import play_fast
 from firefighter.settings import Settings
 from tests.conftest import FakeClock
 

@@ -22,7 +22,7 @@ from firefighter.incidents import effects
 from firefighter.incidents.models import Incident, TimelineEvent
 from firefighter.outbox.models import OutboxItem
 from firefighter.slack.blocks.common import as_dicts
-from firefighter.slack.blocks.incident import (
+from firefighter.slack.blocks.incident_blocks import (
     announcement,
     event_text,
     fallback_text,

@@ -15,7 +15,7 @@ from firefighter.incidents import effects
 from firefighter.incidents.models import Incident
 from firefighter.outbox import Dispatcher, Message
 from firefighter.outbox.models import OutboxItem
-from firefighter.postmortem.handler import register
+from firefighter.postmortem.handler import register_exporter
 from firefighter.settings import Settings
 from tests.conftest import FakeClock
 from tests.slack.conftest import bot  # noqa: F401  (the Slack bot, for tests that need both)
@@ -90,7 +90,7 @@ def worker(core: Core, **kwargs: Any) -> Dispatcher:
     """A dispatcher as the worker runs it: the post-mortem handler, and Slack effects
     acknowledged by a stand-in (the Slack adapter is not under test here)."""
     dispatcher = core.dispatcher()
-    register(dispatcher, core.settings, core.service, faults=core.faults, **kwargs)
+    register_exporter(dispatcher, core.settings, core.service, faults=core.faults, **kwargs)
     slack_stand_in(dispatcher)
     return dispatcher
 

@@ -13,7 +13,7 @@ from firefighter.bootstrap import Core
 from firefighter.cli.postmortem import app
 from firefighter.incidents import effects
 from firefighter.outbox import Dispatcher
-from firefighter.postmortem.handler import ExportFailed, export_now, register
+from firefighter.postmortem.handler import ExportFailed, export_now, register_exporter
 from firefighter.settings import Settings
 from tests.postmortem.conftest import (
     Confluence,
@@ -74,7 +74,7 @@ def test_export_now_returns_the_url(core: Core) -> None:
     first = to_postmortem(core)
 
     def handlers(dispatcher: Dispatcher) -> None:
-        register(dispatcher, core.settings, core.service)
+        register_exporter(dispatcher, core.settings, core.service)
         slack_stand_in(dispatcher)
 
     url = export_now(core.service, dispatcher_with(core, handlers), first.id, timeout=20)
@@ -90,7 +90,7 @@ def test_export_now_leaves_other_effects_to_the_worker(core: Core) -> None:
     first = to_postmortem(core)
     url = export_now(
         core.service,
-        dispatcher_with(core, lambda d: register(d, core.settings, core.service)),
+        dispatcher_with(core, lambda d: register_exporter(d, core.settings, core.service)),
         first.id,
         timeout=5,
     )
@@ -108,7 +108,7 @@ def test_export_now_reports_a_dead_letter(
     confluence.fail_next(403, times=5, method="POST")
 
     def handlers(dispatcher: Dispatcher) -> None:
-        register(dispatcher, core.settings, core.service)
+        register_exporter(dispatcher, core.settings, core.service)
         slack_stand_in(dispatcher)
 
     with pytest.raises(ExportFailed) as failed:
@@ -125,7 +125,7 @@ def test_export_now_times_out_with_the_last_error(
     confluence.fail_next(503, times=1000)
 
     def handlers(dispatcher: Dispatcher) -> None:
-        register(dispatcher, core.settings, core.service)
+        register_exporter(dispatcher, core.settings, core.service)
         slack_stand_in(dispatcher)
 
     with pytest.raises(ExportFailed) as failed:

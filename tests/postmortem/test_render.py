@@ -16,7 +16,7 @@ from firefighter.incidents.followup_models import FollowUp
 from firefighter.incidents.models import Incident, IncidentRole, TimelineEvent
 from firefighter.postmortem.chart import timeline_chart
 from firefighter.postmortem.document import PostmortemView, build_view
-from firefighter.postmortem.followups import followup_lines
+from firefighter.postmortem.followup_section import followup_lines
 from firefighter.postmortem.handler import template_path
 from firefighter.postmortem.render import (
     AuthorsSectionLost,

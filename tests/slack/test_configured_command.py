@@ -11,10 +11,10 @@ from firefighter.gameday.engine import GameDayRefused
 from firefighter.incidents.followup_models import FollowUp
 from firefighter.incidents.followup_reminders import UNOWNED
 from firefighter.settings import Settings
-from firefighter.slack.blocks.conversation import HomeState, home_view
-from firefighter.slack.blocks.followups import reminder_text
-from firefighter.slack.blocks.gameday import symptom_text
-from firefighter.slack.blocks.reminders import postmortem_dm_text
+from firefighter.slack.blocks.conversation_blocks import HomeState, home_view
+from firefighter.slack.blocks.followup_blocks import reminder_text
+from firefighter.slack.blocks.gameday_blocks import symptom_text
+from firefighter.slack.blocks.reminder_blocks import postmortem_dm_text
 from tests.gameday.helpers import two_teams
 from tests.postmortem.conftest import to_postmortem, worker
 from tests.slack.conftest import Bot

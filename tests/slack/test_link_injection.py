@@ -17,11 +17,11 @@ from firefighter.incidents.alerts import CardState
 from firefighter.incidents.followup_models import FollowUp
 from firefighter.incidents.models import Incident
 from firefighter.settings import DEFAULT_SEVERITIES
-from firefighter.slack.blocks.alerts import triage_card
-from firefighter.slack.blocks.conversation import _followup_line
-from firefighter.slack.blocks.followups import describe
-from firefighter.slack.blocks.gameday import report_text
-from firefighter.slack.blocks.incident import (
+from firefighter.slack.blocks.alert_cards import triage_card
+from firefighter.slack.blocks.conversation_blocks import _followup_line
+from firefighter.slack.blocks.followup_blocks import describe
+from firefighter.slack.blocks.gameday_blocks import report_text
+from firefighter.slack.blocks.incident_blocks import (
     CardContext,
     announcement,
     incident_card,

@@ -10,7 +10,7 @@ from firefighter.incidents.people import People
 from firefighter.postmortem.render import check_storage
 from firefighter.slack.chat_messages import profile_lookup
 from firefighter.slack.client import make_client
-from firefighter.slack.listeners.events.home import HOME_MIN_SECONDS
+from firefighter.slack.listeners.events.home_tab import HOME_MIN_SECONDS
 from tests.conftest import FakeClock
 from tests.slack.conftest import Bot
 

@@ -15,7 +15,7 @@ from slack_sdk.models.blocks import (
 
 from firefighter.incidents.alert_models import ATTACHED, DECLARED, DISMISSED, TRIAGE
 from firefighter.incidents.alerts import StormState
-from firefighter.slack.blocks.alerts import SOURCE_NAMES, counts_line
+from firefighter.slack.blocks.alert_cards import SOURCE_NAMES, counts_line
 from firefighter.slack.blocks.common import HEADER_MAX, OPTION_MAX, md, plain
 from firefighter.slack.mrkdwn import escape, slack_date
 from firefighter.text import truncate

@@ -23,7 +23,7 @@ from firefighter.incidents.read import IncidentView
 from firefighter.incidents.service import CLOSURE_REASONS
 from firefighter.settings import Severity
 from firefighter.slack.blocks.common import OPTION_MAX, md, modal, plain
-from firefighter.slack.blocks.incident import action_value, title_line
+from firefighter.slack.blocks.incident_blocks import action_value, title_line
 from firefighter.slack.mrkdwn import escape
 from firefighter.text import truncate
 

@@ -9,12 +9,12 @@ from slack_sdk import WebClient
 
 from firefighter.incidents.errors import IncidentError
 from firefighter.logs import incident_id_var
-from firefighter.slack.blocks.incident import help_text
+from firefighter.slack.blocks.incident_blocks import help_text
 from firefighter.slack.context import SlackContext
-from firefighter.slack.listeners.commands import followups, paging
+from firefighter.slack.listeners.commands import followup_commands, paging
 from firefighter.slack.listeners.commands.chaos import FREEZE_SUBCOMMANDS, freeze_reply
-from firefighter.slack.listeners.commands.gameday import gameday_reply
-from firefighter.slack.listeners.commands.incident import (
+from firefighter.slack.listeners.commands.gameday_commands import gameday_reply
+from firefighter.slack.listeners.commands.incident_commands import (
     IN_CHANNEL,
     in_channel,
     list_open,
@@ -64,7 +64,7 @@ def handle(ctx: SlackContext, command: dict[str, Any], client: WebClient) -> Rep
             return Reply(text, stats_blocks)
         if sub == "oncall":
             return paging.oncall(ctx, rest)
-        if sub not in IN_CHANNEL and sub not in followups.SUBCOMMANDS and sub != "page":
+        if sub not in IN_CHANNEL and sub not in followup_commands.SUBCOMMANDS and sub != "page":
             return Reply(
                 f"I don't know `{escape(word[:40])}`. Here is what I can do:\n\n" + help_text(name)
             )
@@ -76,8 +76,8 @@ def handle(ctx: SlackContext, command: dict[str, Any], client: WebClient) -> Rep
                 f"`{name} declare` to declare a new one."
             )
         incident_id_var.set(incident.id)
-        if sub in followups.SUBCOMMANDS:
-            return followups.handle(ctx, incident, sub, rest, user_id)
+        if sub in followup_commands.SUBCOMMANDS:
+            return followup_commands.handle(ctx, incident, sub, rest, user_id)
         if sub == "page":
             return paging.page(ctx, incident, rest, user_id)
         return in_channel(ctx, client, command, incident, sub, rest, user_id)

@@ -5,11 +5,10 @@ from __future__ import annotations
 from slack_bolt import App
 
 from firefighter.slack.context import SlackContext
-from firefighter.slack.listeners.shortcuts.followups import register as register_followups
-from firefighter.slack.listeners.shortcuts.timeline import register as register_timeline
+from firefighter.slack.listeners.shortcuts import followup_shortcut, timeline_shortcut
 
 
 def register(app: App, ctx: SlackContext) -> None:
     """Attach this surface's listeners to `app`."""
-    register_timeline(app, ctx)
-    register_followups(app, ctx)
+    timeline_shortcut.register(app, ctx)
+    followup_shortcut.register(app, ctx)

@@ -5,17 +5,19 @@ from __future__ import annotations
 from slack_bolt import App
 
 from firefighter.slack.context import SlackContext
-from firefighter.slack.listeners.views.alerts import register as register_alerts
-from firefighter.slack.listeners.views.conversation import register as register_conversation
-from firefighter.slack.listeners.views.followups import register as register_followups
-from firefighter.slack.listeners.views.incident import register as register_incident
-from firefighter.slack.listeners.views.reminders import register as register_reminders
+from firefighter.slack.listeners.views import (
+    alert_forms,
+    conversation_forms,
+    followup_forms,
+    incident_forms,
+    reminder_forms,
+)
 
 
 def register(app: App, ctx: SlackContext) -> None:
     """Attach this surface's listeners to `app`."""
-    register_incident(app, ctx)
-    register_reminders(app, ctx)
-    register_alerts(app, ctx)
-    register_followups(app, ctx)
-    register_conversation(app, ctx)
+    incident_forms.register(app, ctx)
+    reminder_forms.register(app, ctx)
+    alert_forms.register(app, ctx)
+    followup_forms.register(app, ctx)
+    conversation_forms.register(app, ctx)

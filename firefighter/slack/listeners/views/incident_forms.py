@@ -8,7 +8,7 @@ from typing import Any
 from slack_bolt import Ack, App
 
 from firefighter.incidents.errors import AlreadyProcessed, IncidentError, InvalidInput
-from firefighter.slack.blocks.incident import parse_action_value
+from firefighter.slack.blocks.incident_blocks import parse_action_value
 from firefighter.slack.blocks.modals import CLOSE_CALLBACK, DECLARE_CALLBACK, REOPEN_CALLBACK
 from firefighter.slack.context import SlackContext
 from firefighter.slack.listeners.common import form_errors, user_of

@@ -11,7 +11,7 @@ from slack_sdk import WebClient
 
 from firefighter.incidents.errors import AlreadyProcessed, IncidentError
 from firefighter.logs import incident_id_var
-from firefighter.slack.blocks.incident import (
+from firefighter.slack.blocks.incident_blocks import (
     ACTION_PREFIX,
     CLOSE_ACTION,
     REOPEN_ACTION,

@@ -27,7 +27,7 @@ from firefighter.incidents.alerts import CardState
 from firefighter.incidents.models import Incident
 from firefighter.incidents.read import IncidentView
 from firefighter.slack.blocks.common import FIELD_MAX, HEADER_MAX, OPTION_MAX, md, modal, plain
-from firefighter.slack.blocks.incident import STATUS_ACTION, action_value, title_line
+from firefighter.slack.blocks.incident_blocks import STATUS_ACTION, action_value, title_line
 from firefighter.slack.mrkdwn import escape, link, slack_date, user
 from firefighter.text import truncate
 

@@ -10,7 +10,7 @@ from slack_bolt import Ack, App
 
 from firefighter.incidents.alerts import AlertService
 from firefighter.incidents.errors import AlreadyProcessed, IncidentError
-from firefighter.slack.blocks.alerts import (
+from firefighter.slack.blocks.alert_cards import (
     ATTACH_CALLBACK,
     DECLARE_CALLBACK,
     DISMISS_CALLBACK,
@@ -19,7 +19,7 @@ from firefighter.slack.blocks.alerts import (
 from firefighter.slack.context import SlackContext
 from firefighter.slack.listeners.common import form_errors, user_of
 from firefighter.slack.listeners.refusals import FOREIGN_FORM, record_id
-from firefighter.slack.listeners.views.incident import declare_submission, values_of
+from firefighter.slack.listeners.views.incident_forms import declare_submission, values_of
 
 NOT_SET_UP = "Alert intake is not set up on this FireFighter."
 

@@ -26,8 +26,8 @@ from firefighter.incidents.service import IncidentService
 from firefighter.outbox import Dispatcher, Message, PermanentFailure, RetryLater
 from firefighter.settings import Settings
 from firefighter.slack import posting
-from firefighter.slack.blocks.followups import reminder_blocks, reminder_text
-from firefighter.slack.blocks.reminders import (
+from firefighter.slack.blocks.followup_blocks import reminder_blocks, reminder_text
+from firefighter.slack.blocks.reminder_blocks import (
     failure_class_prompt,
     postmortem_dm_text,
     roles_nudge_text,

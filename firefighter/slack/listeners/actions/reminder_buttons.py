@@ -10,7 +10,7 @@ from slack_sdk import WebClient
 
 from firefighter.incidents.errors import AlreadyProcessed, IncidentError
 from firefighter.slack.blocks.modals import update_modal
-from firefighter.slack.blocks.reminders import (
+from firefighter.slack.blocks.reminder_blocks import (
     FAILURE_CLASS_ACTION,
     FAILURE_CLASS_BLOCK,
     SNOOZE_ACTION,

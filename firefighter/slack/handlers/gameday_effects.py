@@ -31,7 +31,7 @@ from firefighter.outbox import (
     progress,
 )
 from firefighter.slack.blocks.common import as_dicts
-from firefighter.slack.blocks.gameday import (
+from firefighter.slack.blocks.gameday_blocks import (
     DRILL,
     announce_text,
     board_blocks,

@@ -16,7 +16,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from firefighter.incidents.service import ROLES
-from firefighter.slack.blocks.conversation import HomeState, home_view
+from firefighter.slack.blocks.conversation_blocks import HomeState, home_view
 from firefighter.slack.blocks.paging import home_oncall_line
 from firefighter.slack.context import SlackContext
 from firefighter.slack.outage import SLACK_FAILED, slack_error

@@ -13,12 +13,12 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from firefighter.slack.blocks.followups import SHORTCUT, followup_modal, followup_pick_modal
+from firefighter.slack.blocks.followup_blocks import SHORTCUT, followup_modal, followup_pick_modal
 from firefighter.slack.chat_messages import Unreadable
 from firefighter.slack.context import SlackContext
 from firefighter.slack.listeners.common import say_privately, user_of
 from firefighter.slack.listeners.refusals import form_not_opened
-from firefighter.slack.listeners.shortcuts.timeline import AGAIN, read_target
+from firefighter.slack.listeners.shortcuts.timeline_shortcut import AGAIN, read_target
 from firefighter.slack.outage import SLACK_FAILED, slack_error
 
 log = logging.getLogger(__name__)

@@ -8,7 +8,7 @@ from datetime import date
 from firefighter.incidents.errors import InvalidInput
 from firefighter.incidents.read import IncidentView
 from firefighter.slack.blocks.common import as_dicts
-from firefighter.slack.blocks.followups import followup_list
+from firefighter.slack.blocks.followup_blocks import followup_list
 from firefighter.slack.context import SlackContext
 from firefighter.slack.listeners.common import Reply
 from firefighter.slack.mrkdwn import MENTION

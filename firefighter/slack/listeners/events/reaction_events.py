@@ -11,7 +11,7 @@ from slack_sdk import WebClient
 from firefighter.incidents.errors import IncidentError
 from firefighter.slack.chat_messages import Unreadable, read_message
 from firefighter.slack.context import SlackContext
-from firefighter.slack.listeners.events.members import first_delivery
+from firefighter.slack.listeners.events.member_events import first_delivery
 from firefighter.slack.outage import SLACK_FAILED, slack_error
 
 log = logging.getLogger(__name__)

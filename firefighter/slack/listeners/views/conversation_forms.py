@@ -9,13 +9,13 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from firefighter.incidents.errors import IncidentError
-from firefighter.slack.blocks.conversation import PICK_CALLBACK, parse_message_ref
+from firefighter.slack.blocks.conversation_blocks import PICK_CALLBACK, parse_message_ref
 from firefighter.slack.chat_messages import Unreadable, read_message
 from firefighter.slack.context import SlackContext
 from firefighter.slack.listeners.common import form_errors, user_of
 from firefighter.slack.listeners.refusals import record_id
-from firefighter.slack.listeners.shortcuts.timeline import DECLARE_FROM_MESSAGE, pin
-from firefighter.slack.listeners.views.incident import declare_submission, values_of
+from firefighter.slack.listeners.shortcuts.timeline_shortcut import DECLARE_FROM_MESSAGE, pin
+from firefighter.slack.listeners.views.incident_forms import declare_submission, values_of
 
 FOREIGN = "This form is not one FireFighter opened."
 

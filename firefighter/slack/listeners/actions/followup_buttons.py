@@ -9,7 +9,7 @@ from slack_bolt import App, Respond
 from slack_sdk import WebClient
 
 from firefighter.incidents.errors import AlreadyProcessed, IncidentError, NotFound
-from firefighter.slack.blocks.followups import (
+from firefighter.slack.blocks.followup_blocks import (
     ADD_ACTION,
     DONE_ACTION,
     SNOOZE_ACTION,

@@ -16,7 +16,7 @@ from firefighter.incidents.lifecycle import ClosureReason
 from firefighter.incidents.read import IncidentView
 from firefighter.incidents.service import CLOSURE_REASONS, ROLES, normalise_role
 from firefighter.slack.blocks.common import as_dicts
-from firefighter.slack.blocks.incident import fallback_text, incident_list
+from firefighter.slack.blocks.incident_blocks import fallback_text, incident_list
 from firefighter.slack.blocks.modals import close_modal, declare_modal
 from firefighter.slack.context import SlackContext
 from firefighter.slack.listeners.common import Reply

@@ -8,7 +8,7 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from firefighter.slack.blocks.conversation import HOME_DECLARE
+from firefighter.slack.blocks.conversation_blocks import HOME_DECLARE
 from firefighter.slack.blocks.modals import declare_modal
 from firefighter.slack.context import SlackContext
 from firefighter.slack.outage import SLACK_FAILED, slack_error

@@ -8,7 +8,7 @@ from typing import Any
 from slack_bolt import Ack, App
 
 from firefighter.incidents.errors import AlreadyProcessed, IncidentError, InvalidInput, NotFound
-from firefighter.slack.blocks.followups import ADD_CALLBACK, PICK_BLOCK
+from firefighter.slack.blocks.followup_blocks import ADD_CALLBACK, PICK_BLOCK
 from firefighter.slack.context import SlackContext
 from firefighter.slack.listeners.common import form_errors, user_of
 from firefighter.slack.listeners.refusals import record_id

@@ -21,8 +21,8 @@ from firefighter.incidents.outcomes import AlertCardDrawn, StormCardDrawn
 from firefighter.incidents.service import IncidentService
 from firefighter.outbox import Dispatcher, Message, PermanentFailure, RetryLater
 from firefighter.settings import Settings
+from firefighter.slack.blocks.alert_cards import all_resolved, card_text, triage_card
 from firefighter.slack.blocks.alert_storms import storm_card, storm_text
-from firefighter.slack.blocks.alerts import all_resolved, card_text, triage_card
 from firefighter.slack.blocks.common import as_dicts
 from firefighter.slack.errors import slack_errors
 from firefighter.slack.posting import OncePoster

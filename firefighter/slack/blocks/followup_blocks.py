@@ -23,7 +23,7 @@ from firefighter.incidents.followup_reminders import OVERDUE, UNOWNED
 from firefighter.incidents.models import Incident
 from firefighter.incidents.read import FollowUpView, IncidentView
 from firefighter.slack.blocks.common import MAX_BLOCKS, OPTION_MAX, md, modal, plain
-from firefighter.slack.blocks.incident import title_line
+from firefighter.slack.blocks.incident_blocks import title_line
 from firefighter.slack.mrkdwn import escape, link
 from firefighter.text import truncate
 

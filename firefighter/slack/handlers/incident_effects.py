@@ -40,7 +40,7 @@ from firefighter.outbox.idempotency import Remembered
 from firefighter.settings import Settings
 from firefighter.slack import posting
 from firefighter.slack.blocks.common import as_dicts
-from firefighter.slack.blocks.incident import (
+from firefighter.slack.blocks.incident_blocks import (
     announcement,
     drill_label,
     event_text,

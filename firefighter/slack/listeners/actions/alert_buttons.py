@@ -14,8 +14,7 @@ from firefighter.incidents import rules
 from firefighter.incidents.alert_models import TRIAGE
 from firefighter.incidents.alerts import CardState
 from firefighter.incidents.errors import IncidentError
-from firefighter.slack.blocks.alert_storms import STORM_ATTACH_ACTION, STORM_DECLARE_ACTION
-from firefighter.slack.blocks.alerts import (
+from firefighter.slack.blocks.alert_cards import (
     ATTACH_ACTION,
     DECLARE_ACTION,
     DECLARE_CALLBACK,
@@ -25,6 +24,7 @@ from firefighter.slack.blocks.alerts import (
     group_value,
     parse_group_value,
 )
+from firefighter.slack.blocks.alert_storms import STORM_ATTACH_ACTION, STORM_DECLARE_ACTION
 from firefighter.slack.blocks.modals import declare_modal
 from firefighter.slack.context import SlackContext
 from firefighter.slack.listeners.common import acknowledge, say_privately, user_of

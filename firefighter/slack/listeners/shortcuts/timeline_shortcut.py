@@ -15,7 +15,7 @@ from slack_sdk import WebClient
 
 from firefighter.incidents.errors import IncidentError
 from firefighter.incidents.messages import ChatMessage
-from firefighter.slack.blocks.conversation import message_ref, pick_incident_modal
+from firefighter.slack.blocks.conversation_blocks import message_ref, pick_incident_modal
 from firefighter.slack.blocks.modals import declare_modal
 from firefighter.slack.chat_messages import OWN, Unreadable, read_message
 from firefighter.slack.context import SlackContext

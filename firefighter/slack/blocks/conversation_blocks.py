@@ -23,7 +23,7 @@ from slack_sdk.models.views import View
 
 from firefighter.incidents.read import FollowUpView, IncidentView
 from firefighter.slack.blocks.common import MAX_BLOCKS, OPTION_MAX, md, modal, plain
-from firefighter.slack.blocks.incident import status_label, title_line, web_page_url
+from firefighter.slack.blocks.incident_blocks import status_label, title_line, web_page_url
 from firefighter.slack.mrkdwn import escape, link
 from firefighter.text import truncate
 
