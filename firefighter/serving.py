@@ -181,6 +181,7 @@ def run_server(
     finally:
         stopping = time.monotonic() - drained
         stop.set()
+        identity.stop()
         if socket_mode is not None:
             # Socket Mode events are acknowledged as they are handled; closing says goodbye
             # on the WebSocket so Slack sends the next ones to another connection at once.

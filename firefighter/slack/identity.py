@@ -40,6 +40,7 @@ class BotIdentity(Authorize):
         self._answer: SlackResponse | None = None
         self._lock = threading.Lock()
         self._stopped = threading.Event()
+        self._warned = False
 
     @property
     def known(self) -> bool:
@@ -67,12 +68,16 @@ class BotIdentity(Authorize):
         try:
             answer = client.auth_test()
         except (SlackApiError, SlackClientError, OSError) as error:
-            log.warning(
+            # Said once per outage, not at every retry; the recovery is said too.
+            (log.debug if self._warned else log.warning)(
                 "auth.test failed after %.1f s (%s); the bot's ids are still unknown",
                 time.monotonic() - started,
                 type(error).__name__,
             )
+            self._warned = True
             return None
+        if self._warned:
+            log.warning("auth.test answered: the bot's ids are known")
         with self._lock:
             if self._answer is None:
                 self._answer = answer
