@@ -15,9 +15,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from firefighter.incidents import reminders
 from firefighter.incidents.errors import NotFound
-from firefighter.incidents.followup_models import OPEN, FollowUp
+from firefighter.incidents.followup_models import FollowUp
 from firefighter.incidents.models import Incident, TimelineEvent
 from firefighter.incidents.queries import get_incident
+from firefighter.incidents.read import FollowUpView, followup_view
 
 log = logging.getLogger(__name__)
 
@@ -54,32 +55,13 @@ def incident_summary(factory: sessionmaker[Session], incident_id: int) -> Incide
         )
 
 
-@dataclass(frozen=True)
-class FollowUpView:
-    """A follow-up as its Jira issue needs it."""
-
-    id: int
-    incident_id: int
-    title: str
-    owner: str | None
-    status: str
-    jira_key: str | None
-
-    @property
-    def is_open(self) -> bool:
-        """Whether it is still to do."""
-        return self.status == OPEN
-
-
-def followup_view(factory: sessionmaker[Session], followup_id: int) -> FollowUpView:
-    """The follow-up; NotFound if there is none."""
+def read_followup(factory: sessionmaker[Session], followup_id: int) -> FollowUpView:
+    """The follow-up (the read side's view); NotFound if there is none."""
     with factory() as session:
         found = session.get(FollowUp, followup_id)
         if found is None:
             raise NotFound(f"There is no follow-up #{followup_id}.")
-        return FollowUpView(
-            found.id, found.incident_id, found.title, found.owner, found.status, found.jira_key
-        )
+        return followup_view(found)
 
 
 # ---- detached rows -------------------------------------------------------------------

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from firefighter.incidents import effects
-from firefighter.incidents.delivery_views import followup_view, incident_summary
+from firefighter.incidents.delivery_views import incident_summary, read_followup
 from firefighter.incidents.followups import FollowUpService
 from firefighter.incidents.outcomes import JiraIssueLinked, Notice
 from firefighter.jira.client import (
@@ -82,7 +82,7 @@ class JiraFollowUps:
 
     def create(self, message: Message) -> list[object]:
         """Create the follow-up's issue, or adopt the one a crashed attempt created."""
-        followup = followup_view(self.factory, int(message.payload["followup_id"]))
+        followup = read_followup(self.factory, int(message.payload["followup_id"]))
         if followup.jira_key:
             return []
         with permanent_refusals(f"create the issue of follow-up #{followup.id}"):
@@ -148,7 +148,7 @@ class JiraFollowUps:
 
     def done(self, message: Message) -> Notice | None:
         """Move the issue to a done status if its workflow allows it now; otherwise say so once."""
-        followup = followup_view(self.factory, int(message.payload["followup_id"]))
+        followup = read_followup(self.factory, int(message.payload["followup_id"]))
         if not followup.jira_key or followup.is_open:
             return None
         with permanent_refusals(f"move {followup.jira_key} to done"):
