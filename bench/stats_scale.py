@@ -270,7 +270,8 @@ def fill_postgresql(url: str, count: int, per_incident: int, seed: int) -> None:
 def measure(url: str, repeat: int) -> dict[str, Any]:
     """Time the digest queries and count(*); peak allocations of one digest run."""
     from firefighter.stats.followup_figures import followup_figures
-    from firefighter.stats.metrics import compute, weekly
+    from firefighter.stats.metrics import compute
+    from firefighter.stats.weekly import weekly
 
     settings = Settings(_env_file=None, database_url=url)  # type: ignore[call-arg]
     engine = make_engine(settings.database_url)

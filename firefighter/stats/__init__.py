@@ -10,8 +10,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from firefighter.settings import Settings
 from firefighter.stats.followup_figures import followup_figures
-from firefighter.stats.metrics import Metrics, WeeklySeries, compute, weekly
+from firefighter.stats.metrics import Metrics, compute
 from firefighter.stats.resilience import resilience
+from firefighter.stats.weekly import WeeklySeries, weekly
 
 PERIODS = (7, 30, 90)
 

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from firefighter.stats.metrics import WeeklySeries
+from firefighter.stats.weekly import WeeklySeries
 
 # From the most to the least severe; severities beyond the palette get the last colour.
 PALETTE = ("#bf2600", "#ff5630", "#ff991f", "#ffc400", "#97a0af", "#6b778c")

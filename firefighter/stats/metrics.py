@@ -184,11 +184,11 @@ def change(current: float | None, previous: float | None) -> Change:
     return Change(current, previous)
 
 
-def _real() -> ColumnElement[bool]:
+def real_incidents() -> ColumnElement[bool]:
     return Incident.drill == false()
 
 
-def _in(column: Any, start: datetime, end: datetime) -> ColumnElement[bool]:
+def declared_in(column: Any, start: datetime, end: datetime) -> ColumnElement[bool]:
     return and_(column >= start, column < end)
 
 
@@ -202,7 +202,7 @@ def _counts(
     period = _period_label(column, start).label("period")
     query = (
         select(period, Incident.severity, Incident.drill, func.count())
-        .where(_in(column, prev_start, end))
+        .where(declared_in(column, prev_start, end))
         .group_by(period, Incident.severity, Incident.drill)
     )
     return {(p, s, bool(d)): int(n) for p, s, d, n in session.execute(query)}
@@ -230,7 +230,10 @@ def _duration_rows(prev_start: datetime, start: datetime, end: datetime) -> AnyS
                     severity.label("severity"),
                     seconds_between(begin, finish).label("d"),
                 ).where(
-                    _real(), _in(anchor, prev_start, end), begin.is_not(None), finish.is_not(None)
+                    real_incidents(),
+                    declared_in(anchor, prev_start, end),
+                    begin.is_not(None),
+                    finish.is_not(None),
                 )
             )
     union = selects[0].union_all(*selects[1:]).subquery()
@@ -329,7 +332,7 @@ def _open_now(session: Session, now: datetime) -> tuple[dict[str, int], dict[str
     ).label("age")
     query = (
         select(Incident.status, age, func.count())
-        .where(_real(), Incident.status.in_(OPEN_STATUSES))
+        .where(real_incidents(), Incident.status.in_(OPEN_STATUSES))
         .group_by(Incident.status, age)
     )
     by_status: dict[str, int] = {}
@@ -347,7 +350,7 @@ def _overdue(
     if not required:
         return 0, []
     where = (
-        _real(),
+        real_incidents(),
         Incident.severity.in_(required),
         Incident.mitigated_at < cutoff,
         Incident.postmortem_url.is_(None),
@@ -380,7 +383,11 @@ def _components_by_count(session: Session, start: datetime, end: datetime) -> li
     n = func.count().label("n")
     rows = session.execute(
         select(Incident.component, n)
-        .where(_real(), _in(Incident.declared_at, start, end), Incident.component.is_not(None))
+        .where(
+            real_incidents(),
+            declared_in(Incident.declared_at, start, end),
+            Incident.component.is_not(None),
+        )
         .group_by(Incident.component)
         .order_by(n.desc(), Incident.component)
         .limit(TOP)
@@ -395,8 +402,8 @@ def _components_by_mitigation(
     rows = session.execute(
         select(Incident.component, total)
         .where(
-            _real(),
-            _in(Incident.mitigated_at, start, end),
+            real_incidents(),
+            declared_in(Incident.mitigated_at, start, end),
             Incident.started_at.is_not(None),
             Incident.component.is_not(None),
         )
@@ -413,7 +420,7 @@ def _failure_classes(
     n = func.count().label("n")
     rows = session.execute(
         select(Incident.failure_class, n)
-        .where(_real(), _in(Incident.closed_at, start, end))
+        .where(real_incidents(), declared_in(Incident.closed_at, start, end))
         .group_by(Incident.failure_class)
         .order_by(n.desc(), Incident.failure_class)
     )
@@ -441,64 +448,13 @@ def _worst(
             lasted,
         )
         .where(
-            _real(),
+            real_incidents(),
             Incident.started_at.is_not(None),
-            _in(Incident.declared_at, start, end)
-            | _in(Incident.mitigated_at, start, end)
+            declared_in(Incident.declared_at, start, end)
+            | declared_in(Incident.mitigated_at, start, end)
             | (active & (Incident.declared_at < end)),
         )
         .order_by(_severity_rank(order), lasted.desc(), Incident.id)
         .limit(TOP)
     )
     return [_ref(row, row.lasted) for row in rows]
-
-
-@dataclass(frozen=True)
-class WeeklySeries:
-    """Incidents per week by severity, and the weekly time to mitigate, oldest week first."""
-
-    week_starts: list[datetime]
-    declared: dict[str, list[int]]
-    mitigate_p50: list[float | None]
-    mitigate_mean: list[float | None]
-
-    @property
-    def total(self) -> int:
-        """Incidents declared over the whole series."""
-        return sum(sum(counts) for counts in self.declared.values())
-
-
-def weekly(
-    session: Session, *, end: datetime, severities: Sequence[Severity], weeks: int = 12
-) -> WeeklySeries:
-    """The last `weeks` weeks before `end`, for the digest's chart."""
-    bounds = [end - timedelta(weeks=weeks - i) for i in range(weeks + 1)]
-
-    def bucket(column: Any) -> ColumnElement[int]:
-        # Comparisons rather than date arithmetic: exact, and identical on both databases.
-        return case(
-            *[(column < bounds[i + 1], literal_column(str(i))) for i in range(weeks - 1)],
-            else_=literal_column(str(weeks - 1)),
-        )
-
-    week = bucket(Incident.declared_at).label("week")
-    counts = session.execute(
-        select(week, Incident.severity, func.count())
-        .where(_real(), _in(Incident.declared_at, bounds[0], end))
-        .group_by(week, Incident.severity)
-    )
-    names = [s.name for s in severities]
-    declared = {name: [0] * weeks for name in names}
-    for index, severity, n in counts:
-        declared.setdefault(severity, [0] * weeks)[int(index)] += int(n)
-    rows = select(
-        bucket(Incident.mitigated_at).label("week"),
-        seconds_between(Incident.started_at, Incident.mitigated_at).label("d"),
-    ).where(_real(), _in(Incident.mitigated_at, bounds[0], end), Incident.started_at.is_not(None))
-    stats = {int(key[0]): value for key, value in duration_stats(session, rows).items()}
-    return WeeklySeries(
-        week_starts=bounds[:-1],
-        declared=declared,
-        mitigate_p50=[stats[i].p50 if i in stats else None for i in range(weeks)],
-        mitigate_mean=[stats[i].mean if i in stats else None for i in range(weeks)],
-    )

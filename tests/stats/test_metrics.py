@@ -14,9 +14,10 @@ from firefighter.incidents.errors import InvalidInput
 from firefighter.incidents.models import TimelineEvent
 from firefighter.incidents.reminders import business_days_before
 from firefighter.stats import PeriodError, measure, parse_period
-from firefighter.stats.metrics import ALL, Change, weekly
+from firefighter.stats.metrics import ALL, Change
 from firefighter.stats.report import metrics_json
 from firefighter.stats.sql import DurationStats
+from firefighter.stats.weekly import weekly
 from tests.conftest import FakeClock
 from tests.stats.history import END, SECRET_TITLE, at, play
 
