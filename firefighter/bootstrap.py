@@ -147,53 +147,13 @@ def build_core(
     `faults` are the core's fault-injection points (its own, unarmed, unless a test shares one
     between two cores)."""
     faults = faults if faults is not None else Faults()
-    engine = make_engine(
-        settings.database_url,
-        connect_timeout=settings.db_connect_timeout,
-        statement_timeout=settings.db_statement_timeout,
-    )
-    if check:
-        try:
-            check_ready(engine)
-        except Exception:
-            engine.dispose()
-            raise
-    try:
-        paging = Paging.configured(settings)
-    except ConfigError:
-        engine.dispose()
-        raise
+    engine, paging = _engine_and_paging(settings, check)
     factory = make_session_factory(engine)
     # Admins and declarers may be Slack user groups; pages name people: Slack is the core's
     # directory, given to the policy and the people at construction.
     directory = SlackDirectory(settings)
-    policy = AccessPolicy(
-        declarers=settings.declarers,
-        admins=settings.admins,
-        closers=settings.closers,
-        group_members=directory.members,
-    )
-    # One unit of work for every service, so that what listens to changes (the outbound
-    # webhooks, enqueued in the change's own transaction) hears them all.
-    work = UnitOfWork(factory, clock, faults)
-    if settings.webhooks:
-        work.listeners.append(Webhooks(settings.webhooks).listen)
-    pages = (
-        PagingService(work, paging.config.plan, is_admin=lambda user: user in policy.admins)
-        if paging.config.enabled
-        else None
-    )
-    service = IncidentService(
-        factory,
-        severities=settings.severities,
-        clock=clock,
-        failure_classes=settings.failure_classes,
-        components=settings.components,
-        policy=policy,
-        faults=faults,
-        work=work,
-        paging=pages,
-    )
+    service = _incident_service(settings, factory, clock, faults, directory, paging)
+    pages = service.paging if isinstance(service.paging, PagingService) else None
     alerts = AlertService(
         service,
         card_seconds=settings.alert_card_seconds,
@@ -217,6 +177,62 @@ def build_core(
         opsgenie=paging.opsgenie,
         oncall=paging.oncall,
     )
+
+
+def _incident_service(
+    settings: Settings,
+    factory: sessionmaker[Session],
+    clock: Clock,
+    faults: Faults,
+    directory: SlackDirectory,
+    paging: Paging,
+) -> IncidentService:
+    """The incident service, with its access policy, its unit of work (and what listens to
+    it) and paging's hooks, all given at construction."""
+    policy = AccessPolicy(
+        declarers=settings.declarers,
+        admins=settings.admins,
+        closers=settings.closers,
+        group_members=directory.members,
+    )
+    # One unit of work for every service, so that what listens to changes (the outbound
+    # webhooks, enqueued in the change's own transaction) hears them all.
+    work = UnitOfWork(factory, clock, faults)
+    if settings.webhooks:
+        work.listeners.append(Webhooks(settings.webhooks).listen)
+    pages = (
+        PagingService(work, paging.config.plan, is_admin=lambda user: user in policy.admins)
+        if paging.config.enabled
+        else None
+    )
+    return IncidentService(
+        factory,
+        severities=settings.severities,
+        clock=clock,
+        failure_classes=settings.failure_classes,
+        components=settings.components,
+        policy=policy,
+        faults=faults,
+        work=work,
+        paging=pages,
+    )
+
+
+def _engine_and_paging(settings: Settings, check: bool) -> tuple[Engine, Paging]:
+    """The database (checked to be migrated unless `check` is False) and the paging file;
+    nothing is left open when either is refused."""
+    engine = make_engine(
+        settings.database_url,
+        connect_timeout=settings.db_connect_timeout,
+        statement_timeout=settings.db_statement_timeout,
+    )
+    try:
+        if check:
+            check_ready(engine)
+        return engine, Paging.configured(settings)
+    except Exception:
+        engine.dispose()
+        raise
 
 
 @dataclass(frozen=True)
