@@ -19,6 +19,7 @@ from types import FrameType
 from typing import Any
 
 from rich.console import Console
+from slack_bolt import App
 
 from firefighter.bootstrap import Core, bot_identity, build_app, build_dispatcher, http_app
 from firefighter.gameday.ticker import start_in_thread as start_gameday_tick
@@ -27,6 +28,7 @@ from firefighter.observability import Metrics
 from firefighter.outbox import Dispatcher
 from firefighter.schedules import start_in_thread as start_schedules
 from firefighter.slack.client import make_client
+from firefighter.slack.identity import BotIdentity
 from firefighter.slack.posting import delivery_client
 from firefighter.web.app import build_app as build_web_app
 from firefighter.web.health import health_check
@@ -138,15 +140,7 @@ def run_server(
     configure_logging()
     metrics = Metrics()
     metrics.watch_outbox(core.factory, core.service.clock)
-    client = make_client(core.settings)
-    identity = bot_identity(client)
-    identity.fetch_in_background()
-    bolt = build_app(
-        core,
-        client,
-        process_before_response=core.settings.process_before_response,
-        identity=identity,
-    )
+    identity, bolt = _bolt(core)
     # Bound before any thread starts: a port in use is one line, and nothing to stop.
     server = listen(http_app(core, bolt, metrics), host=host, port=port, threads=threads)
     stop = threading.Event()
@@ -166,15 +160,7 @@ def run_server(
         socket_mode = SocketModeHandler(bolt, core.settings.slack_app_token)
         socket_mode.connect()  # type: ignore[no-untyped-call]
     _on_termination(stop)
-    mode = "Socket Mode, health" if socket_mode else "POST /slack/events, GET /healthz"
-    banner = (
-        f"FireFighter serving on http://{host}:{server.port} ({mode}), "
-        f"{'with' if with_worker else 'without'} the outbox worker"
-    )
-    if console is not None:
-        console.print(banner, highlight=False, soft_wrap=True)
-    else:
-        log.info(banner)
+    _say_serving(console, host, server.port, socket_mode is not None, with_worker)
     drained = 0.0
     try:
         drained = serve_until(server, stop)
@@ -191,6 +177,34 @@ def run_server(
             stop_delivery(dispatcher, delivery, within=max(STOP_WITHIN - drained, 1.0))
         core.close()
         log.info("serve stopped in %.1f s", time.monotonic() - stopping)
+
+
+def _bolt(core: Core) -> tuple[BotIdentity, App]:
+    """The Bolt app, and who the bot is, fetched in the background from now on."""
+    client = make_client(core.settings)
+    identity = bot_identity(client)
+    identity.fetch_in_background()
+    bolt = build_app(
+        core,
+        client,
+        process_before_response=core.settings.process_before_response,
+        identity=identity,
+    )
+    return identity, bolt
+
+
+def _say_serving(
+    console: Console | None, host: str, port: int, socket_mode: bool, with_worker: bool
+) -> None:
+    mode = "Socket Mode, health" if socket_mode else "POST /slack/events, GET /healthz"
+    banner = (
+        f"FireFighter serving on http://{host}:{port} ({mode}), "
+        f"{'with' if with_worker else 'without'} the outbox worker"
+    )
+    if console is not None:
+        console.print(banner, highlight=False, soft_wrap=True)
+    else:
+        log.info(banner)
 
 
 def run_worker(
