@@ -38,9 +38,10 @@ from firefighter.jira.issues import JiraFollowUps
 from firefighter.jira.sync import webhook_router
 from firefighter.observability import Metrics
 from firefighter.outbox import Clock, Dispatcher, Message
-from firefighter.paging.config import NO_PAGING, PagingConfig, load_paging
+from firefighter.paging.config import NO_PAGING, PagingConfig
 from firefighter.paging.handlers import PagingEffects
 from firefighter.paging.oncall import OnCallDirectory
+from firefighter.paging.setup import Paging
 from firefighter.paging.vendors import Opsgenie, PagerDuty
 from firefighter.paging.webhooks import opsgenie_router, pagerduty_consumer
 from firefighter.postmortem.gameday_publish import publish_gameday
@@ -233,41 +234,6 @@ def _engine_and_paging(settings: Settings, check: bool) -> tuple[Engine, Paging]
     except Exception:
         engine.dispose()
         raise
-
-
-@dataclass(frozen=True)
-class Paging:
-    """The FIREFIGHTER_PAGING file and, when it names services, the vendors' clients and the
-    on-call directory."""
-
-    config: PagingConfig = NO_PAGING
-    pagerduty: PagerDuty | None = None
-    opsgenie: Opsgenie | None = None
-    oncall: OnCallDirectory | None = None
-
-    @classmethod
-    def configured(cls, settings: Settings) -> Paging:
-        """Paging as the settings configure it; ConfigError for a broken file."""
-        config = paging_config(settings)
-        if not config.enabled:
-            return cls(config)
-        pagerduty = PagerDuty(
-            settings.pagerduty_events_url,
-            settings.pagerduty_api_url,
-            settings.pagerduty_api_token,
-        )
-        opsgenie = Opsgenie(settings.opsgenie_api_url, settings.opsgenie_api_key)
-        return cls(config, pagerduty, opsgenie, OnCallDirectory(config, pagerduty, opsgenie))
-
-
-def paging_config(settings: Settings) -> PagingConfig:
-    """The FIREFIGHTER_PAGING file, checked; ConfigError (one line, with its line number)."""
-    try:
-        return load_paging(
-            settings.paging, severities=settings.severity_names, components=settings.components
-        )
-    except SpecError as error:
-        raise ConfigError(error.first_line("FIREFIGHTER_PAGING")) from None
 
 
 def safe_url(url: str) -> str:
