@@ -50,11 +50,43 @@ class TriageCards:
         self._enqueue_card(session, group, now)
 
     def _enqueue_card(self, session: Session, group: AlertGroup, now: datetime) -> None:
+        self._enqueue_draw(session, group, {"group_id": group.id}, now)
+
+    def _enqueue_draw(
+        self,
+        session: Session,
+        card: AlertGroup | AlertStorm,
+        payload: dict[str, int],
+        now: datetime,
+    ) -> None:
+        """Queue a draw of `card`, never sooner than `card_seconds` after its last one."""
         due = now
-        if group.drawn_at is not None:
-            due = max(now, group.drawn_at + timedelta(seconds=self.card_seconds))
-        item = enqueue(session, effects.ALERT_CARD, {"group_id": group.id}, now=now)
+        if card.drawn_at is not None:
+            due = max(now, card.drawn_at + timedelta(seconds=self.card_seconds))
+        item = enqueue(session, effects.ALERT_CARD, payload, now=now)
         item.next_attempt_at = due
+
+    def _drawn(
+        self,
+        session: Session,
+        card: AlertGroup | AlertStorm,
+        payload: dict[str, int],
+        *,
+        round: int,
+        changes: int,
+        channel: str | None,
+        ts: str | None,
+    ) -> None:
+        """`card` now shows `changes`; queue the next draw if more arrived meanwhile."""
+        now = self.incidents.clock()
+        if card.round == round and ts is not None:
+            card.card_channel, card.card_ts = channel, ts
+        card.drawn = max(card.drawn, changes)
+        card.drawn_at = now
+        if card.changes > card.drawn:
+            self._enqueue_draw(session, card, payload, now)
+        else:
+            card.pending = False
 
     def _schedule_storm(self, session: Session, storm_id: int, now: datetime) -> None:
         storm = session.get(AlertStorm, storm_id, with_for_update=True)
@@ -67,11 +99,7 @@ class TriageCards:
         self._enqueue_storm(session, storm, now)
 
     def _enqueue_storm(self, session: Session, storm: AlertStorm, now: datetime) -> None:
-        due = now
-        if storm.drawn_at is not None:
-            due = max(now, storm.drawn_at + timedelta(seconds=self.card_seconds))
-        item = enqueue(session, effects.ALERT_CARD, {"storm_id": storm.id}, now=now)
-        item.next_attempt_at = due
+        self._enqueue_draw(session, storm, {"storm_id": storm.id}, now)
 
     def storm_state(self, storm_id: int) -> StormState:
         """The source's storm card as it should look now; NotFound if it vanished."""
@@ -91,18 +119,17 @@ class TriageCards:
 
         Written in the caller's transaction: the dispatcher's, marking the draw delivered.
         """
-        now = self.incidents.clock()
         storm = session.get(AlertStorm, storm_id, with_for_update=True)
-        if storm is None:
-            return
-        if storm.round == round and ts is not None:
-            storm.card_channel, storm.card_ts = channel, ts
-        storm.drawn = max(storm.drawn, changes)
-        storm.drawn_at = now
-        if storm.changes > storm.drawn:
-            self._enqueue_storm(session, storm, now)
-        else:
-            storm.pending = False
+        if storm is not None:
+            self._drawn(
+                session,
+                storm,
+                {"storm_id": storm.id},
+                round=round,
+                changes=changes,
+                channel=channel,
+                ts=ts,
+            )
 
     def group_of_alert(self, alert_id: int) -> tuple[int, int]:
         """(group id, round) of the alert `alert_id`, for the command line; NotFound if none."""
@@ -171,15 +198,14 @@ class TriageCards:
 
         Written in the caller's transaction: the dispatcher's, marking the draw delivered.
         """
-        now = self.incidents.clock()
         group = session.get(AlertGroup, group_id, with_for_update=True)
-        if group is None:
-            return
-        if group.round == round and ts is not None:
-            group.card_channel, group.card_ts = channel, ts
-        group.drawn = max(group.drawn, changes)
-        group.drawn_at = now
-        if group.changes > group.drawn:
-            self._enqueue_card(session, group, now)
-        else:
-            group.pending = False
+        if group is not None:
+            self._drawn(
+                session,
+                group,
+                {"group_id": group.id},
+                round=round,
+                changes=changes,
+                channel=channel,
+                ts=ts,
+            )
