@@ -208,7 +208,22 @@ ROWS: list[tuple[str, str, Change | bytes, dict[str, str], int, str]] = [
 
 
 def send(bot: AlertBot, source: str, body: bytes, headers: dict[str, str]) -> tuple[int, str]:
-    """POST byte for byte (a forged Content-Length included)."""
+    """POST byte for byte (a forged Content-Length included).
+
+    With a Content-Length that is not a number the server answers before it can know where
+    the body ends and closes with the body unread, so the kernel may reset the connection
+    before the answer is read (a TCP race, about one try in five here): such a try is sent
+    again, a few times at most.
+    """
+    for _ in range(4):
+        try:
+            return _send_once(bot, source, body, headers)
+        except ConnectionResetError:
+            continue
+    return _send_once(bot, source, body, headers)
+
+
+def _send_once(bot: AlertBot, source: str, body: bytes, headers: dict[str, str]) -> tuple[int, str]:
     sent = {"Content-Type": "application/json", "Authorization": f"Bearer {TOKEN}"}
     if source == "pagerduty":
         from firefighter.alerts.auth import pagerduty_signature
